@@ -1,0 +1,78 @@
+/**
+ * The small interfaces the pipeline talks through. The Lambda plugs S3, SES and the HTTP
+ * client in; the CLI plugs a local folder, an `.eml` writer and the same HTTP client.
+ */
+import type { Writable } from "node:stream";
+import type { Summary } from "./report/summary.js";
+
+export type { CallsSource } from "./autocalls/call.js";
+
+/** Where a stored artefact ended up. */
+export interface StoredObject {
+  /** `s3://bucket/key` or an absolute file path. */
+  location: string;
+  /** The file name a person sees (`calls-report-2025-08-04.xlsx`). */
+  fileName: string;
+  bytes: number;
+}
+
+/** A link to the workbook for the email, and how long it really stays valid. */
+export interface DownloadLink {
+  url: string;
+  /** Null when the link does not expire (a local file). */
+  expiresAt: Date | null;
+}
+
+/** The outcome of claiming the right to send one day's email. */
+export type EmailClaim =
+  | {
+      status: "claimed";
+      /** Indexes of message batches a previous, failed attempt already delivered. */
+      alreadySent: number[];
+      /** Records one delivered batch so that a retry does not send it again. */
+      recordSent(batchIndex: number, messageId: string): Promise<void>;
+      complete(): Promise<void>;
+      fail(error: Error): Promise<void>;
+    }
+  | { status: "already-sent"; sentAt: string | null }
+  | { status: "in-doubt"; claimedAt: string | null };
+
+export interface ReportStore {
+  /** A summary stored by an earlier run, for the deltas; null when there is none. */
+  readSummary(date: string): Promise<Summary | null>;
+  /**
+   * Streams the workbook into storage. `write` produces the bytes; if it throws, nothing is
+   * left behind that looks like a finished workbook.
+   */
+  writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject>;
+  writeSummary(summary: Summary): Promise<StoredObject>;
+  /** A link managers can open; null when the store cannot make one. */
+  downloadLink(workbook: StoredObject): Promise<DownloadLink | null>;
+  /** Exactly-once guard for the email (a conditional marker in S3; always granted locally). */
+  claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim>;
+}
+
+/** One raw MIME message and the envelope recipients it goes to (at most 50). */
+export interface RawEmail {
+  raw: Buffer;
+  from: string;
+  destinations: string[];
+}
+
+export interface ComposedEmail {
+  subject: string;
+  html: string;
+  text: string;
+  /** Whether the workbook is attached (it is left out when the message would exceed SES's limit). */
+  attached: boolean;
+  messages: RawEmail[];
+}
+
+export interface Mailer {
+  /** Sends one message; resolves with the provider's message id. */
+  send(message: RawEmail, context: { date: string; email: ComposedEmail; batchIndex: number }): Promise<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,129 @@
+/**
+ * `summary-YYYY-MM-DD.json`: the stable, machine-readable result of one report day.
+ * Additive changes keep `schemaVersion`; renames or removals bump it. Documented in
+ * docs/summary-schema.md. Money appears twice: exact integer micro-dollars (`…Micros`) for
+ * tools that re-add, and USD numbers (`micros / 1e6`, not rounded) for people and sheets.
+ */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+/** value → number of calls, e.g. `{ completed: 812, "no-answer": 301 }`. */
+export type Counts = Record<string, number>;
+
+export interface GroupStats {
+  /** Assistant or campaign name; calls without a campaign are grouped as `(no campaign)`. */
+  name: string;
+  calls: number;
+  connectedCalls: number;
+  durationSeconds: number;
+  totalCost: number;
+  totalCostMicros: number;
+  byOutcome: Counts;
+  /** Mean evaluation score over this group's calls that have one; null when none has. */
+  averageScore: number | null;
+}
+
+export interface Totals {
+  calls: number;
+  /** Calls with duration > 0. */
+  connectedCalls: number;
+  /** connectedCalls / calls; null on an empty day. */
+  connectRate: number | null;
+  /** Calls with `answered_by = human`. */
+  humanAnswered: number;
+  /** humanAnswered / calls; null on an empty day. */
+  humanRate: number | null;
+  /** Talk time: the sum of all durations, in seconds. */
+  durationSeconds: number;
+  /** Over connected calls; null when there are none. */
+  averageDurationSeconds: number | null;
+  medianDurationSeconds: number | null;
+  p90DurationSeconds: number | null;
+  totalCost: number;
+  carrierCost: number;
+  /** totalCost − carrierCost: what the platform charged on top of telephony. */
+  platformCost: number;
+  totalCostMicros: number;
+  carrierCostMicros: number;
+  platformCostMicros: number;
+  /** totalCost / calls; null on an empty day. */
+  costPerCall: number | null;
+  /** totalCost / connected minutes; null when no call connected. */
+  costPerConnectedMinute: number | null;
+}
+
+export interface DataQuality {
+  /** Call rows received from the API, duplicates included. */
+  received: number;
+  /** Rows dropped because their id had been seen (page drift). */
+  duplicates: number;
+  /** Unique calls from the fetched API dates whose instant is outside the local day. */
+  outsideWindow: number;
+  /** The API's `total` for the fetched date range. */
+  apiTotal: number;
+  /** Calls in the window without an evaluation object. */
+  missingEvaluations: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  refetches: number;
+}
+
+/** One headline KPI against an earlier day. */
+export interface Delta {
+  current: number | null;
+  previous: number | null;
+  /** current − previous; null when either is null. */
+  change: number | null;
+  /** change / previous; null when previous is 0 or null. */
+  changeRatio: number | null;
+}
+
+export const HEADLINE_KPIS = [
+  "calls",
+  "connectedCalls",
+  "connectRate",
+  "durationSeconds",
+  "totalCost",
+  "averageScore",
+] as const;
+export type HeadlineKpi = (typeof HEADLINE_KPIS)[number];
+
+export interface Comparison {
+  /** The earlier report day compared against. */
+  date: string;
+  deltas: Record<HeadlineKpi, Delta>;
+}
+
+export interface Summary {
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  /** The local report day, `YYYY-MM-DD`. */
+  date: string;
+  /** IANA timezone the day is read in. */
+  timezone: string;
+  /** `[start, end)` as ISO instants (UTC). 23 or 25 hours long on DST days. */
+  window: { start: string; end: string };
+  /** Timezone the API's timestamps and date filters were read in. */
+  apiTimezone: string;
+  /** ISO instant the summary was computed. */
+  generatedAt: string;
+  filters: { assistantId: number | null; campaignId: number | null; type: string | null; status: string | null };
+  totals: Totals;
+  byStatus: Counts;
+  byType: Counts;
+  byAnsweredBy: Counts;
+  /** Evaluation outcome; calls without one count under `(none)`. */
+  byOutcome: Counts;
+  /** Evaluation sentiment; calls without one count under `(none)`. */
+  bySentiment: Counts;
+  /** Mean evaluation score (0–10) over calls that have one; null when none has. */
+  averageScore: number | null;
+  scoredCalls: number;
+  /** Sorted by calls, descending, then name. */
+  assistants: GroupStats[];
+  campaigns: GroupStats[];
+  /** 24 counts by local clock hour (the repeated fall-back hour lands in its hour once per call). */
+  hourly: number[];
+  dataQuality: DataQuality;
+  comparison: { previousDay: Comparison | null; sameWeekdayLastWeek: Comparison | null };
+}

@@ -1,0 +1,138 @@
+import { TZDate } from "@date-fns/tz";
+import { addDays, format, isValid, parse } from "date-fns";
+
+/** The report day as a half-open interval of instants: `[start, end)`. */
+export interface ReportWindow {
+  /** The local calendar day, `YYYY-MM-DD`. */
+  date: string;
+  /** IANA timezone the day is read in. */
+  timezone: string;
+  start: Date;
+  end: Date;
+}
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const API_TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
+
+export class InvalidDateError extends Error {
+  override name = "InvalidDateError";
+}
+
+export class InvalidTimezoneError extends Error {
+  override name = "InvalidTimezoneError";
+}
+
+/** True for names the runtime's ICU knows (`Europe/Berlin`, `UTC`), false for `Mars/Base`. */
+export function isValidTimezone(timezone: string): boolean {
+  if (timezone.trim() === "") return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function assertTimezone(timezone: string, setting = "timezone"): string {
+  if (!isValidTimezone(timezone)) {
+    throw new InvalidTimezoneError(
+      `${setting} "${timezone}" is not an IANA timezone — use a name like "Europe/Berlin" or "UTC".`,
+    );
+  }
+  return timezone;
+}
+
+/** Parses a strict `YYYY-MM-DD` calendar date (rejects `2025-02-30`). */
+export function assertCalendarDate(date: string, setting = "date"): string {
+  const parsed = DATE_PATTERN.test(date) ? parse(date, "yyyy-MM-dd", new Date(0)) : new Date(Number.NaN);
+  if (!isValid(parsed) || format(parsed, "yyyy-MM-dd") !== date) {
+    throw new InvalidDateError(`${setting} "${date}" is not a calendar date — use YYYY-MM-DD, e.g. 2025-08-04.`);
+  }
+  return date;
+}
+
+function dateParts(date: string): [number, number, number] {
+  const [y, m, d] = assertCalendarDate(date).split("-").map(Number);
+  return [y as number, m as number, d as number];
+}
+
+/**
+ * The local calendar day `date` in `timezone` as instants. A spring-forward day is 23 hours
+ * long and a fall-back day 25; TZDate resolves local midnight to the right instant for both.
+ */
+export function reportWindow(date: string, timezone: string): ReportWindow {
+  assertTimezone(timezone);
+  const [y, m, d] = dateParts(date);
+  const start = new Date(new TZDate(y, m - 1, d, 0, 0, 0, 0, timezone).getTime());
+  const end = new Date(new TZDate(y, m - 1, d + 1, 0, 0, 0, 0, timezone).getTime());
+  return { date, timezone, start, end };
+}
+
+/** The calendar day before `date`, or `days` before it. Pure calendar arithmetic, no zone. */
+export function shiftDate(date: string, days: number): string {
+  const [y, m, d] = dateParts(date);
+  return format(addDays(new Date(y, m - 1, d), days), "yyyy-MM-dd");
+}
+
+/** "Yesterday" for someone in `timezone` at instant `now`. */
+export function previousLocalDate(now: Date, timezone: string): string {
+  assertTimezone(timezone);
+  return shiftDate(localDate(now, timezone), -1);
+}
+
+/** The calendar date of `instant` on a wall clock in `timezone`. */
+export function localDate(instant: Date, timezone: string): string {
+  return format(new TZDate(instant.getTime(), timezone), "yyyy-MM-dd");
+}
+
+/** The wall-clock hour (0–23) of `instant` in `timezone`. */
+export function localHour(instant: Date, timezone: string): number {
+  return new TZDate(instant.getTime(), timezone).getHours();
+}
+
+/**
+ * The wall-clock reading of `instant` in `timezone`, encoded as a Date whose UTC fields hold
+ * it. Spreadsheet date-times have no zone: this is what makes Excel show the local time.
+ */
+export function wallClock(instant: Date, timezone: string): Date {
+  const local = new TZDate(instant.getTime(), timezone);
+  return new Date(
+    Date.UTC(
+      local.getFullYear(),
+      local.getMonth(),
+      local.getDate(),
+      local.getHours(),
+      local.getMinutes(),
+      local.getSeconds(),
+    ),
+  );
+}
+
+/**
+ * The API dates (inclusive, in the API's timezone) whose calls can fall inside the window.
+ * A local day in Tokyo or Los Angeles spans two UTC dates.
+ */
+export function apiDateRange(window: ReportWindow, apiTimezone: string): { dateFrom: string; dateTo: string } {
+  return {
+    dateFrom: localDate(window.start, apiTimezone),
+    dateTo: localDate(new Date(window.end.getTime() - 1), apiTimezone),
+  };
+}
+
+/**
+ * Reads an API timestamp (`YYYY-MM-DD HH:MM:SS`, no zone in the string) as an instant in
+ * `apiTimezone`. Returns null when the string is not a timestamp.
+ */
+export function parseApiTimestamp(value: string, apiTimezone: string): Date | null {
+  const match = API_TIMESTAMP_PATTERN.exec(value);
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+  const instant = new TZDate(y, mo - 1, d, h, mi, s, 0, apiTimezone);
+  return Number.isNaN(instant.getTime()) ? null : new Date(instant.getTime());
+}
+
+export function isInWindow(instant: Date, window: ReportWindow): boolean {
+  const t = instant.getTime();
+  return t >= window.start.getTime() && t < window.end.getTime();
+}
