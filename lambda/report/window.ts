@@ -12,7 +12,7 @@ export interface ReportWindow {
 }
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-const API_TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
+const API_TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?/;
 
 export class InvalidDateError extends Error {
   override name = "InvalidDateError";
@@ -121,13 +121,27 @@ export function apiDateRange(window: ReportWindow, apiTimezone: string): { dateF
 
 /**
  * Reads an API timestamp (`YYYY-MM-DD HH:MM:SS`, no zone in the string) as an instant in
- * `apiTimezone`. Returns null when the string is not a timestamp.
+ * `apiTimezone`. Returns null when the string is not a timestamp or not a calendar date
+ * (`2025-02-30 10:00:00`). An explicit `Z` or `±HH:MM` (Laravel's default ISO serialisation,
+ * `2025-08-04T14:30:00.000000Z`) wins over `apiTimezone`: the string then says its own zone.
+ * A wall-clock time that occurs twice in `apiTimezone` (the fall-back hour) reads as the
+ * earlier instant; one that never occurs (the spring-forward gap) as the instant after the gap.
  */
 export function parseApiTimestamp(value: string, apiTimezone: string): Date | null {
   const match = API_TIMESTAMP_PATTERN.exec(value);
   if (!match) return null;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return null;
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const zone = match[7];
+  if (h > 23 || mi > 59 || s > 59) return null;
+  const asUtc = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC rolls 2025-02-30 over to March 2nd; a real date reads back unchanged.
+  if (asUtc.getUTCFullYear() !== y || asUtc.getUTCMonth() !== mo - 1 || asUtc.getUTCDate() !== d) return null;
+  if (zone === "Z") return asUtc;
+  if (zone !== undefined) {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2));
+    return new Date(asUtc.getTime() - sign * offsetMinutes * 60_000);
+  }
   const instant = new TZDate(y, mo - 1, d, h, mi, s, 0, apiTimezone);
   return Number.isNaN(instant.getTime()) ? null : new Date(instant.getTime());
 }

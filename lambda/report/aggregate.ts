@@ -1,0 +1,285 @@
+import type { Call, FetchStats } from "../autocalls/call.js";
+import { compareIfComparable } from "./compare.js";
+import { DurationHistogram } from "./duration-histogram.js";
+import { microsToUsd } from "./money.js";
+import { type Counts, type GroupStats, SUMMARY_SCHEMA_VERSION, type Summary, type Totals } from "./summary.js";
+import { isInWindow, localHour, parseApiTimestamp, type ReportWindow, shiftDate } from "./window.js";
+
+export const NO_VALUE = "(none)";
+export const UNKNOWN_VALUE = "(unknown)";
+export const NO_CAMPAIGN = "(no campaign)";
+export const UNKNOWN_ASSISTANT = "(unknown assistant)";
+
+/** The evaluation keys the summary reads itself; any others are listed in `evaluationKeys`. */
+const KNOWN_EVALUATION_KEYS = new Set(["sentiment", "outcome", "score"]);
+
+export interface AggregatorOptions {
+  window: ReportWindow;
+  /** Timezone the API's `created_at` strings are read in. */
+  apiTimezone: string;
+  filters: Summary["filters"];
+}
+
+export interface FinishInput {
+  fetch: FetchStats;
+  generatedAt: Date;
+  /** The stored summary of the day before, or null when there is none. */
+  previousDay: Summary | null;
+  /** The stored summary of the same weekday a week earlier, or null when there is none. */
+  sameWeekdayLastWeek: Summary | null;
+}
+
+/** A call the report cannot place or sum; the client is expected to have rejected it already. */
+export class CallDataError extends Error {
+  override name = "CallDataError";
+}
+
+/**
+ * Reads a 0–10 evaluation score. Language-model evaluations sometimes send the number as a
+ * string (`"8.5"`), so plain decimal strings count; anything else (`"high"`, `""`, `true`,
+ * NaN, null) means the call has no score.
+ */
+export function readScore(value: unknown): number | null {
+  if (typeof value === "number") return Number.isFinite(value) ? value : null;
+  if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  return null;
+}
+
+/** A label for an evaluation value: strings as they are, numbers/booleans as text, else `(none)`. */
+function evaluationLabel(value: unknown): string {
+  if (typeof value === "string") return value.trim() === "" ? NO_VALUE : value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return NO_VALUE;
+}
+
+function nameOr(value: string | null, fallback: string): string {
+  return value === null || value.trim() === "" ? fallback : value;
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Counts as a JSON object, largest first then by name; `fromEntries` keeps `__proto__` a plain key. */
+function toCounts(counts: Map<string, number>): Counts {
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || byName(a[0], b[0])));
+}
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator;
+}
+
+class GroupAccumulator {
+  calls = 0;
+  connectedCalls = 0;
+  durationSeconds = 0;
+  totalCostMicros = 0;
+  scoreSum = 0;
+  scoredCalls = 0;
+  readonly byOutcome = new Map<string, number>();
+
+  constructor(readonly name: string) {}
+
+  add(call: Call, connected: boolean, outcome: string, score: number | null): void {
+    this.calls += 1;
+    if (connected) {
+      this.connectedCalls += 1;
+      this.durationSeconds += call.durationSeconds;
+    }
+    this.totalCostMicros += call.totalCostMicros;
+    increment(this.byOutcome, outcome);
+    if (score !== null) {
+      this.scoreSum += score;
+      this.scoredCalls += 1;
+    }
+  }
+
+  stats(): GroupStats {
+    return {
+      name: this.name,
+      calls: this.calls,
+      connectedCalls: this.connectedCalls,
+      durationSeconds: this.durationSeconds,
+      totalCost: microsToUsd(this.totalCostMicros),
+      totalCostMicros: this.totalCostMicros,
+      byOutcome: toCounts(this.byOutcome),
+      averageScore: ratio(this.scoreSum, this.scoredCalls),
+    };
+  }
+}
+
+function groupList(groups: Map<string, GroupAccumulator>): GroupStats[] {
+  return [...groups.values()].map((group) => group.stats()).sort((a, b) => b.calls - a.calls || byName(a.name, b.name));
+}
+
+/**
+ * The day's numbers in one pass over the calls. Memory grows with the number of distinct
+ * statuses, assistants, campaigns, keys and duration values — never with the number of calls.
+ */
+export class DayAggregator {
+  private readonly options: AggregatorOptions;
+  private readonly all: GroupAccumulator = new GroupAccumulator("(all)");
+  private humanAnswered = 0;
+  private carrierCostMicros = 0;
+  private outsideWindow = 0;
+  private missingEvaluations = 0;
+  private readonly durations = new DurationHistogram();
+  private readonly byStatus = new Map<string, number>();
+  private readonly byType = new Map<string, number>();
+  private readonly byAnsweredBy = new Map<string, number>();
+  private readonly bySentiment = new Map<string, number>();
+  private readonly hourly: number[] = Array.from({ length: 24 }, () => 0);
+  private readonly assistants = new Map<string, GroupAccumulator>();
+  private readonly campaigns = new Map<string, GroupAccumulator>();
+  private readonly variableKeySet = new Set<string>();
+  private readonly evaluationKeySet = new Set<string>();
+
+  constructor(options: AggregatorOptions) {
+    this.options = options;
+  }
+
+  /** `variables` keys seen on in-window calls, in first-seen order. */
+  get variableKeys(): string[] {
+    return [...this.variableKeySet];
+  }
+
+  /** `evaluation` keys other than sentiment/outcome/score seen on in-window calls, first-seen order. */
+  get evaluationKeys(): string[] {
+    return [...this.evaluationKeySet];
+  }
+
+  /**
+   * Counts the call when its `created_at` (read in the API timezone) falls in
+   * `[window.start, window.end)` and returns true; otherwise counts it as outside the window
+   * and returns false. Calls arrive already de-duplicated by the client.
+   */
+  add(call: Call): boolean {
+    const createdAt = parseApiTimestamp(call.createdAt, this.options.apiTimezone);
+    if (createdAt === null) {
+      throw new CallDataError(
+        `Call ${call.id} has created_at "${call.createdAt}", which is not a YYYY-MM-DD HH:MM:SS timestamp — the API response changed shape; check the client's validation.`,
+      );
+    }
+    if (!Number.isSafeInteger(call.totalCostMicros) || !Number.isSafeInteger(call.carrierCostMicros)) {
+      throw new CallDataError(
+        `Call ${call.id} has costs ${call.totalCostMicros}/${call.carrierCostMicros} micro-dollars; they must be whole numbers for exact sums — convert with usdToMicros.`,
+      );
+    }
+    if (!isInWindow(createdAt, this.options.window)) {
+      this.outsideWindow += 1;
+      return false;
+    }
+
+    const evaluation = call.evaluation;
+    const connected = call.durationSeconds > 0;
+    const outcome = evaluationLabel(evaluation?.outcome);
+    const score = readScore(evaluation?.score);
+
+    this.all.add(call, connected, outcome, score);
+    if (connected) this.durations.add(call.durationSeconds);
+    if (call.answeredBy === "human") this.humanAnswered += 1;
+    this.carrierCostMicros += call.carrierCostMicros;
+
+    increment(this.byStatus, nameOr(call.status, UNKNOWN_VALUE));
+    increment(this.byType, nameOr(call.type, UNKNOWN_VALUE));
+    increment(this.byAnsweredBy, nameOr(call.answeredBy, UNKNOWN_VALUE));
+    increment(this.bySentiment, evaluationLabel(evaluation?.sentiment));
+    const hour = localHour(createdAt, this.options.window.timezone);
+    this.hourly[hour] = (this.hourly[hour] ?? 0) + 1;
+
+    this.group(this.assistants, nameOr(call.assistantName, UNKNOWN_ASSISTANT)).add(call, connected, outcome, score);
+    this.group(this.campaigns, nameOr(call.campaignName, NO_CAMPAIGN)).add(call, connected, outcome, score);
+
+    for (const key of Object.keys(call.variables)) this.variableKeySet.add(key);
+    if (evaluation === null) {
+      this.missingEvaluations += 1;
+    } else {
+      for (const key of Object.keys(evaluation)) {
+        if (!KNOWN_EVALUATION_KEYS.has(key)) this.evaluationKeySet.add(key);
+      }
+    }
+    return true;
+  }
+
+  finish(input: FinishInput): Summary {
+    const { window, apiTimezone, filters } = this.options;
+    const overall = this.all.stats();
+    const summary: Summary = {
+      schemaVersion: SUMMARY_SCHEMA_VERSION,
+      date: window.date,
+      timezone: window.timezone,
+      window: { start: window.start.toISOString(), end: window.end.toISOString() },
+      apiTimezone,
+      generatedAt: input.generatedAt.toISOString(),
+      filters: { ...filters },
+      totals: this.totals(),
+      byStatus: toCounts(this.byStatus),
+      byType: toCounts(this.byType),
+      byAnsweredBy: toCounts(this.byAnsweredBy),
+      byOutcome: overall.byOutcome,
+      bySentiment: toCounts(this.bySentiment),
+      averageScore: overall.averageScore,
+      scoredCalls: this.all.scoredCalls,
+      assistants: groupList(this.assistants),
+      campaigns: groupList(this.campaigns),
+      hourly: [...this.hourly],
+      dataQuality: {
+        received: input.fetch.received,
+        duplicates: input.fetch.duplicates,
+        outsideWindow: this.outsideWindow,
+        apiTotal: input.fetch.apiTotal,
+        missingEvaluations: this.missingEvaluations,
+        pages: input.fetch.pages,
+        requests: input.fetch.requests,
+        retries: input.fetch.retries,
+        rateLimited: input.fetch.rateLimited,
+        refetches: input.fetch.refetches,
+      },
+      comparison: { previousDay: null, sameWeekdayLastWeek: null },
+    };
+    summary.comparison = {
+      previousDay: compareIfComparable(summary, input.previousDay, shiftDate(window.date, -1)),
+      sameWeekdayLastWeek: compareIfComparable(summary, input.sameWeekdayLastWeek, shiftDate(window.date, -7)),
+    };
+    return summary;
+  }
+
+  private totals(): Totals {
+    const { calls, connectedCalls, durationSeconds, totalCostMicros } = this.all;
+    const platformCostMicros = totalCostMicros - this.carrierCostMicros;
+    const totalCost = microsToUsd(totalCostMicros);
+    return {
+      calls,
+      connectedCalls,
+      connectRate: ratio(connectedCalls, calls),
+      humanAnswered: this.humanAnswered,
+      humanRate: ratio(this.humanAnswered, calls),
+      durationSeconds,
+      averageDurationSeconds: ratio(durationSeconds, connectedCalls),
+      medianDurationSeconds: this.durations.percentile(0.5),
+      p90DurationSeconds: this.durations.percentile(0.9),
+      totalCost,
+      carrierCost: microsToUsd(this.carrierCostMicros),
+      platformCost: microsToUsd(platformCostMicros),
+      totalCostMicros,
+      carrierCostMicros: this.carrierCostMicros,
+      platformCostMicros,
+      costPerCall: ratio(totalCost, calls),
+      // Connected calls are exactly those with talk time, so minutes are zero only when none connected.
+      costPerConnectedMinute: connectedCalls === 0 ? null : ratio(totalCost, durationSeconds / 60),
+    };
+  }
+
+  private group(groups: Map<string, GroupAccumulator>, name: string): GroupAccumulator {
+    let group = groups.get(name);
+    if (group === undefined) {
+      group = new GroupAccumulator(name);
+      groups.set(name, group);
+    }
+    return group;
+  }
+}

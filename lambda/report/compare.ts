@@ -1,0 +1,75 @@
+import { microsToUsd } from "./money.js";
+import {
+  type Comparison,
+  type Delta,
+  HEADLINE_KPIS,
+  type HeadlineKpi,
+  SUMMARY_SCHEMA_VERSION,
+  type Summary,
+} from "./summary.js";
+
+/**
+ * A KPI's value, or null when it is undefined for the day (a rate on an empty day) or absent
+ * from a stored summary written by a build that did not know it.
+ */
+function kpiValue(summary: Summary, kpi: HeadlineKpi): number | null {
+  const value = kpi === "averageScore" ? summary.averageScore : summary.totals?.[kpi];
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function delta(current: number | null, previous: number | null, exactChange?: number): Delta {
+  const change = current === null || previous === null ? null : (exactChange ?? current - previous);
+  return {
+    current,
+    previous,
+    change,
+    changeRatio: change === null || previous === null || previous === 0 ? null : change / previous,
+  };
+}
+
+/** Deltas of the headline KPIs of `current` against `earlier`. */
+export function compareSummaries(current: Summary, earlier: Summary): Comparison {
+  const deltas = {} as Record<HeadlineKpi, Delta>;
+  for (const kpi of HEADLINE_KPIS) {
+    deltas[kpi] = delta(kpiValue(current, kpi), kpiValue(earlier, kpi));
+  }
+  // Money changes come from the integer micros so that "+$0.30" is not "+$0.30000000000000004".
+  const currentMicros = current.totals?.totalCostMicros;
+  const earlierMicros = earlier.totals?.totalCostMicros;
+  if (Number.isSafeInteger(currentMicros) && Number.isSafeInteger(earlierMicros)) {
+    const { current: now, previous } = deltas.totalCost;
+    deltas.totalCost = delta(now, previous, microsToUsd((currentMicros as number) - (earlierMicros as number)));
+  }
+  return { date: earlier.date, deltas };
+}
+
+function sameFilters(a: Summary["filters"] | undefined, b: Summary["filters"] | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return a.assistantId === b.assistantId && a.campaignId === b.campaignId && a.type === b.type && a.status === b.status;
+}
+
+/**
+ * Why `earlier` cannot be compared with `current`, or null when it can. Numbers of a
+ * different schema version, another report timezone (other day boundaries) or other filters
+ * (a subset of the calls) measure something else, so they get no deltas rather than
+ * misleading ones. `expectedDate` guards against a summary stored under the wrong name.
+ */
+export function incomparableReason(current: Summary, earlier: Summary, expectedDate: string): string | null {
+  if (earlier.schemaVersion !== SUMMARY_SCHEMA_VERSION) {
+    return `schemaVersion ${String(earlier.schemaVersion)} differs from ${SUMMARY_SCHEMA_VERSION}`;
+  }
+  if (earlier.date !== expectedDate) return `it is for ${String(earlier.date)}, not ${expectedDate}`;
+  if (earlier.timezone !== current.timezone) return `its timezone ${String(earlier.timezone)} differs`;
+  if (!sameFilters(current.filters, earlier.filters)) return "its filters differ";
+  return null;
+}
+
+/** The comparison with a stored summary, or null when there is none or it is not comparable. */
+export function compareIfComparable(
+  current: Summary,
+  earlier: Summary | null,
+  expectedDate: string,
+): Comparison | null {
+  if (earlier === null || incomparableReason(current, earlier, expectedDate) !== null) return null;
+  return compareSummaries(current, earlier);
+}
