@@ -17,14 +17,19 @@ function kpiValue(summary: Summary, kpi: HeadlineKpi): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
-function delta(current: number | null, previous: number | null, exactChange?: number): Delta {
-  const change = current === null || previous === null ? null : (exactChange ?? current - previous);
-  return {
-    current,
-    previous,
-    change,
-    changeRatio: change === null || previous === null || previous === 0 ? null : change / previous,
-  };
+/**
+ * `exact` supplies change and ratio when they can be computed without float error (money,
+ * from integer micros); otherwise they come from the two values.
+ */
+function delta(
+  current: number | null,
+  previous: number | null,
+  exact?: { change: number; ratio: number | null },
+): Delta {
+  if (current === null || previous === null) return { current, previous, change: null, changeRatio: null };
+  const change = exact?.change ?? current - previous;
+  const changeRatio = exact ? exact.ratio : previous === 0 ? null : change / previous;
+  return { current, previous, change, changeRatio };
 }
 
 /** Deltas of the headline KPIs of `current` against `earlier`. */
@@ -37,8 +42,12 @@ export function compareSummaries(current: Summary, earlier: Summary): Comparison
   const currentMicros = current.totals?.totalCostMicros;
   const earlierMicros = earlier.totals?.totalCostMicros;
   if (Number.isSafeInteger(currentMicros) && Number.isSafeInteger(earlierMicros)) {
+    const changeMicros = (currentMicros as number) - (earlierMicros as number);
     const { current: now, previous } = deltas.totalCost;
-    deltas.totalCost = delta(now, previous, microsToUsd((currentMicros as number) - (earlierMicros as number)));
+    deltas.totalCost = delta(now, previous, {
+      change: microsToUsd(changeMicros),
+      ratio: earlierMicros === 0 ? null : changeMicros / (earlierMicros as number),
+    });
   }
   return { date: earlier.date, deltas };
 }
