@@ -825,13 +825,16 @@ function transcriptFor(
   // Speech runs at roughly 14 characters a second; one call in a hundred is a rambling outlier.
   const targetChars = durationSeconds * 14 * (rng.chance(0.01) ? 4 : 1);
   let chars = lines[0]?.length ?? 0;
+  // One call in five hundred has a customer "dictating an email address" that a careless viewer would execute.
+  let hostile = rng.chance(0.002);
   let speaker = 0;
   while (chars < targetChars) {
     let line: string;
     if (speaker === 0) {
-      line = `Customer: ${rng.pick(CUSTOMER_LINES)}`;
-      // A customer dictating "an email address" that a careless viewer would execute.
-      if (rng.chance(0.0015)) line = "Customer: my email is <script>alert('x')</script>@example.com";
+      line = hostile
+        ? "Customer: my email is <script>alert('x')</script>@example.com"
+        : `Customer: ${rng.pick(CUSTOMER_LINES)}`;
+      hostile = false;
     } else {
       line = `Assistant: ${rng.pick(ASSISTANT_LINES)}`;
     }
