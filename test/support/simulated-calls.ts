@@ -7,7 +7,7 @@
  * Within a day `created_at` never decreases with `i` and ids increase with `i`, so "newest
  * first" (created_at desc, id desc — Laravel's `latest()`) is simply `i` descending.
  */
-import { assertCalendarDate, assertTimezone, reportWindow, shiftDate, wallClock } from "../../lambda/report/window.js";
+import { assertCalendarDate, assertTimezone, reportWindow, wallClock } from "../../lambda/report/window.js";
 
 /** Snake_case as on the wire; every field the API reference documents. */
 export type RawCall = {
@@ -463,7 +463,8 @@ export class SimulatedDataset {
     const startMs = window.start.getTime();
     const endMs = window.end.getTime();
     const startOffset = wallClock(window.start, this.apiTimezone).getTime() - startMs;
-    const endOffset = wallClock(new Date(endMs - 1), this.apiTimezone).getTime() - (endMs - 1);
+    // wallClock keeps whole seconds only: compare at the day's last whole second.
+    const endOffset = wallClock(new Date(endMs - 1000), this.apiTimezone).getTime() - (endMs - 1000);
     const wanted = typeof this.callsPerDay === "function" ? this.callsPerDay(date) : this.callsPerDay;
     if (!Number.isInteger(wanted) || wanted < 0 || wanted > MAX_CALLS_PER_DAY) {
       throw new RangeError(`callsPerDay for ${date} is ${wanted}; use an integer from 0 to ${MAX_CALLS_PER_DAY}.`);
@@ -654,8 +655,10 @@ function base36(rng: Rng, length: number): string {
   return out;
 }
 
+/** A date 1–maxDays after `date`; plain UTC arithmetic, as date-fns parsing per call is measurably slow. */
 function dateAfter(date: string, rng: Rng, maxDays: number): string {
-  return shiftDate(date, rng.between(1, maxDays));
+  const later = new Date(Date.parse(`${date}T00:00:00Z`) + rng.between(1, maxDays) * 86_400_000);
+  return later.toISOString().slice(0, 10);
 }
 
 function variablesFor(
