@@ -1,0 +1,217 @@
+import { fileURLToPath } from "node:url";
+import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Tags, Validations } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as ses from "aws-cdk-lib/aws-ses";
+import type { Construct } from "constructs";
+import { LAMBDA_ENV } from "../lambda/config.js";
+import { DailySchedule } from "./constructs/daily-schedule.js";
+import { FailureAlarms } from "./constructs/failure-alarms.js";
+import { ReportBucket } from "./constructs/report-bucket.js";
+import { ReportFunction } from "./constructs/report-function.js";
+import { acknowledgeWildcardResource } from "./nag-acknowledgements.js";
+import type { StageConfig } from "./stage-config.js";
+
+/** The real handler; the stack always bundles it so what is tested is what is deployed. */
+export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/handler.ts", import.meta.url));
+
+/** Value of a stack-created token secret until the user stores the real token. */
+export const TOKEN_PLACEHOLDER =
+  "REPLACE_ME: aws secretsmanager put-secret-value --secret-id <arn> --secret-string <token>";
+
+export interface CallReportStackProps extends StackProps {
+  /** The validated stage this stack deploys. */
+  readonly stage: StageConfig;
+  /** Handler module to bundle; defaults to lambda/handler.ts (the only thing to deploy). */
+  readonly handlerEntry?: string;
+}
+
+/** Stack name for a stage, e.g. `CallReport-prod`. */
+export function stackNameFor(stageName: string): string {
+  return `CallReport-${stageName}`;
+}
+
+/** The whole daily call report for one stage: bucket, function, schedule, secret, SES permission, alarms. */
+export class CallReportStack extends Stack {
+  readonly reports: ReportBucket;
+  readonly report: ReportFunction;
+  readonly schedule: DailySchedule;
+  readonly alarms: FailureAlarms;
+  readonly tokenSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: CallReportStackProps) {
+    super(scope, id, props);
+    const { stage } = props;
+    Tags.of(this).add("project", "callreport");
+    Tags.of(this).add("stage", stage.name);
+    const removalPolicy = stage.removal === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    this.reports = new ReportBucket(this, "Reports", {
+      prefix: stage.prefix,
+      reportRetentionDays: stage.retention.reportDays,
+      noncurrentVersionDays: stage.retention.noncurrentVersionDays,
+      removal: stage.removal,
+    });
+
+    const tokenSecret = this.createOrImportTokenSecret(stage, removalPolicy);
+    this.tokenSecret = tokenSecret.secret;
+
+    this.report = new ReportFunction(this, "Report", {
+      entry: props.handlerEntry ?? HANDLER_ENTRY,
+      memorySizeMb: stage.memorySizeMb,
+      timeoutMinutes: stage.timeoutMinutes,
+      ephemeralStorageMb: stage.ephemeralStorageMb,
+      logRetentionDays: stage.logRetentionDays,
+      removal: stage.removal,
+      environment: functionEnvironment(stage, this.reports.bucket.bucketName, tokenSecret.secretId),
+    });
+    const fn = this.report.function;
+
+    this.reports.grantReportAccess(fn);
+    // GetSecretValue only (grantRead would add DescribeSecret, which the function never calls).
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.tokenSecret.secretArn] }),
+    );
+    if (tokenSecret.imported) {
+      // The full ARN of a secret looked up by name ends in a random 6-character suffix only AWS knows.
+      acknowledgeWildcardResource(
+        this.report.role,
+        this.tokenSecret.secretArn,
+        "The -?????? wildcard stands for the random suffix of the one existing token secret named in the stage.",
+      );
+    }
+    this.grantSendEmail(stage);
+
+    this.schedule = new DailySchedule(this, "Daily", {
+      target: fn,
+      timezone: stage.timezone,
+      time: stage.scheduleTime,
+    });
+
+    this.alarms = new FailureAlarms(this, "Alarms", {
+      function: fn,
+      deadLetterQueues: {
+        FailedInvocations: this.report.failureQueue,
+        ScheduleDeadLetters: this.schedule.deadLetterQueue,
+      },
+      ...(stage.opsEmail === undefined ? {} : { opsEmail: stage.opsEmail }),
+      removal: stage.removal,
+    });
+
+    // Both queues are where lost events end up; a DLQ behind a DLQ would only move the same messages again.
+    for (const queue of [this.report.failureQueue, this.schedule.deadLetterQueue]) {
+      Validations.of(queue).acknowledge({
+        id: "AwsSolutions-SQS3",
+        reason: "This queue is itself a dead-letter destination (Lambda on-failure / Scheduler DLQ).",
+      });
+    }
+
+    new CfnOutput(this, "BucketName", {
+      value: this.reports.bucket.bucketName,
+      description: "Bucket the reports land in",
+    });
+    new CfnOutput(this, "ReportsLocation", {
+      value: `s3://${this.reports.bucket.bucketName}/${stage.prefix}/`,
+      description: "Where the workbooks and summaries are written",
+    });
+    new CfnOutput(this, "FunctionName", { value: fn.functionName, description: "The report function" });
+    new CfnOutput(this, "BackfillCommand", {
+      value: `aws lambda invoke --function-name ${fn.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '{"from":"2025-08-01","to":"2025-08-07"}' /dev/null`,
+      description: 'Re-runs a date range (add "force":true to re-send emails already sent)',
+    });
+    new CfnOutput(this, "TokenSecretArn", {
+      value: this.tokenSecret.secretArn,
+      description: "The Autocalls API token secret",
+    });
+    if (!tokenSecret.imported) {
+      new CfnOutput(this, "FillTokenCommand", {
+        value: `aws secretsmanager put-secret-value --secret-id ${this.tokenSecret.secretArn} --secret-string "<your Autocalls API token>"`,
+        description: "Run once after the first deploy to store the API token",
+      });
+    }
+  }
+
+  private createOrImportTokenSecret(
+    stage: StageConfig,
+    removalPolicy: RemovalPolicy,
+  ): { secret: secretsmanager.ISecret; secretId: string; imported: boolean } {
+    if (stage.existingTokenSecretName !== undefined) {
+      const secret = secretsmanager.Secret.fromSecretNameV2(this, "TokenSecret", stage.existingTokenSecretName);
+      // The name resolves the secret at runtime; the partial ARN with "??????" would not.
+      return { secret, secretId: stage.existingTokenSecretName, imported: true };
+    }
+    const secret = new secretsmanager.Secret(this, "TokenSecret", {
+      description: `Autocalls API token for callreport (${stage.name}); fill with put-secret-value`,
+      // A placeholder, not a generated password: the token comes from Autocalls, the user pastes it in.
+      secretStringValue: SecretValue.unsafePlainText(TOKEN_PLACEHOLDER),
+      removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "The Autocalls API token is issued by Autocalls; AWS cannot rotate it, the user replaces it by hand.",
+    });
+    return { secret, secretId: secret.secretArn, imported: false };
+  }
+
+  private grantSendEmail(stage: StageConfig): void {
+    const senderDomain = stage.sender.slice(stage.sender.lastIndexOf("@") + 1);
+    if (stage.createSenderIdentity) {
+      new ses.EmailIdentity(this, "SenderIdentity", {
+        identity:
+          stage.senderIdentityType === "domain" ? ses.Identity.domain(senderDomain) : ses.Identity.email(stage.sender),
+      });
+    }
+    // SES authorizes against the address identity or its domain's, whichever is verified: allow exactly those two.
+    const identities = [stage.sender, senderDomain];
+    // In the sandbox SES also checks each recipient's (verified) identity.
+    if (stage.sesSandbox) {
+      identities.push(...stage.recipients.to, ...stage.recipients.cc, ...stage.recipients.bcc);
+    }
+    this.report.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["ses:SendRawEmail"],
+        resources: [...new Set(identities)].map((identity) =>
+          this.formatArn({ service: "ses", resource: "identity", resourceName: identity }),
+        ),
+      }),
+    );
+  }
+}
+
+/** The function's environment, named by LAMBDA_ENV so the stack and the handler's parser cannot drift apart. */
+export function functionEnvironment(
+  stage: StageConfig,
+  bucketName: string,
+  tokenSecretId: string,
+): Record<string, string> {
+  const optional = (name: string, value: string | number | undefined) =>
+    value === undefined ? {} : { [name]: String(value) };
+  return {
+    [LAMBDA_ENV.bucket]: bucketName,
+    [LAMBDA_ENV.prefix]: stage.prefix,
+    [LAMBDA_ENV.timezone]: stage.timezone,
+    [LAMBDA_ENV.environment]: stage.name,
+    [LAMBDA_ENV.apiBaseUrl]: stage.apiBaseUrl,
+    [LAMBDA_ENV.apiTimezone]: stage.apiTimezone,
+    [LAMBDA_ENV.tokenSecretId]: tokenSecretId,
+    [LAMBDA_ENV.fetchConcurrency]: String(stage.apiConcurrency),
+    [LAMBDA_ENV.mailFrom]: stage.sender,
+    [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
+    [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
+    [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
+    [LAMBDA_ENV.linkExpiryHours]: String(stage.linkExpiryHours),
+    [LAMBDA_ENV.emptyDay]: stage.emptyDay,
+    [LAMBDA_ENV.attachWorkbook]: String(stage.attachWorkbook),
+    [LAMBDA_ENV.includeTranscripts]: String(stage.includeTranscripts),
+    [LAMBDA_ENV.maskPhoneNumbers]: String(stage.maskPhoneNumbers),
+    ...optional(LAMBDA_ENV.assistantId, stage.filters.assistantId),
+    ...optional(LAMBDA_ENV.campaignId, stage.filters.campaignId),
+    ...optional(LAMBDA_ENV.callType, stage.filters.callType),
+    ...optional(LAMBDA_ENV.callStatus, stage.filters.callStatus),
+    [LAMBDA_ENV.maxBackfillDays]: String(stage.maxBackfillDays),
+    POWERTOOLS_SERVICE_NAME: "callreport",
+    POWERTOOLS_LOG_LEVEL: stage.logLevel,
+    // The bundle ships a source map; this makes stack traces in the logs point at the TypeScript lines.
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+}

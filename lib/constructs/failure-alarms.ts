@@ -1,0 +1,80 @@
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as kms from "aws-cdk-lib/aws-kms";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sns from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+
+export interface FailureAlarmsProps {
+  /** The report function whose errors page the ops topic. */
+  readonly function: lambda.IFunction;
+  /** Queues where lost events land (async on-failure destination, schedule DLQ); any message there is an alarm. */
+  readonly deadLetterQueues: Record<string, sqs.IQueue>;
+  /** Optional address subscribed to the topic. */
+  readonly opsEmail?: string;
+  /** "destroy" schedules the topic key for deletion with the stack; "retain" keeps it. */
+  readonly removal: "retain" | "destroy";
+}
+
+/** Alarms on a failed report run and on any lost event, published to an encrypted SNS topic. */
+export class FailureAlarms extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: FailureAlarmsProps) {
+    super(scope, id);
+
+    // CloudWatch cannot publish to a topic under the AWS-managed aws/sns key, so the topic gets its own key.
+    const key = new kms.Key(this, "TopicKey", {
+      description: "callreport alarm topic",
+      enableKeyRotation: true,
+      removalPolicy: props.removal === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        // Only alarms of this account may use the key (confused-deputy guard).
+        conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+      }),
+    );
+    this.topic = new sns.Topic(this, "Topic", { masterKey: key, enforceSSL: true });
+    if (props.opsEmail !== undefined) this.topic.addSubscription(new EmailSubscription(props.opsEmail));
+
+    const action = new SnsAction(this.topic);
+    const add = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // The function runs about once a day: no data means nothing happened, not that something broke.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+
+    add(
+      "FunctionErrors",
+      props.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      "The report function failed (it retries twice; see its logs for the error).",
+    );
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      add(
+        `${name}Messages`,
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
+        `A report event was given up and parked in ${name}: inspect the message, fix the cause, re-run that day.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { acknowledgeWildcardResource } from "../nag-acknowledgements.js";
+
+export interface ReportBucketProps {
+  /** Key prefix (no slashes at either end) that holds every object the app writes. */
+  readonly prefix: string;
+  /** Days after which report objects expire. */
+  readonly reportRetentionDays: number;
+  /** Days an overwritten or deleted object version is kept. */
+  readonly noncurrentVersionDays: number;
+  /** "destroy" empties and deletes the buckets with the stack (dev); "retain" keeps them (prod). */
+  readonly removal: "retain" | "destroy";
+  /** Days the S3 server access logs are kept. */
+  readonly accessLogRetentionDays?: number;
+}
+
+/**
+ * The private, versioned bucket the reports land in, plus the bucket its server access logs go to.
+ * Grants are per prefix: the function never gets s3:* or the whole bucket.
+ */
+export class ReportBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: ReportBucketProps) {
+    super(scope, id);
+    this.prefix = props.prefix;
+    const destroy = props.removal === "destroy";
+    const removal = {
+      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      autoDeleteObjects: destroy,
+    };
+
+    // Server access logs only support SSE-S3 on the target bucket, hence S3_MANAGED here too.
+    this.accessLogsBucket = new s3.Bucket(this, "AccessLogs", {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(props.accessLogRetentionDays ?? 90) }],
+      ...removal,
+    });
+    Validations.of(this.accessLogsBucket).acknowledge({
+      id: "AwsSolutions-S1",
+      reason: "This bucket is the server access log target; logging it into itself would loop.",
+    });
+
+    // SSE-S3 rather than KMS: presigned links in the email then need no kms:Decrypt for the link signer,
+    // and the reports hold no data that calls for a customer-managed key's audit trail.
+    this.bucket = new s3.Bucket(this, "Reports", {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: "reports-bucket/",
+      lifecycleRules: [
+        {
+          id: "expire-reports",
+          prefix: `${props.prefix}/`,
+          expiration: Duration.days(props.reportRetentionDays),
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+        // Expired objects leave delete markers behind; clear them once their versions are gone.
+        { id: "clean-delete-markers", prefix: `${props.prefix}/`, expiredObjectDeleteMarker: true },
+      ],
+      ...removal,
+    });
+  }
+
+  /** The ARN pattern of every object under the app's prefix. */
+  get objectsArn(): string {
+    return this.bucket.arnForObjects(`${this.prefix}/*`);
+  }
+
+  /**
+   * Lets the function write (also multipart), read and list under the prefix — nothing else in the bucket.
+   * ListBucket is there so a missing key answers 404 instead of 403.
+   */
+  grantReportAccess(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+        resources: [this.objectsArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${this.prefix}/*`] } },
+      }),
+    );
+    // Objects have per-day keys, so the grant needs the prefix wildcard; it is confined to this app's prefix.
+    const principal = grantee.grantPrincipal;
+    if (principal instanceof Construct) {
+      acknowledgeWildcardResource(
+        principal,
+        this.objectsArn,
+        `Report objects are written per day under "${this.prefix}/"; the wildcard covers only that prefix.`,
+      );
+    }
+  }
+}
