@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
 import { CallDataError, DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Summary } from "../../lambda/report/summary.js";
-import { reportWindow } from "../../lambda/report/window.js";
+import { isInWindow, localHour, parseApiTimestamp, reportWindow } from "../../lambda/report/window.js";
 import { makeCall } from "../support/call-factory.js";
 
 const NO_FILTERS: Summary["filters"] = { assistantId: null, campaignId: null, type: null, status: null };
@@ -274,6 +274,41 @@ describe("DayAggregator window edges", () => {
     expect(() => aggregator().add(makeCall({ id: 42, createdAt: "soon" }))).toThrow(CallDataError);
     expect(() => aggregator().add(makeCall({ id: 42, createdAt: "soon" }))).toThrow(/Call 42/);
   });
+});
+
+describe("DayAggregator clock arithmetic", () => {
+  const cases = [
+    { date: "2025-11-02", timezone: "America/New_York", apiTimezone: "America/New_York" },
+    { date: "2025-03-09", timezone: "Asia/Kathmandu", apiTimezone: "America/New_York" },
+    { date: "2025-10-05", timezone: "Australia/Lord_Howe", apiTimezone: "Australia/Lord_Howe" },
+    { date: "2025-04-06", timezone: "Europe/Berlin", apiTimezone: "Australia/Lord_Howe" },
+  ];
+
+  it.each(cases)(
+    "places every minute of $date like parseApiTimestamp and localHour ($apiTimezone → $timezone)",
+    (day) => {
+      const window = reportWindow(day.date, day.timezone);
+      const expectedHourly = Array.from({ length: 24 }, () => 0);
+      let expectedOutside = 0;
+      const aggregate = aggregator(day);
+      // Two API days around the report day, one call a minute with a varying second.
+      const first = Date.parse(`${day.date}T00:00:00Z`) - 12 * 60 * 60 * 1000;
+      for (let minute = 0; minute < 2 * 24 * 60; minute++) {
+        const createdAt = new Date(first + minute * 60_000 + (minute % 60) * 1000)
+          .toISOString()
+          .slice(0, 19)
+          .replace("T", " ");
+        const instant = parseApiTimestamp(createdAt, day.apiTimezone);
+        if (instant === null) throw new Error(`unreadable ${createdAt}`);
+        if (isInWindow(instant, window)) expectedHourly[localHour(instant, day.timezone)] += 1;
+        else expectedOutside += 1;
+        aggregate.add(makeCall({ createdAt }));
+      }
+      const summary = finish(aggregate);
+      expect(summary.hourly).toEqual(expectedHourly);
+      expect(summary.dataQuality.outsideWindow).toBe(expectedOutside);
+    },
+  );
 });
 
 describe("DayAggregator on an empty day", () => {
