@@ -9,6 +9,9 @@
  * through all history); with only `date_from`, up to `today` (or `date_from` itself when it is
  * later); with only `date_to`, the 7 dates ending there. Every date holds calls — future
  * dates included — so fixed-date tests do not depend on the clock.
+ *
+ * Rows are in instant order. `created_at` carries no offset, so on a fall-back day the
+ * repeated hour's strings repeat too, exactly the ambiguity the real API leaves to clients.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -141,6 +144,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const rateLimit = options.rateLimitPerMinute;
   if (rateLimit !== undefined && (!Number.isInteger(rateLimit) || rateLimit < 1)) {
     throw new RangeError(`rateLimitPerMinute is ${rateLimit}; use a positive integer.`);
+  }
+
+  const drift = options.drift;
+  if (drift && (!Number.isInteger(drift.insert) || drift.insert < 0 || !Number.isInteger(drift.afterRequest))) {
+    throw new RangeError(
+      `drift ${JSON.stringify(drift)} needs integer afterRequest and a non-negative integer insert.`,
+    );
   }
 
   const requests: RequestRecord[] = [];
@@ -385,7 +395,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const driftDates = new Map<number, string>();
   function afterAnswered(record: RequestRecord): void {
-    const drift = options.drift;
     const date = driftDates.get(record.n);
     driftDates.delete(record.n);
     if (!drift || record.n !== drift.afterRequest) return;
