@@ -300,8 +300,12 @@ describe("DayAggregator clock arithmetic", () => {
           .replace("T", " ");
         const instant = parseApiTimestamp(createdAt, day.apiTimezone);
         if (instant === null) throw new Error(`unreadable ${createdAt}`);
-        if (isInWindow(instant, window)) expectedHourly[localHour(instant, day.timezone)] += 1;
-        else expectedOutside += 1;
+        if (isInWindow(instant, window)) {
+          const hour = localHour(instant, day.timezone);
+          expectedHourly[hour] = (expectedHourly[hour] ?? 0) + 1;
+        } else {
+          expectedOutside += 1;
+        }
         aggregate.add(makeCall({ createdAt }));
       }
       const summary = finish(aggregate);
