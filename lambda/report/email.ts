@@ -394,7 +394,7 @@ function sectionTitle(title: string): SafeHtml {
 
 function deltaMarkup(view: DeltaView): SafeHtml {
   const color = COLOR[view.tone];
-  return html`<div style="font-size:12px;line-height:16px;color:${color};">${view.arrow} ${view.text} <span class="cr-muted" style="color:${COLOR.muted};">${view.against}</span></div>`;
+  return html`<div class="cr-${view.tone}" style="font-size:12px;line-height:16px;color:${color};">${view.arrow} ${view.text} <span class="cr-muted" style="color:${COLOR.muted};white-space:nowrap;">${view.against}</span></div>`;
 }
 
 function kpiTiles(summary: Summary): SafeHtml {
@@ -404,7 +404,7 @@ function kpiTiles(summary: Summary): SafeHtml {
     const msoRowBreak = index === 3 ? html`<!--[if mso]></td></tr><tr><td width="184" valign="top"><![endif]-->` : "";
     const msoCell = index > 0 && index !== 3 ? html`<!--[if mso]></td><td width="184" valign="top"><![endif]-->` : "";
     return html`${msoRowBreak}${msoCell}<div class="cr-tile" style="display:inline-block;width:100%;max-width:168px;vertical-align:top;margin:0 4px 8px;text-align:left;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border:1px solid ${COLOR.rule};border-radius:6px;"><tr><td style="padding:10px 12px;font-family:${FONT};">
+<table role="presentation" class="cr-rule" width="100%" cellpadding="0" cellspacing="0" border="0" style="border:1px solid ${COLOR.rule};border-radius:6px;"><tr><td style="padding:10px 12px;font-family:${FONT};">
 <div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};text-transform:uppercase;letter-spacing:0.04em;">${kpi.label}</div>
 <div class="cr-text" style="font-size:22px;line-height:28px;font-weight:700;color:${COLOR.text};">${kpi.value}</div>
 ${kpi.detail ? html`<div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};">${kpi.detail}</div>` : ""}
@@ -443,7 +443,7 @@ function hourlyStrip(summary: Summary): SafeHtml {
   const max = Math.max(0, ...summary.hourly);
   const cells = summary.hourly.map(
     (count, hour) =>
-      html`<td title="${String(hour).padStart(2, "0")}:00 — ${formatCount(count)} calls" width="4%" style="background-color:${hourShade(count, max)};height:28px;font-size:0;line-height:0;border-right:1px solid ${COLOR.card};">&nbsp;</td>`,
+      html`<td class="${count === 0 ? "cr-hour cr-hour-empty" : "cr-hour"}" title="${String(hour).padStart(2, "0")}:00 — ${formatCount(count)} calls" width="4%" style="background-color:${hourShade(count, max)};height:28px;font-size:0;line-height:0;border-right:1px solid ${COLOR.card};">&nbsp;</td>`,
   );
   const labels = [0, 3, 6, 9, 12, 15, 18, 21].map(
     (hour) =>
@@ -485,7 +485,7 @@ function groupTable(title: string, groups: GroupStats[]): SafeHtml {
 <tr><td class="cr-muted" style="${head}padding-left:0;">Name</td><td class="cr-muted" align="right" style="${head}">Calls</td><td class="cr-muted" align="right" style="${head}">Connected</td><td class="cr-muted" align="right" style="${head}">Cost</td><td class="cr-muted" align="right" style="${head}">Score</td></tr>
 ${shown.map((group) => {
   const row = groupRowFacts(group);
-  return html`<tr><td class="cr-text" style="padding:5px 0;border-bottom:1px solid ${COLOR.rule};word-break:break-word;color:${COLOR.text};">${row.name}</td><td align="right" style="${cell}">${row.calls}</td><td align="right" style="${cell}">${row.connected}</td><td align="right" style="${cell}">${row.cost}</td><td align="right" style="${cell}">${row.score}</td></tr>`;
+  return html`<tr><td class="cr-text cr-rule" width="40%" style="padding:5px 0;border-bottom:1px solid ${COLOR.rule};word-break:break-word;color:${COLOR.text};">${row.name}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.calls}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.connected}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.cost}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.score}</td></tr>`;
 })}
 </table>
 ${more > 0 ? html`<div class="cr-muted" style="font-family:${FONT};font-size:12px;color:${COLOR.muted};padding-top:4px;">and ${formatCount(more)} more in the workbook</div>` : ""}
@@ -547,6 +547,11 @@ ${groupTable("Top campaigns", summary.campaigns)}`;
   .cr-card { background-color: #1e232b !important; }
   .cr-text { color: #e8ecf1 !important; }
   .cr-muted { color: #a9b4c2 !important; }
+  .cr-rule { border-color: #3a4350 !important; }
+  .cr-hour { border-color: #1e232b !important; }
+  .cr-hour-empty { background-color: #2a313b !important; }
+  .cr-good { color: #4cc76a !important; }
+  .cr-bad { color: #ff7b72 !important; }
 }
 @media only screen and (max-width: 420px) {
   .cr-tile { max-width: 46% !important; margin: 0 1% 8px !important; }
@@ -575,7 +580,7 @@ ${
     ? html`<tr><td class="cr-muted" style="padding:16px 24px 0;font-family:${FONT};font-size:12px;line-height:18px;color:${COLOR.muted};"><strong>Data quality:</strong> ${quality.join("; ")}.</td></tr>`
     : ""
 }
-<tr><td class="cr-muted" style="padding:20px 24px 20px;font-family:${FONT};font-size:11px;line-height:16px;color:${COLOR.muted};border-top:1px solid ${COLOR.rule};">
+<tr><td class="cr-muted cr-rule" style="padding:20px 24px 20px;font-family:${FONT};font-size:11px;line-height:16px;color:${COLOR.muted};border-top:1px solid ${COLOR.rule};">
 Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.${environment ? ` Environment: ${environment}.` : ""}
 </td></tr>
 </table>

@@ -98,7 +98,7 @@ describe("charts and tables", () => {
   });
 
   it("shades 24 hourly cells", () => {
-    expect(render().html.match(/<td title="\d\d:00 — /g)).toHaveLength(24);
+    expect(render().html.match(/<td class="cr-hour[^"]*" title="\d\d:00 — /g)).toHaveLength(24);
   });
 
   it("lists the top five assistants and counts the rest", () => {
