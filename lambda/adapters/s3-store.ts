@@ -1,0 +1,230 @@
+import { Transform, type Writable } from "node:stream";
+import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
+import type { Summary } from "../report/summary.js";
+import { workbookFileName } from "../report/workbook.js";
+
+export interface S3ReportStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Key prefix without slashes at the ends, e.g. `reports`. */
+  prefix: string;
+  /** How long the emailed link should stay valid (capped by the signing credentials' own expiry). */
+  linkExpiryHours: number;
+  clock: Clock;
+}
+
+const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/** SigV4 presigned URLs cannot live longer than 7 days. */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+/** lib-storage part size: the minimum S3 allows, so memory stays small while streaming. */
+const PART_SIZE_BYTES = 5 * 1024 * 1024;
+
+/** Where one day's objects live: `<prefix>/YYYY/MM/DD/…`. */
+export function dayKeys(prefix: string, date: string) {
+  const [year, month, day] = date.split("-");
+  const folder = [prefix, year, month, day].filter(Boolean).join("/");
+  return {
+    workbook: `${folder}/${workbookFileName(date)}`,
+    summary: `${folder}/summary-${date}.json`,
+    emailMarker: `${folder}/email-${date}.marker.json`,
+  };
+}
+
+/** The marker object that makes the day's email exactly-once. */
+interface EmailMarker {
+  state: "sending" | "sent" | "failed";
+  claimedAt: string;
+  sentAt?: string;
+  /** Message batches delivered so far: index → provider message id. */
+  sent: Record<string, string>;
+  error?: string;
+}
+
+/**
+ * Reports in S3. The workbook streams into a multipart upload, which only becomes an object
+ * when it completes — an aborted run leaves no half workbook behind.
+ */
+export class S3ReportStore implements ReportStore {
+  constructor(private readonly options: S3ReportStoreOptions) {}
+
+  async readSummary(date: string): Promise<Summary | null> {
+    const body = await this.getText(dayKeys(this.options.prefix, date).summary);
+    if (body === null) return null;
+    try {
+      return JSON.parse(body.text) as Summary;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject> {
+    const key = dayKeys(this.options.prefix, date).workbook;
+    const fileName = workbookFileName(date);
+    let bytes = 0;
+    // Counts on the way through; a "data" listener would race lib-storage's own reader.
+    const body = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const upload = new Upload({
+      client: this.options.client,
+      partSize: PART_SIZE_BYTES,
+      queueSize: 2,
+      leavePartsOnError: false,
+      params: {
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: body,
+        ContentType: XLSX_CONTENT_TYPE,
+        ContentDisposition: `attachment; filename="${fileName}"`,
+        ServerSideEncryption: "AES256",
+      },
+    });
+    const uploaded = upload.done();
+    try {
+      await write(body);
+    } catch (error) {
+      await upload.abort().catch(() => {});
+      await uploaded.catch(() => {});
+      body.destroy();
+      throw error;
+    }
+    await uploaded;
+    return { location: `s3://${this.options.bucket}/${key}`, fileName, bytes };
+  }
+
+  async writeSummary(summary: Summary): Promise<StoredObject> {
+    const key = dayKeys(this.options.prefix, summary.date).summary;
+    const body = `${JSON.stringify(summary, null, 2)}\n`;
+    await this.options.client.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: body,
+        ContentType: "application/json; charset=utf-8",
+        ServerSideEncryption: "AES256",
+      }),
+    );
+    return {
+      location: `s3://${this.options.bucket}/${key}`,
+      fileName: `summary-${summary.date}.json`,
+      bytes: body.length,
+    };
+  }
+
+  /**
+   * A presigned GET. It is only as long-lived as the credentials that sign it: with a Lambda
+   * role's session credentials that is hours, not the days asked for — so the link states the
+   * shorter of the two.
+   */
+  async downloadLink(workbook: StoredObject): Promise<DownloadLink> {
+    const key = workbook.location.slice(`s3://${this.options.bucket}/`.length);
+    const now = this.options.clock.now();
+    const credentials = await this.options.client.config.credentials();
+    const wantedSeconds = Math.min(this.options.linkExpiryHours * 3600, MAX_PRESIGN_SECONDS);
+    const credentialSeconds = credentials.expiration
+      ? Math.floor((credentials.expiration.getTime() - now.getTime()) / 1000)
+      : Number.POSITIVE_INFINITY;
+    const expiresIn = Math.max(60, Math.min(wantedSeconds, credentialSeconds));
+    const url = await getSignedUrl(
+      this.options.client,
+      new GetObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        ResponseContentDisposition: `attachment; filename="${workbook.fileName}"`,
+      }),
+      { expiresIn, signingDate: now },
+    );
+    return { url, expiresAt: new Date(now.getTime() + expiresIn * 1000) };
+  }
+
+  async claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim> {
+    const key = dayKeys(this.options.prefix, date).emailMarker;
+    const marker: EmailMarker = { state: "sending", claimedAt: this.options.clock.now().toISOString(), sent: {} };
+
+    if (options.force) {
+      await this.putMarker(key, marker);
+      return this.claimed(key, marker);
+    }
+    if (await this.putMarker(key, marker, { IfNoneMatch: "*" })) return this.claimed(key, marker);
+
+    const existing = await this.getText(key);
+    const previous = existing ? (JSON.parse(existing.text) as EmailMarker) : null;
+    if (previous?.state === "sent") return { status: "already-sent", sentAt: previous.sentAt ?? null };
+    if (previous?.state === "failed" && existing?.etag) {
+      // A previous attempt failed after claiming: take the claim over (only if nobody else did
+      // meanwhile) and send just the batches it had not delivered.
+      const retry: EmailMarker = { ...marker, sent: previous.sent };
+      if (await this.putMarker(key, retry, { IfMatch: existing.etag })) return this.claimed(key, retry);
+    }
+    return { status: "in-doubt", claimedAt: previous?.claimedAt ?? null };
+  }
+
+  private claimed(key: string, marker: EmailMarker): EmailClaim {
+    return {
+      status: "claimed",
+      alreadySent: Object.keys(marker.sent).map(Number),
+      recordSent: async (batchIndex, messageId) => {
+        marker.sent[String(batchIndex)] = messageId;
+        await this.putMarker(key, marker);
+      },
+      complete: async () => {
+        marker.state = "sent";
+        marker.sentAt = this.options.clock.now().toISOString();
+        await this.putMarker(key, marker);
+      },
+      fail: async (error) => {
+        marker.state = "failed";
+        marker.error = error.message;
+        await this.putMarker(key, marker);
+      },
+    };
+  }
+
+  /** Writes the marker; false when a condition was not met (someone else holds it). */
+  private async putMarker(
+    key: string,
+    marker: EmailMarker,
+    condition: { IfNoneMatch?: string; IfMatch?: string } = {},
+  ): Promise<boolean> {
+    try {
+      await this.options.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: JSON.stringify(marker),
+          ContentType: "application/json",
+          ServerSideEncryption: "AES256",
+          ...condition,
+        }),
+      );
+      return true;
+    } catch (error) {
+      // 412: the condition failed; 409: a concurrent conditional write to the same key won.
+      if (isStatus(error, 412) || isStatus(error, 409)) return false;
+      throw error;
+    }
+  }
+
+  private async getText(key: string): Promise<{ text: string; etag: string | undefined } | null> {
+    try {
+      const response = await this.options.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      return { text: (await response.Body?.transformToString("utf8")) ?? "", etag: response.ETag };
+    } catch (error) {
+      if (isStatus(error, 404)) return null;
+      throw error;
+    }
+  }
+}
+
+function isStatus(error: unknown, status: number): boolean {
+  return error instanceof S3ServiceException
+    ? error.$metadata.httpStatusCode === status
+    : (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === status;
+}

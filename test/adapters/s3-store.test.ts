@@ -1,0 +1,156 @@
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { dayKeys, S3ReportStore } from "../../lambda/adapters/s3-store.js";
+import type { Summary } from "../../lambda/report/summary.js";
+import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
+
+const NOW = new Date("2025-08-05T06:30:00Z");
+let emulator: S3Emulator;
+let prefixCounter = 0;
+
+function makeStore(prefix = `reports-${++prefixCounter}`, now = () => NOW) {
+  return new S3ReportStore({
+    client: emulator.client(),
+    bucket: emulator.bucket,
+    prefix,
+    linkExpiryHours: 24,
+    clock: { now },
+  });
+}
+
+async function readObject(key: string) {
+  const response = await emulator.client().send(new GetObjectCommand({ Bucket: emulator.bucket, Key: key }));
+  return { response, bytes: Buffer.from((await response.Body?.transformToByteArray()) ?? []) };
+}
+
+beforeAll(async () => {
+  emulator = await startS3Emulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(() => emulator.failRequests(null));
+
+describe("S3ReportStore", () => {
+  it("keys a day's objects as <prefix>/YYYY/MM/DD/", () => {
+    expect(dayKeys("reports", "2025-08-04")).toEqual({
+      workbook: "reports/2025/08/04/calls-report-2025-08-04.xlsx",
+      summary: "reports/2025/08/04/summary-2025-08-04.json",
+      emailMarker: "reports/2025/08/04/email-2025-08-04.marker.json",
+    });
+  });
+
+  it("streams a multi-part workbook to its key with content type and a download file name", async () => {
+    const store = makeStore("stream");
+    // 12 MB in 64 KB writes: three multipart parts, never one buffer.
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const stored = await store.writeWorkbook("2025-08-04", async (out) => {
+      for (let i = 0; i < 192; i++) {
+        if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+      }
+      out.end();
+    });
+    const key = "stream/2025/08/04/calls-report-2025-08-04.xlsx";
+    expect(stored).toEqual({
+      location: `s3://${emulator.bucket}/${key}`,
+      fileName: "calls-report-2025-08-04.xlsx",
+      bytes: 192 * 64 * 1024,
+    });
+    const { response, bytes } = await readObject(key);
+    expect(response.ContentType).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(response.ContentDisposition).toBe('attachment; filename="calls-report-2025-08-04.xlsx"');
+    expect(bytes.equals(Buffer.concat(Array.from({ length: 192 }, () => chunk)))).toBe(true);
+  });
+
+  it("leaves no workbook object when the producer fails midway", async () => {
+    const store = makeStore("aborted");
+    await expect(
+      store.writeWorkbook("2025-08-04", async (out) => {
+        out.write(Buffer.alloc(6 * 1024 * 1024, 1));
+        throw new Error("fetch broke");
+      }),
+    ).rejects.toThrow("fetch broke");
+    await expect(
+      emulator
+        .client()
+        .send(new HeadObjectCommand({ Bucket: emulator.bucket, Key: dayKeys("aborted", "2025-08-04").workbook })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("writes a summary and reads it back, and reads a missing day as null", async () => {
+    const store = makeStore("summaries");
+    const summary = { date: "2025-08-04", schemaVersion: 1, totals: { calls: 3 } } as unknown as Summary;
+    await store.writeSummary(summary);
+    expect(await store.readSummary("2025-08-04")).toEqual(summary);
+    expect(await store.readSummary("2025-08-03")).toBeNull();
+  });
+
+  it("presigns a link that downloads the workbook and states its expiry", async () => {
+    // The emulator checks the signature's expiry against the real clock.
+    const signedAt = new Date();
+    const store = makeStore("links", () => signedAt);
+    const stored = await store.writeWorkbook("2025-08-04", async (out) => {
+      out.end(Buffer.from("xlsx bytes"));
+    });
+    const link = await store.downloadLink(stored);
+    expect(link.expiresAt).toEqual(new Date(signedAt.getTime() + 24 * 3600_000));
+    expect(link.url).toContain("X-Amz-Expires=86400");
+    const response = await fetch(link.url);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("xlsx bytes");
+  });
+
+  describe("the email claim", () => {
+    it("grants the first claim and refuses a second one once sent", async () => {
+      const store = makeStore("claim-once");
+      const first = await store.claimEmail("2025-08-04", { force: false });
+      expect(first.status).toBe("claimed");
+      if (first.status !== "claimed") return;
+      await first.recordSent(0, "msg-1");
+      await first.complete();
+      expect(await store.claimEmail("2025-08-04", { force: false })).toMatchObject({
+        status: "already-sent",
+        sentAt: NOW.toISOString(),
+      });
+    });
+
+    it("lets exactly one of two racing claims win", async () => {
+      const store = makeStore("claim-race");
+      const results = await Promise.all([
+        store.claimEmail("2025-08-04", { force: false }),
+        store.claimEmail("2025-08-04", { force: false }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(["claimed", "in-doubt"]);
+    });
+
+    it("reports a claim that never completed as in doubt", async () => {
+      const store = makeStore("claim-doubt");
+      await store.claimEmail("2025-08-04", { force: false });
+      expect(await store.claimEmail("2025-08-04", { force: false })).toMatchObject({
+        status: "in-doubt",
+        claimedAt: NOW.toISOString(),
+      });
+    });
+
+    it("lets a retry take over a failed claim and skip the batches already delivered", async () => {
+      const store = makeStore("claim-failed");
+      const first = await store.claimEmail("2025-08-04", { force: false });
+      if (first.status !== "claimed") throw new Error("expected a claim");
+      await first.recordSent(0, "msg-1");
+      await first.fail(new Error("SES throttled batch 2"));
+      const retry = await store.claimEmail("2025-08-04", { force: false });
+      expect(retry).toMatchObject({ status: "claimed", alreadySent: [0] });
+    });
+
+    it("grants a forced claim even after the email went out", async () => {
+      const store = makeStore("claim-force");
+      const first = await store.claimEmail("2025-08-04", { force: false });
+      if (first.status !== "claimed") throw new Error("expected a claim");
+      await first.complete();
+      expect(await store.claimEmail("2025-08-04", { force: true })).toMatchObject({
+        status: "claimed",
+        alreadySent: [],
+      });
+    });
+  });
+});
