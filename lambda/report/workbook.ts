@@ -118,12 +118,8 @@ export async function writeWorkbook(
   workbook.title = `Calls report ${summary.date}`;
 
   const zip = (workbook as unknown as ZipInternals).zip;
-  let failure: Error | null = null;
-  const onFailure = (error: Error) => {
-    failure ??= new WorkbookOutputError(`Writing the workbook failed: ${error.message}`, { cause: error });
-  };
-  zip.on("error", onFailure);
-  out.on("error", onFailure);
+  const watch = new OutputWatch(out);
+  zip.on("error", watch.onError);
 
   const sheetNames: string[] = [];
   const addSheet = (name: string, views: Array<Partial<ExcelJS.WorksheetView>>): Sheet => {
@@ -137,9 +133,9 @@ export async function writeWorkbook(
     writeGroupSheet(addSheet("Assistants", FROZEN_HEADER_AND_FIRST_COLUMN), "Assistant", summary.assistants, summary);
     writeGroupSheet(addSheet("Campaigns", FROZEN_HEADER_AND_FIRST_COLUMN), "Campaign", summary.campaigns, summary);
     writeHourlySheet(addSheet("Hourly", FROZEN_HEADER), summary);
-    const callRows = await writeCallSheets(input, options, addSheet, out, () => failure);
-    await workbook.commit();
-    if (failure) throw failure;
+    const callRows = await writeCallSheets(input, options, addSheet, watch);
+    // exceljs's commit waits for `finish` only: without the race a failed output would hang it.
+    await Promise.race([workbook.commit(), watch.failed]);
     return { callRows, sheetNames };
   } catch (error) {
     // Detach before aborting: an aborted archiver ends its output, which would end `out`.
@@ -147,7 +143,71 @@ export async function writeWorkbook(
     zip.abort();
     throw error;
   } finally {
-    out.off("error", onFailure);
+    watch.stop();
+  }
+}
+
+/**
+ * Watches the output for the failures exceljs does not surface (an error or a close before
+ * the end), and paces the writer: exceljs writes without back-pressure, so unless we pause,
+ * compressed output piles up in memory.
+ */
+class OutputWatch {
+  readonly failed: Promise<never>;
+  private failure: Error | null = null;
+  private rejectFailed: (error: Error) => void = () => {};
+
+  constructor(private readonly out: Writable) {
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    // Only raced against, never awaited alone: no unhandled rejection when nothing fails.
+    this.failed.catch(() => {});
+    out.on("error", this.onError);
+    out.on("close", this.onClose);
+  }
+
+  readonly onError = (error: Error): void => {
+    this.fail(new WorkbookOutputError(`Writing the workbook failed: ${error.message}`, { cause: error }));
+  };
+
+  private readonly onClose = (): void => {
+    if (!this.out.writableFinished) {
+      this.fail(new WorkbookOutputError("The workbook's output closed before the workbook was complete."));
+    }
+  };
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.rejectFailed(error);
+  }
+
+  /**
+   * Waits for `drain` when the output asks for it (a slow S3 upload); otherwise one turn of the
+   * event loop lets zlib and the pipe move the last row along.
+   */
+  async pace(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.out.writableNeedDrain) {
+      await nextTurn();
+      return;
+    }
+    let onDrain = () => {};
+    const drained = new Promise<void>((resolve) => {
+      onDrain = resolve;
+      this.out.once("drain", onDrain);
+    });
+    try {
+      await Promise.race([drained, this.failed]);
+    } finally {
+      this.out.off("drain", onDrain);
+    }
+  }
+
+  stop(): void {
+    this.out.off("error", this.onError);
+    this.out.off("close", this.onClose);
   }
 }
 
@@ -455,7 +515,7 @@ function writeHourlySheet(sheet: Sheet, summary: Summary): void {
     const bar = peak > 0 ? "█".repeat(Math.round((count / peak) * BAR_WIDTH)) : "";
     sheet.addRow([label, count, share(count, summary.totals.calls), bar || null]).commit();
   }
-  finishTable(sheet, 3, 25);
+  finishTable(sheet, 4, 25);
 }
 
 // ——— Calls ————————————————————————————————————————————————————————————————————————————————
@@ -563,8 +623,7 @@ async function writeCallSheets(
   input: WorkbookInput,
   options: WorkbookOptions,
   addSheet: (name: string, views: Array<Partial<ExcelJS.WorksheetView>>) => Sheet,
-  out: Writable,
-  failure: () => Error | null,
+  watch: OutputWatch,
 ): Promise<number> {
   const maxRows = Math.max(1, Math.min(options.maxRowsPerSheet ?? EXCEL_MAX_DATA_ROWS, EXCEL_MAX_DATA_ROWS));
   const maxHyperlinks = options.maxHyperlinksPerSheet ?? MAX_HYPERLINKS_PER_SHEET;
@@ -598,44 +657,8 @@ async function writeCallSheets(
     row.commit();
     state.rows++;
     callRows++;
-    await yieldToOutput(out, failure);
+    await watch.pace();
   }
   finishTable(state.sheet, columns.length, state.rows + 1);
   return callRows;
-}
-
-/**
- * exceljs writes without back-pressure: unless we pause, compressed output piles up in memory.
- * Waiting for `drain` keeps pace with a slow consumer (an S3 upload); otherwise one turn of
- * the event loop lets zlib and the pipe move the row along.
- */
-async function yieldToOutput(out: Writable, failure: () => Error | null): Promise<void> {
-  const failed = failure();
-  if (failed) throw failed;
-  if (!out.writableNeedDrain) {
-    await nextTurn();
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      out.off("drain", onDrain);
-      out.off("error", onError);
-      out.off("close", onClose);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new WorkbookOutputError(`Writing the workbook failed: ${error.message}`, { cause: error }));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new WorkbookOutputError("The workbook's output closed before the workbook was complete."));
-    };
-    out.on("drain", onDrain);
-    out.on("error", onError);
-    out.on("close", onClose);
-  });
 }

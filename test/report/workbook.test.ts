@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import {
   truncateCellText,
   type WorkbookInput,
   type WorkbookOptions,
+  WorkbookOutputError,
   workbookFileName,
   writeWorkbook,
 } from "../../lambda/report/workbook.js";
@@ -377,6 +378,7 @@ describe("writeWorkbook", () => {
     expect(sheet.actualRowCount).toBe(25);
     expect(sheet.getCell("A12").value).toBe("10:00–11:00");
     expect(sheet.getCell("B12").value).toBe(2);
+    expect(sheet.autoFilter).toBe("A1:D25");
   });
 
   it("rejects with the calls' error and leaves the output open for the caller to discard", async () => {
@@ -395,6 +397,54 @@ describe("writeWorkbook", () => {
     await expect(writing).rejects.toBe(failure);
     expect(out.writableEnded).toBe(false);
     out.destroy();
+  });
+
+  it("keeps pace with a slow output that asks it to wait for drain", async () => {
+    const chunks: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 256,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        setTimeout(done, 1);
+      },
+    });
+    const calls = Array.from({ length: 40 }, (_, index) => makeCall({ id: index + 1, transcript: "x".repeat(2_000) }));
+    const result = await writeWorkbook(
+      slow,
+      { summary: makeSummary(), calls: streamOf(calls), variableKeys: [], evaluationKeys: [] },
+      OPTIONS,
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.concat(chunks) as unknown as ExcelJS.Buffer);
+    expect(result.callRows).toBe(40);
+    expect(callsSheet(workbook).actualRowCount).toBe(41);
+  });
+
+  it("rejects with a WorkbookOutputError carrying the cause when the output fails", async () => {
+    const diskFull = new Error("disk full");
+    const failing = new Writable({
+      write(_chunk, _encoding, done) {
+        done(diskFull);
+      },
+    });
+    const writing = writeWorkbook(
+      failing,
+      { summary: makeSummary(), calls: streamOf([makeCall(), makeCall()]), variableKeys: [], evaluationKeys: [] },
+      OPTIONS,
+    );
+    await expect(writing).rejects.toThrow(WorkbookOutputError);
+    await expect(writing).rejects.toMatchObject({ cause: diskFull });
+  });
+
+  it("rejects instead of hanging when the output closes before the workbook is complete", async () => {
+    const out = new PassThrough();
+    const writing = writeWorkbook(
+      out,
+      { summary: makeSummary(), calls: streamOf([]), variableKeys: [], evaluationKeys: [] },
+      OPTIONS,
+    );
+    out.destroy();
+    await expect(writing).rejects.toThrow(/closed before the workbook was complete/);
   });
 
   it("resolves only after the output has finished", async () => {
