@@ -1,0 +1,581 @@
+import { setMaxListeners } from "node:events";
+import type { Call, CallStream, CallsQuery, CallsSource, FetchOptions, FetchStats } from "./call.js";
+import {
+  AutocallsAuthError,
+  AutocallsDeadlineError,
+  AutocallsError,
+  AutocallsIncompleteError,
+  AutocallsRequestError,
+  AutocallsResponseError,
+  AutocallsUnavailableError,
+} from "./errors.js";
+import { type RateLimitReading, RequestPacer } from "./pacer.js";
+import { type CallsPage, parseCallsPage } from "./schema.js";
+
+export interface AutocallsLogger {
+  debug(message: string, fields?: object): void;
+  info(message: string, fields?: object): void;
+  warn(message: string, fields?: object): void;
+}
+
+export interface AutocallsClientOptions {
+  /** `https://app.autocalls.ai/api`; the client requests `${baseUrl}/user/calls`. */
+  baseUrl: string;
+  token: string;
+  /** Most pages in flight (and buffered ahead of the consumer) at once. */
+  concurrency?: number;
+  /** The API caps it at 100; tests lower it to get many pages from few calls. */
+  perPage?: number;
+  requestTimeoutMs?: number;
+  /** Retries per request after a 429, 5xx, network error or timeout. */
+  maxRetries?: number;
+  /** Extra passes over all pages when the count did not add up. */
+  maxRefetches?: number;
+  /** First backoff step; the n-th retry waits a random time up to `min(cap, base * 2^n)`. */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** The rate limiter's window (the headers do not say; Laravel counts per minute). */
+  rateLimitWindowMs?: number;
+  /** Never receives the token. */
+  logger?: AutocallsLogger;
+  /** Only for faults a server cannot produce. */
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+const DEFAULTS = {
+  concurrency: 4,
+  perPage: 100,
+  requestTimeoutMs: 30_000,
+  maxRetries: 6,
+  maxRefetches: 2,
+  backoffBaseMs: 500,
+  backoffCapMs: 20_000,
+  rateLimitWindowMs: 60_000,
+};
+
+// A 200 with a broken body (a proxy cutting the stream) is retried, but fewer times than an
+// outage: if the same page keeps coming back unreadable, the API has changed.
+const MAX_BODY_RETRIES = 3;
+// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
+// the pause from arriving just before the window resets.
+const RETRY_AFTER_MARGIN_MS = 250;
+
+const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
+
+/** The page and what the API said about the whole result on it. */
+interface FetchedPage extends CallsPage {
+  page: number;
+}
+
+/** A request that failed in a way worth repeating, and what to say if repeats run out. */
+class RetryableFailure extends Error {
+  readonly kind: "rateLimited" | "server" | "network" | "body";
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: RetryableFailure["kind"], message: string, retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** State shared by the requests of one `fetchCalls`. */
+interface Run {
+  signal: AbortSignal;
+  stats: FetchStats;
+  pacer: RequestPacer;
+  lastSeen: string | undefined;
+  pagesDone: number;
+  pagesTotal: number;
+}
+
+/**
+ * Fetches one query's calls from `GET /user/calls`: page 1 first (it tells how many pages
+ * there are), then the rest concurrently, yielding unique calls in page order.
+ */
+export class AutocallsClient implements CallsSource {
+  private readonly endpoint: URL;
+  private readonly token: string;
+  private readonly concurrency: number;
+  private readonly perPage: number;
+  private readonly requestTimeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxRefetches: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly rateLimitWindowMs: number;
+  private readonly logger: AutocallsLogger;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(options: AutocallsClientOptions) {
+    const base = parseBaseUrl(options.baseUrl);
+    this.endpoint = new URL(`${base.pathname.replace(/\/+$/, "")}/user/calls`, base.origin);
+    // Secrets copied from a dashboard often carry a trailing newline; anything else that is not
+    // a visible ASCII character would make fetch throw an error that quotes the header value.
+    this.token = options.token.trim();
+    if (!/^[\x21-\x7e]+$/.test(this.token)) {
+      throw new AutocallsError(
+        "The Autocalls API token is empty or contains spaces or non-ASCII characters — check AUTOCALLS_API_TOKEN / the secret.",
+      );
+    }
+    this.concurrency = positiveInt(options.concurrency, DEFAULTS.concurrency, "concurrency");
+    this.perPage = positiveInt(options.perPage, DEFAULTS.perPage, "perPage");
+    this.requestTimeoutMs = positiveInt(options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, "requestTimeoutMs");
+    this.maxRetries = nonNegativeInt(options.maxRetries, DEFAULTS.maxRetries, "maxRetries");
+    this.maxRefetches = nonNegativeInt(options.maxRefetches, DEFAULTS.maxRefetches, "maxRefetches");
+    this.backoffBaseMs = nonNegativeInt(options.backoffBaseMs, DEFAULTS.backoffBaseMs, "backoffBaseMs");
+    this.backoffCapMs = nonNegativeInt(options.backoffCapMs, DEFAULTS.backoffCapMs, "backoffCapMs");
+    this.rateLimitWindowMs = positiveInt(options.rateLimitWindowMs, DEFAULTS.rateLimitWindowMs, "rateLimitWindowMs");
+    this.logger = options.logger ?? silentLogger;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  fetchCalls(query: CallsQuery, options: FetchOptions = {}): CallStream {
+    const stats: FetchStats = {
+      pages: 0,
+      requests: 0,
+      retries: 0,
+      rateLimited: 0,
+      received: 0,
+      duplicates: 0,
+      apiTotal: 0,
+      refetches: 0,
+    };
+    let started = false;
+    return {
+      stats,
+      [Symbol.asyncIterator]: () => {
+        // The stats belong to one pass over the API; a second loop would silently double them.
+        if (started) throw new AutocallsError("A call stream can be iterated only once — call fetchCalls again.");
+        started = true;
+        return this.run(query, options, stats);
+      },
+    };
+  }
+
+  private async *run(query: CallsQuery, options: FetchOptions, stats: FetchStats): AsyncGenerator<Call> {
+    const controller = new AbortController();
+    // Every request and wait listens on it; with a high concurrency Node would warn of a leak.
+    setMaxListeners(0, controller.signal);
+    const run: Run = {
+      signal: controller.signal,
+      stats,
+      pacer: new RequestPacer({
+        windowMs: this.rateLimitWindowMs,
+        sleep: this.sleep,
+        now: this.now,
+      }),
+      lastSeen: undefined,
+      pagesDone: 0,
+      pagesTotal: 0,
+    };
+    const onCallerAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onCallerAbort();
+    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    if (options.deadline !== undefined) {
+      const deadline = options.deadline;
+      // Aborting cancels every request in flight and every wait, so nothing outlives the deadline.
+      const expire = () =>
+        controller.abort(new AutocallsDeadlineError(deadline, run.pagesDone, run.pagesTotal, run.lastSeen));
+      const remainingMs = deadline - this.now();
+      if (remainingMs <= 0) expire();
+      else deadlineTimer = setTimeout(expire, remainingMs);
+    }
+
+    const seen = new Set<number>();
+    const startedAt = this.now();
+    this.logger.info("autocalls fetch started", {
+      dateFrom: query.dateFrom,
+      dateTo: query.dateTo,
+      concurrency: this.concurrency,
+    });
+    try {
+      for (let pass = 0; ; pass++) {
+        let consistent = true;
+        let total = 0;
+        let lastPage = 0;
+        for await (const fetched of this.pages(query, run)) {
+          if (fetched.page === 1) {
+            total = fetched.total;
+            lastPage = fetched.lastPage;
+            stats.pages = lastPage;
+            run.pagesTotal += Math.max(lastPage, 1);
+          } else if (fetched.total !== total || fetched.lastPage !== lastPage) {
+            // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
+            consistent = false;
+          }
+          stats.apiTotal = fetched.total;
+          stats.received += fetched.calls.length;
+          run.pagesDone++;
+          options.onProgress?.({ pagesDone: run.pagesDone, pagesTotal: run.pagesTotal });
+          for (const call of fetched.calls) {
+            if (seen.has(call.id)) {
+              stats.duplicates++;
+              continue;
+            }
+            seen.add(call.id);
+            yield call;
+          }
+        }
+        if (consistent && seen.size === stats.apiTotal) break;
+        const reason = consistent ? "some calls were missing" : "the total changed while paging";
+        if (pass >= this.maxRefetches) {
+          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, reason);
+        }
+        stats.refetches++;
+        this.logger.warn("autocalls result inconsistent, fetching all pages again", {
+          reason,
+          uniqueReceived: seen.size,
+          apiTotal: stats.apiTotal,
+          refetch: stats.refetches,
+        });
+      }
+      this.logger.info("autocalls fetch finished", { ...stats, durationMs: this.now() - startedAt });
+    } catch (error) {
+      // After an abort, what surfaces is whatever the fetch or sleep threw; the reason says why.
+      if (controller.signal.aborted && controller.signal.reason instanceof AutocallsError) {
+        throw controller.signal.reason;
+      }
+      throw error;
+    } finally {
+      // Also runs when the consumer stops early: nothing keeps fetching in the background.
+      clearTimeout(deadlineTimer);
+      options.signal?.removeEventListener("abort", onCallerAbort);
+      if (!controller.signal.aborted) controller.abort(new AutocallsError("The call stream was closed."));
+    }
+  }
+
+  /**
+   * One pass: page 1, then pages 2..last with at most `concurrency` pages in flight or waiting
+   * to be consumed, so memory stays flat however slow the consumer is. Pages come out in order.
+   */
+  private async *pages(query: CallsQuery, run: Run): AsyncGenerator<FetchedPage> {
+    const first = await this.fetchPage(query, 1, run, run.signal);
+    yield first;
+
+    // A failed page stops the others at once, not after the pages before it have been consumed.
+    const pass = new AbortController();
+    setMaxListeners(0, pass.signal);
+    const onRunAbort = () => pass.abort(run.signal.reason);
+    run.signal.addEventListener("abort", onRunAbort, { once: true });
+    const inFlight = new Map<number, Promise<FetchedPage>>();
+    let failure: unknown;
+    const launch = (page: number) => {
+      const promise = this.fetchPage(query, page, run, pass.signal);
+      // Also keeps a page that fails while an earlier one is awaited from being an unhandled rejection.
+      promise.catch((error: unknown) => {
+        if (failure === undefined && !pass.signal.aborted) {
+          failure = error;
+          pass.abort(error);
+        }
+      });
+      inFlight.set(page, promise);
+    };
+    try {
+      let nextLaunch = 2;
+      for (let page = 2; page <= first.lastPage; page++) {
+        while (nextLaunch <= first.lastPage && nextLaunch < page + this.concurrency) launch(nextLaunch++);
+        const promise = inFlight.get(page) as Promise<FetchedPage>;
+        inFlight.delete(page);
+        try {
+          yield await promise;
+        } catch (error) {
+          throw failure ?? error;
+        }
+      }
+    } finally {
+      run.signal.removeEventListener("abort", onRunAbort);
+      if (!pass.signal.aborted) pass.abort(new AutocallsError("The pass ended."));
+    }
+  }
+
+  /** One page, with retries; resolves with the validated page or rejects with an AutocallsError. */
+  private async fetchPage(query: CallsQuery, page: number, run: Run, signal: AbortSignal): Promise<FetchedPage> {
+    const url = this.pageUrl(query, page);
+    let bodyFailures = 0;
+    for (let attempt = 0; ; attempt++) {
+      const seq = await run.pacer.acquire(signal);
+      run.stats.requests++;
+      if (attempt > 0) run.stats.retries++;
+      const sentAt = this.now();
+      let reading: RateLimitReading = { limit: undefined, remaining: undefined };
+      let failure: RetryableFailure;
+      try {
+        const answer = await this.request(url, signal);
+        reading = readRateLimit(answer.headers);
+        this.logger.debug("autocalls page answered", {
+          page,
+          attempt,
+          status: answer.status,
+          durationMs: this.now() - sentAt,
+          rateLimitRemaining: reading.remaining,
+        });
+        const fetched = this.readAnswer(page, answer);
+        run.pacer.settle(seq, reading);
+        return fetched;
+      } catch (error) {
+        if (!(error instanceof RetryableFailure)) {
+          run.pacer.settle(seq, reading);
+          throw error;
+        }
+        failure = error;
+      }
+
+      run.lastSeen = failure.message;
+      let pauseMs: number | undefined;
+      if (failure.kind === "rateLimited") {
+        run.stats.rateLimited++;
+        pauseMs = failure.retryAfterMs ?? this.backoffMs(attempt);
+      }
+      run.pacer.settle(seq, reading, pauseMs);
+      if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
+        throw new AutocallsResponseError(page, failure.message, { cause: failure.cause });
+      }
+      if (attempt >= this.maxRetries) {
+        throw new AutocallsUnavailableError(page, attempt + 1, failure.message, { cause: failure.cause });
+      }
+      this.logger.warn("autocalls request failed, retrying", { page, attempt, problem: failure.message, pauseMs });
+      // A 429 pauses every request in the pacer; other failures back off just this page.
+      if (pauseMs === undefined) await this.sleep(this.backoffMs(attempt), signal);
+    }
+  }
+
+  private async request(url: URL, signal: AbortSignal): Promise<Answer> {
+    signal.throwIfAborted();
+    const controller = new AbortController();
+    const timedOut = new Error("request timed out");
+    const timer = setTimeout(() => controller.abort(timedOut), this.requestTimeoutMs);
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const response = await this.fetchImpl(url, {
+        headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
+        signal: controller.signal,
+        // Never let fetch carry the token to wherever a redirect points.
+        redirect: "manual",
+      });
+      const body = await response.text();
+      return { status: response.status, headers: response.headers, body };
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (controller.signal.reason === timedOut) {
+        throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
+      }
+      throw new RetryableFailure("network", `network error: ${this.redact(describeError(error))}`, undefined, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Turns an HTTP answer into a page, a fatal error, or a RetryableFailure. */
+  private readAnswer(page: number, answer: Answer): FetchedPage {
+    const { status, body } = answer;
+    const html = looksLikeHtml(answer);
+    if (status >= 200 && status < 300) {
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(body);
+      } catch (error) {
+        const what = html
+          ? "an HTML page instead of JSON"
+          : body.length === 0
+            ? "an empty body"
+            : `truncated or invalid JSON (${body.length} characters)`;
+        throw new RetryableFailure("body", what, undefined, { cause: error });
+      }
+      const parsed = parseCallsPage(decoded);
+      if (!parsed.ok) throw new AutocallsResponseError(page, this.redact(parsed.problem));
+      if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
+        throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
+      }
+      return { page, ...parsed.page };
+    }
+    if (status === 401 || status === 403) throw new AutocallsAuthError(status);
+    if (status === 429) {
+      throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)", retryAfterMs(answer.headers, this.now()));
+    }
+    if (status === 408 || status >= 500) {
+      throw new RetryableFailure("server", `HTTP ${status}${html ? " with an HTML error page" : ""}`);
+    }
+    if (status >= 300 && status < 400) {
+      const location = safeLocation(answer.headers.get("location"));
+      throw new AutocallsRequestError(
+        status,
+        `a redirect${location ? ` to ${location}` : ""}`,
+        "set AUTOCALLS_BASE_URL to the API's final address (e.g. https://app.autocalls.ai/api)",
+      );
+    }
+    const hint =
+      status === 404
+        ? "check AUTOCALLS_BASE_URL (it should end in /api, e.g. https://app.autocalls.ai/api)"
+        : "check the report date and the assistant/campaign/type/status filters";
+    throw new AutocallsRequestError(status, this.redact(laravelMessage(body, html)), hint);
+  }
+
+  private pageUrl(query: CallsQuery, page: number): URL {
+    // Page URLs are always built from the configured base, never taken from `next_page_url`,
+    // so the token cannot be sent to another host or over plain http.
+    const url = new URL(this.endpoint);
+    const params = url.searchParams;
+    params.set("date_from", query.dateFrom);
+    params.set("date_to", query.dateTo);
+    if (query.assistantId !== undefined) params.set("assistant_id", String(query.assistantId));
+    if (query.campaignId !== undefined) params.set("campaign_id", String(query.campaignId));
+    if (query.type !== undefined) params.set("type", query.type);
+    if (query.status !== undefined) params.set("status", query.status);
+    params.set("per_page", String(this.perPage));
+    params.set("page", String(page));
+    return url;
+  }
+
+  /** Full jitter: a random delay up to the capped exponential step (AWS architecture blog). */
+  private backoffMs(attempt: number): number {
+    return Math.round(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
+  }
+
+  /** Server-provided text could echo the request; the token must not travel on in a message. */
+  private redact(text: string): string {
+    return text.split(this.token).join("[redacted]");
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
+function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (error) {
+    throw new AutocallsError(
+      `The Autocalls base URL "${baseUrl}" is not a URL — set AUTOCALLS_BASE_URL like https://app.autocalls.ai/api.`,
+      { cause: error },
+    );
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password || url.search) {
+    throw new AutocallsError(
+      `The Autocalls base URL "${url.origin}${url.pathname}" must be a plain http(s) address without credentials or query — set AUTOCALLS_BASE_URL like https://app.autocalls.ai/api.`,
+    );
+  }
+  return url;
+}
+
+function positiveInt(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result < 1) {
+    throw new AutocallsError(`AutocallsClient option ${name} must be a positive integer, got ${value}.`);
+  }
+  return result;
+}
+
+function nonNegativeInt(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result < 0) {
+    throw new AutocallsError(`AutocallsClient option ${name} must be a non-negative integer, got ${value}.`);
+  }
+  return result;
+}
+
+function readRateLimit(headers: Headers): RateLimitReading {
+  return {
+    limit: headerInt(headers, "x-ratelimit-limit"),
+    remaining: headerInt(headers, "x-ratelimit-remaining"),
+  };
+}
+
+function headerInt(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3), plus a little slack. */
+function retryAfterMs(headers: Headers, now: number): number | undefined {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000 + RETRY_AFTER_MARGIN_MS;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now) + RETRY_AFTER_MARGIN_MS;
+}
+
+function looksLikeHtml(answer: Answer): boolean {
+  const type = answer.headers.get("content-type") ?? "";
+  return type.includes("text/html") || /^\s*</.test(answer.body);
+}
+
+/** Laravel's `{ message, errors: { field: [..] } }`, flattened to one line. */
+function laravelMessage(body: string, html: boolean): string {
+  if (html) return "an HTML error page";
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(body);
+  } catch {
+    return oneLine(body);
+  }
+  if (typeof decoded !== "object" || decoded === null) return oneLine(body);
+  const { message, errors } = decoded as { message?: unknown; errors?: unknown };
+  const parts: string[] = [];
+  if (typeof message === "string") parts.push(message);
+  if (typeof errors === "object" && errors !== null) {
+    for (const [field, messages] of Object.entries(errors)) {
+      parts.push(`${field}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`);
+    }
+  }
+  return oneLine(parts.length > 0 ? parts.join("; ") : body);
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}
+
+/** The redirect target without its query (which could carry anything). */
+function safeLocation(location: string | null): string | undefined {
+  if (!location) return undefined;
+  try {
+    const url = new URL(location);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? (error.cause as Error & { code?: string }) : undefined;
+  return cause ? `${error.message} (${cause.code ?? cause.message})` : error.message;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * What can go wrong fetching calls, one class per thing the reader must do differently.
+ * Messages are one line, say what happened and what to do, and never contain the API token
+ * (server-provided text is redacted by the client before it gets here).
+ */
+export class AutocallsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** 401/403: retrying cannot help; the token must be fixed. */
+export class AutocallsAuthError extends AutocallsError {
+  readonly status: number;
+
+  constructor(status: number, options?: { cause?: unknown }) {
+    super(
+      `The Autocalls API answered HTTP ${status}: the API token was rejected — check AUTOCALLS_API_TOKEN / the secret.`,
+      options,
+    );
+    this.status = status;
+  }
+}
+
+/** 404/422 (or another 4xx): the request itself is wrong — a filter, the base URL, a redirect. */
+export class AutocallsRequestError extends AutocallsError {
+  readonly status: number;
+
+  constructor(status: number, detail: string, hint: string, options?: { cause?: unknown }) {
+    super(`The Autocalls API rejected the request (HTTP ${status}${detail ? `: ${detail}` : ""}) — ${hint}.`, options);
+    this.status = status;
+  }
+}
+
+/** Retries exhausted on 5xx, 429, network errors or timeouts: a transient outage. */
+export class AutocallsUnavailableError extends AutocallsError {
+  readonly page: number;
+  readonly attempts: number;
+  readonly lastSeen: string;
+
+  constructor(page: number, attempts: number, lastSeen: string, options?: { cause?: unknown }) {
+    super(
+      `The Autocalls API is unavailable: page ${page} failed ${attempts} times (last: ${lastSeen}) — it is worth retrying later.`,
+      options,
+    );
+    this.page = page;
+    this.attempts = attempts;
+    this.lastSeen = lastSeen;
+  }
+}
+
+/** A page that cannot be read: HTML, truncated JSON, a missing `data`/`total`, a call without `id`. */
+export class AutocallsResponseError extends AutocallsError {
+  readonly page: number;
+
+  constructor(page: number, problem: string, options?: { cause?: unknown }) {
+    super(
+      `The Autocalls API sent an unusable response for page ${page}: ${problem} — if this persists, the API may have changed; report it with the time of the run.`,
+      options,
+    );
+    this.page = page;
+  }
+}
+
+/** The API's own count and what was received still disagree after the re-fetches. */
+export class AutocallsIncompleteError extends AutocallsError {
+  readonly uniqueReceived: number;
+  readonly apiTotal: number;
+  readonly refetches: number;
+
+  constructor(uniqueReceived: number, apiTotal: number, refetches: number, reason: string) {
+    super(
+      `Received ${uniqueReceived} unique calls but the Autocalls API reported ${apiTotal} (${reason}, after ${refetches} re-fetches) — the calls are changing under the fetch; run the report again later.`,
+    );
+    this.uniqueReceived = uniqueReceived;
+    this.apiTotal = apiTotal;
+    this.refetches = refetches;
+  }
+}
+
+/** The overall deadline (the Lambda's remaining time minus a margin) was reached. */
+export class AutocallsDeadlineError extends AutocallsError {
+  readonly pagesDone: number;
+  readonly pagesTotal: number;
+
+  constructor(deadline: number, pagesDone: number, pagesTotal: number, lastSeen: string | undefined) {
+    const progress = pagesTotal > 0 ? `${pagesDone} of ${pagesTotal} pages done` : "no page received yet";
+    const last = lastSeen ? `, last: ${lastSeen}` : "";
+    super(
+      `Fetching calls did not finish before the deadline ${new Date(deadline).toISOString()} (${progress}${last}) — give the run more time or retry when the API is faster.`,
+    );
+    this.pagesDone = pagesDone;
+    this.pagesTotal = pagesTotal;
+  }
+}

@@ -1,0 +1,120 @@
+import { z } from "zod";
+import type { Call } from "./call.js";
+
+/**
+ * One page of `GET /user/calls` (a Laravel length-aware paginator). Only what the client
+ * relies on is validated; everything else is ignored, so new fields never break the fetch.
+ * Each call is checked for `id` and `created_at` only (cheap at 100k calls); the other fields
+ * are read tolerantly by `toCall`, where a wrong type degrades to null/0 instead of failing.
+ */
+
+// The reference documents `YYYY-MM-DD HH:MM:SS`; Laravel's ISO form (`…T…Z`) is accepted too,
+// since parseApiTimestamp reads both.
+const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/;
+
+const callKeySchema = z.object({
+  id: z.int({ error: "missing or not an integer" }),
+  created_at: z.string({ error: "missing or not a string" }).regex(TIMESTAMP_PATTERN, {
+    error: "not a YYYY-MM-DD HH:MM:SS timestamp",
+  }),
+});
+
+const pageSchema = z.object({
+  data: z.array(callKeySchema, { error: "missing or not an array" }),
+  total: z.int({ error: "missing or not an integer" }).nonnegative(),
+  last_page: z.int({ error: "missing or not an integer" }).nonnegative(),
+  current_page: z.int().optional(),
+});
+
+export interface CallsPage {
+  total: number;
+  lastPage: number;
+  currentPage: number | undefined;
+  calls: Call[];
+}
+
+export type CallsPageResult = { ok: true; page: CallsPage } | { ok: false; problem: string };
+
+/** Validates a decoded JSON body and maps its calls; `problem` names the first bad field. */
+export function parseCallsPage(body: unknown): CallsPageResult {
+  const result = pageSchema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length
+      ? issue.path
+          .map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`))
+          .join("")
+          .replace(/^\./, "")
+      : "body";
+    return { ok: false, problem: `${where}: ${issue?.message ?? "invalid"}${describeCall(body, issue?.path)}` };
+  }
+  // The validated output keeps only the key fields; map from the raw objects, which hold the rest.
+  const raw = (body as { data: Record<string, unknown>[] }).data;
+  const calls = new Array<Call>(raw.length);
+  for (let index = 0; index < raw.length; index++) calls[index] = toCall(raw[index] as Record<string, unknown>);
+  return {
+    ok: true,
+    page: {
+      total: result.data.total,
+      lastPage: result.data.last_page,
+      currentPage: result.data.current_page,
+      calls,
+    },
+  };
+}
+
+/** Adds the call's id to a problem in `data[i]` so the error can be matched to the dashboard. */
+function describeCall(body: unknown, path: PropertyKey[] | undefined): string {
+  if (path?.[0] !== "data" || typeof path[1] !== "number") return "";
+  const call = (body as { data: unknown[] }).data[path[1]];
+  const id = isRecord(call) ? call.id : undefined;
+  return typeof id === "number" || typeof id === "string" ? ` (call id ${id})` : "";
+}
+
+/** Maps one raw call (already checked for `id` and `created_at`) into the report's shape. */
+export function toCall(raw: Record<string, unknown>): Call {
+  return {
+    id: raw.id as number,
+    createdAt: raw.created_at as string,
+    updatedAt: text(raw.updated_at),
+    assistantName: text(raw.assistant_name),
+    campaignName: text(raw.campaign_name),
+    type: text(raw.type),
+    status: text(raw.status),
+    durationSeconds: Math.round(amount(raw.duration)),
+    assistantPhoneNumber: text(raw.assistant_phone_number),
+    clientPhoneNumber: text(raw.client_phone_number),
+    transcript: text(raw.transcript),
+    variables: variables(raw.variables),
+    evaluation: isRecord(raw.evaluation) ? raw.evaluation : null,
+    totalCostMicros: Math.round(amount(raw.total_cost) * 1e6),
+    carrierCostMicros: Math.round(amount(raw.carrier_cost) * 1e6),
+    answeredBy: text(raw.answered_by),
+    recordingUrl: text(raw.recording_url),
+  };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+/** Numbers, and numeric strings (Laravel's `decimal` cast serialises money as "0.025"); else 0. */
+function amount(value: unknown): number {
+  if (typeof value === "number") return Number.isFinite(value) ? value : 0;
+  if (typeof value === "string" && value.trim() !== "") {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : 0;
+  }
+  return 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** PHP encodes an empty associative array as `[]`, so an array here means "no variables". */
+function variables(value: unknown): Record<string, unknown> {
+  if (isRecord(value)) return value;
+  if (Array.isArray(value)) return { ...value };
+  return {};
+}
