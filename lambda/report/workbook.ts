@@ -488,7 +488,7 @@ function writeGroupSheet(sheet: Sheet, nameHeader: string, groups: GroupStats[],
         durationCell(group.durationSeconds),
         usdCell(group.totalCostMicros),
         numberCell(group.averageScore),
-        ...outcomes.map((key) => group.byOutcome[key] ?? 0),
+        ...outcomes.map((key) => (Object.hasOwn(group.byOutcome, key) ? group.byOutcome[key] : 0)),
       ])
       .commit();
   }
@@ -574,8 +574,13 @@ function recordingCell(url: string | null, state: CallSheetState, maxHyperlinks:
   return { text, hyperlink: target };
 }
 
+/** Own keys only: a call without `constructor` must not show Object's constructor. */
+function ownValue(record: Record<string, unknown> | null, key: string): unknown {
+  return record !== null && Object.hasOwn(record, key) ? record[key] : null;
+}
+
 function evaluationValue(call: Call, key: string): unknown {
-  return call.evaluation === null ? null : call.evaluation[key];
+  return ownValue(call.evaluation, key);
 }
 
 function createdAtCell(call: Call, apiTimezone: string, timezone: string): ExcelJS.CellValue {
@@ -612,7 +617,7 @@ function callRowValues(
     recordingCell(call.recordingUrl, state, maxHyperlinks),
   ];
   if (options.includeTranscripts) values.push(textCell(call.transcript));
-  for (const key of input.variableKeys) values.push(dynamicCell(call.variables[key]));
+  for (const key of input.variableKeys) values.push(dynamicCell(ownValue(call.variables, key)));
   for (const key of input.evaluationKeys) values.push(dynamicCell(evaluationValue(call, key)));
   return values;
 }

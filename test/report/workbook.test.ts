@@ -282,6 +282,17 @@ describe("writeWorkbook", () => {
     expect(callCell(sheet, "var: absent").value).toBeNull();
   });
 
+  it("leaves a variable empty when the call lacks the key, even for keys like constructor", async () => {
+    const { workbook } = await writeAndRead(
+      [makeCall({ variables: {} })],
+      {},
+      { variableKeys: ["constructor", "__proto__"] },
+    );
+    const sheet = callsSheet(workbook);
+    expect(callCell(sheet, "var: constructor").value).toBeNull();
+    expect(callCell(sheet, "var: __proto__").value).toBeNull();
+  });
+
   it("writes an object with a formula key as JSON text, not a formula", async () => {
     const call = makeCall({ variables: { trap: { formula: "1+1" } } });
     const { workbook } = await writeAndRead([call], {}, { variableKeys: ["trap"] });
