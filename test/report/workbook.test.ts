@@ -163,6 +163,13 @@ describe("writeWorkbook", () => {
     expect(result.callRows).toBe(1);
   });
 
+  it("sets the workbook's title, creator and created date", async () => {
+    const { workbook } = await writeAndRead([]);
+    expect(workbook.title).toBe("Calls report 2025-08-04");
+    expect(workbook.creator).toBe("callreport");
+    expect(workbook.created).toEqual(OPTIONS.createdAt);
+  });
+
   it("starts the Calls header with Call ID and adds var: and eval: columns after the transcript", async () => {
     const { workbook } = await writeAndRead(
       [makeCall()],
