@@ -69,7 +69,10 @@ export interface ComposedEmail {
 }
 
 export interface Mailer {
-  /** Sends one message; resolves with the provider's message id. */
+  /**
+   * Sends one message; resolves with the provider's message id. Rejects with an error that
+   * has `deliveryUnknown: true` when no answer came back and the message may have gone out.
+   */
   send(message: RawEmail, context: { date: string; email: ComposedEmail; batchIndex: number }): Promise<string>;
 }
 

@@ -28,10 +28,16 @@ export class SesSendError extends Error {
     message: string,
     /** SES's error name, e.g. `MessageRejected`, `Throttling`. */
     readonly code: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /** True when no answer came back: SES may have accepted the message. */
+      deliveryUnknown?: boolean;
+    },
   ) {
     super(message, options);
+    this.deliveryUnknown = options?.deliveryUnknown ?? false;
   }
+
+  readonly deliveryUnknown: boolean;
 }
 
 interface SdkErrorShape {
@@ -133,6 +139,17 @@ export class SesMailer implements Mailer {
         if (caught instanceof SesSendError) throw caught;
         const error = asSdkError(caught);
         const code = error.name ?? "Unknown";
+        if (
+          error.$metadata?.httpStatusCode === undefined &&
+          !(caught instanceof Error && caught.name.includes("Throttl"))
+        ) {
+          throw new SesSendError(
+            `No answer from SES for ${what} (${code}: ${error.message ?? ""}) — it may or may not have been sent; ` +
+              "check with a recipient before re-sending with force.",
+            code,
+            { cause: caught, deliveryUnknown: true },
+          );
+        }
         if (!isRetryable(error)) {
           throw new SesSendError(`SES refused ${what}: ${code}: ${error.message ?? ""} — ${remedy(error)}.`, code, {
             cause: caught,

@@ -32,6 +32,8 @@ export interface ComposeEmailInput {
   attachWorkbook: boolean;
   /** Limit for the whole encoded message; defaults to SES's `SendRawEmail` limit. */
   maxRawBytes?: number;
+  /** The `Date` header; defaults to now. The demo fixes it so its output never varies. */
+  sentAt?: Date;
 }
 
 /** SES refuses a `SendRawEmail` message over 10 MB, measured on the encoded message. */
@@ -136,6 +138,7 @@ async function buildMessage(
   batch: Recipient[],
   content: Content,
   attachment: { fileName: string; content: Buffer } | null,
+  sentAt: Date | undefined,
 ): Promise<RawEmail> {
   const to = batch.filter((r) => r.field === "to");
   const cc = batch.filter((r) => r.field === "cc");
@@ -146,6 +149,7 @@ async function buildMessage(
     ...(cc.length > 0 ? { cc } : {}),
     // Bcc recipients are envelope destinations only; they never appear in a header.
     subject: content.subject,
+    ...(sentAt ? { date: sentAt } : {}),
     text: content.text,
     html: content.html,
     headers: {
@@ -189,7 +193,8 @@ export async function composeReportEmail(input: ComposeEmailInput): Promise<Comp
     });
     const attachment = attached && workbookBytes ? { fileName: input.workbook.fileName, content: workbookBytes } : null;
     const messages: RawEmail[] = [];
-    for (const batch of recipientBatches) messages.push(await buildMessage(from, batch, content, attachment));
+    for (const batch of recipientBatches)
+      messages.push(await buildMessage(from, batch, content, attachment, input.sentAt));
     return { ...content, attached, messages };
   };
   const fits = (email: ComposedEmail) => email.messages.every((message) => message.raw.length <= maxRawBytes);

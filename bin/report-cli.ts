@@ -1,0 +1,127 @@
+import type { CallFilters } from "../lambda/autocalls/call.js";
+import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
+import type { Clock } from "../lambda/ports.js";
+import { assertCalendarDate, assertTimezone, previousLocalDate, reportWindow } from "../lambda/report/window.js";
+
+export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
+                         [--assistant-id N] [--campaign-id N] [--verbose]
+
+  --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
+  --timezone      IANA timezone the day is read in (default: UTC)
+  --out           folder for the report files (default: ./reports)
+  --demo          run against a built-in simulated Autocalls API (no token needed)
+  --assistant-id  only calls of this assistant
+  --campaign-id   only calls of this campaign
+  --verbose       show stack traces on errors
+
+Environment:
+  AUTOCALLS_API_TOKEN     API token (required unless --demo)
+  AUTOCALLS_BASE_URL      default ${DEFAULT_API_BASE_URL}
+  AUTOCALLS_API_TIMEZONE  timezone of the API's timestamps and date filters (default UTC)
+  MAIL_FROM, MAIL_TO      sender and comma-separated recipients written into the .eml
+`;
+
+/** The fixed demo day, so that `npm run demo` writes the same report every time. */
+export const DEMO_DATE = "2025-08-04";
+
+export class CliUsageError extends Error {
+  override name = "CliUsageError";
+}
+
+export interface CliInput {
+  help: boolean;
+  demo: boolean;
+  date: string;
+  timezone: string;
+  apiTimezone: string;
+  outDir: string;
+  baseUrl: string;
+  token: string | undefined;
+  filters: CallFilters;
+  recipients: { from: string; to: string[]; cc: string[]; bcc: string[] };
+  clock: Clock;
+}
+
+export interface CliValues {
+  date?: string;
+  timezone?: string;
+  out?: string;
+  demo?: boolean;
+  "assistant-id"?: string;
+  "campaign-id"?: string;
+  help?: boolean;
+}
+
+/** Turns flags and environment into one validated input; every problem is a one-line fix. */
+export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): CliInput {
+  const demo = values.demo === true;
+  const timezone = assertTimezone(values.timezone ?? "UTC", "--timezone");
+  const apiTimezone = assertTimezone(env.AUTOCALLS_API_TIMEZONE || "UTC", "AUTOCALLS_API_TIMEZONE");
+  const date = values.date
+    ? assertCalendarDate(values.date, "--date")
+    : demo
+      ? DEMO_DATE
+      : previousLocalDate(now(), timezone);
+  const token = env.AUTOCALLS_API_TOKEN?.trim() || undefined;
+  if (!demo && !values.help && !token) {
+    throw new CliUsageError("AUTOCALLS_API_TOKEN is not set — export your Autocalls API token, or try --demo.");
+  }
+  const baseUrl = env.AUTOCALLS_BASE_URL?.trim() || DEFAULT_API_BASE_URL;
+  if (!/^https?:\/\/[^/]+/.test(baseUrl) || !URL.canParse(baseUrl)) {
+    throw new CliUsageError(`AUTOCALLS_BASE_URL "${baseUrl}" is not an http(s) URL — e.g. ${DEFAULT_API_BASE_URL}.`);
+  }
+  const filters: CallFilters = {};
+  const assistantId = positiveInteger(values["assistant-id"], "--assistant-id");
+  const campaignId = positiveInteger(values["campaign-id"], "--campaign-id");
+  if (assistantId !== undefined) filters.assistantId = assistantId;
+  if (campaignId !== undefined) filters.campaignId = campaignId;
+
+  // A demo run pretends it is the morning after the report day, so its output never varies.
+  const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
+  return {
+    help: values.help === true,
+    demo,
+    date,
+    timezone,
+    apiTimezone,
+    outDir: values.out ?? "reports",
+    baseUrl,
+    token,
+    filters,
+    recipients: {
+      from: env.MAIL_FROM?.trim() || "callreport@example.com",
+      to: (env.MAIL_TO?.trim() || "managers@example.com")
+        .split(",")
+        .map((address) => address.trim())
+        .filter(Boolean),
+      cc: [],
+      bcc: [],
+    },
+    clock: { now: demo ? () => demoNow : now },
+  };
+}
+
+function positiveInteger(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value))
+    throw new CliUsageError(`${flag} "${value}" is not a positive whole number — e.g. ${flag} 12.`);
+  return Number(value);
+}
+
+const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"]);
+
+/** One or two plain lines: what went wrong and what to do. Stack traces only with --verbose. */
+export function cliErrorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return `Error: ${String(error)}`;
+  if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
+  // Our own errors are named classes whose messages already say what to fix.
+  if (!BUILT_IN_ERRORS.has(error.name)) return `Error: ${error.message}`;
+  return `Error: ${error.message} (unexpected — run again with --verbose for the details).`;
+}
+
+/** Flag errors: node:util parseArgs's own, or ours. */
+export function isUsageError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}

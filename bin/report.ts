@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
+ *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
+ *                     [--assistant-id N] [--campaign-id N] [--verbose]
+ */
+import { parseArgs } from "node:util";
+import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
+import { AutocallsClient } from "../lambda/autocalls/client.js";
+import { collectDay, runReport } from "../lambda/pipeline.js";
+import { cliErrorMessage, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
+
+async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  let folder: LocalReportFolder | undefined;
+  let stopDemo: (() => Promise<void>) | undefined;
+  try {
+    const input = parseCliInput(
+      parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
+      env,
+    );
+    if (input.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+
+    let baseUrl = input.baseUrl;
+    let token = input.token;
+    if (input.demo) {
+      // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
+      const { startSimulator } = await import("../test/support/simulator.js");
+      const simulator = await startSimulator({ apiTimezone: input.apiTimezone });
+      stopDemo = () => simulator.close();
+      baseUrl = simulator.baseUrl;
+      token = "demo-token";
+      process.stderr.write(`Demo: simulated Autocalls API on ${simulator.baseUrl}, report day ${input.date}\n`);
+    }
+
+    const calls = new AutocallsClient({ baseUrl, token: token ?? "" });
+    const day = { timezone: input.timezone, apiTimezone: input.apiTimezone, filters: input.filters };
+    // The demo has history: earlier days come from the same simulated API, so deltas show.
+    const simulatedHistory = input.demo
+      ? async (date: string) =>
+          (await collectDay({ ...day, date }, { calls, clock: input.clock }, NO_EARLIER_SUMMARIES)).summary
+      : undefined;
+    folder = new LocalReportFolder(input.outDir, simulatedHistory);
+    const showProgress = process.stderr.isTTY === true;
+    const result = await runReport(
+      {
+        ...day,
+        date: input.date,
+        environment: input.demo ? "demo" : "local",
+        recipients: input.recipients,
+        emptyDay: "send",
+        attachWorkbook: true,
+        includeTranscripts: true,
+        maskPhoneNumbers: false,
+        force: false,
+        ...(showProgress
+          ? {
+              onProgress: ({ pagesDone, pagesTotal }) =>
+                process.stderr.write(
+                  `\rFetching calls: page ${pagesDone}/${pagesTotal}${pagesDone === pagesTotal ? "\n" : ""}`,
+                ),
+            }
+          : {}),
+      },
+      {
+        calls,
+        store: folder,
+        mailer: folder,
+        clock: input.clock,
+      },
+    );
+    const files = await folder.publish();
+    const { totals } = result.summary;
+    process.stdout.write(
+      `Report for ${result.date} (${input.timezone}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
+        files
+          .sort()
+          .map((file) => `  ${file}\n`)
+          .join(""),
+    );
+    return 0;
+  } catch (error) {
+    await folder?.discard().catch(() => {});
+    process.stderr.write(`${cliErrorMessage(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
+  } finally {
+    await stopDemo?.();
+  }
+}
+
+const NO_EARLIER_SUMMARIES = { previousDay: null, sameWeekdayLastWeek: null };
+
+const CLI_OPTIONS = {
+  date: { type: "string" },
+  timezone: { type: "string" },
+  out: { type: "string" },
+  demo: { type: "boolean" },
+  "assistant-id": { type: "string" },
+  "campaign-id": { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+process.exitCode = await main(process.argv.slice(2), process.env);

@@ -1,0 +1,150 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SESClient } from "@aws-sdk/client-ses";
+import type { Context } from "aws-lambda";
+import { S3ReportStore } from "./adapters/s3-store.js";
+import { ApiTokenSecret } from "./adapters/secrets.js";
+import { SesMailer } from "./adapters/ses-mailer.js";
+import { AutocallsClient } from "./autocalls/client.js";
+import { type LambdaEnv, parseLambdaEnv } from "./config.js";
+import { parseReportEvent } from "./events.js";
+import { type ReportResult, runReport } from "./pipeline.js";
+
+const logger = new Logger({ serviceName: "callreport" });
+/** The Powertools logger behind the plain `(message, fields)` interface the pipeline and client use. */
+const log = {
+  debug: (message: string, fields: object = {}) => logger.debug(message, { ...fields }),
+  info: (message: string, fields: object = {}) => logger.info(message, { ...fields }),
+  warn: (message: string, fields: object = {}) => logger.warn(message, { ...fields }),
+};
+
+/** Time kept back from the fetch for writing the workbook, storing and sending. */
+const MIN_FINISH_MARGIN_MS = 60_000;
+
+interface Runtime {
+  config: LambdaEnv;
+  s3: S3Client;
+  ses: SESClient;
+  secret: ApiTokenSecret;
+}
+
+let runtime: Runtime | undefined;
+
+/** Config and clients, built once per container and reused by warm invocations. */
+function getRuntime(env: NodeJS.ProcessEnv): Runtime {
+  if (runtime) return runtime;
+  const config = parseLambdaEnv(env);
+  // A custom endpoint (a local emulator, MinIO) cannot do virtual-hosted bucket names.
+  const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  runtime = {
+    config,
+    s3: new S3Client({ forcePathStyle }),
+    // The mailer retries throttling itself, with backoff; SDK retries would stack on top.
+    ses: new SESClient({ maxAttempts: 1 }),
+    secret: new ApiTokenSecret({ client: new SecretsManagerClient({}), secretId: config.AUTOCALLS_TOKEN_SECRET_ID }),
+  };
+  return runtime;
+}
+
+export class ReportDaysFailedError extends Error {
+  override name = "ReportDaysFailedError";
+}
+
+export interface HandlerResult {
+  trigger: string;
+  reports: Array<{
+    date: string;
+    calls: number;
+    totalCost: number;
+    email: ReportResult["email"]["status"];
+    workbook: string;
+  }>;
+}
+
+/**
+ * Scheduled, manual and backfill runs. Each day is independent: one failing day does not stop
+ * the others, but the invocation fails at the end so that the alarm fires and async retries
+ * run (which the per-day email marker makes safe).
+ */
+export async function handler(event: unknown, context: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">) {
+  const { config, s3, ses, secret } = getRuntime(process.env);
+  const request = parseReportEvent(event, {
+    timezone: config.REPORT_TIMEZONE,
+    maxBackfillDays: config.MAX_BACKFILL_DAYS,
+  });
+  logger.appendKeys({ trigger: request.trigger, requestId: context.awsRequestId });
+  logger.info("report run started", { dates: request.dates, force: request.force });
+
+  const token = await secret.token();
+  const clock = { now: () => new Date() };
+  const calls = new AutocallsClient({
+    baseUrl: config.AUTOCALLS_BASE_URL,
+    token,
+    concurrency: config.AUTOCALLS_CONCURRENCY,
+    logger: log,
+  });
+  const store = new S3ReportStore({
+    client: s3,
+    bucket: config.REPORT_BUCKET,
+    prefix: config.REPORT_PREFIX,
+    linkExpiryHours: config.LINK_EXPIRY_HOURS,
+    clock,
+  });
+  const mailer = new SesMailer({ client: ses });
+
+  const reports: HandlerResult["reports"] = [];
+  const failures: Array<{ date: string; message: string }> = [];
+  for (const date of request.dates) {
+    logger.appendKeys({ reportDate: date });
+    const remainingMs = context.getRemainingTimeInMillis();
+    try {
+      const result = await runReport(
+        {
+          date,
+          timezone: config.REPORT_TIMEZONE,
+          apiTimezone: config.AUTOCALLS_API_TIMEZONE,
+          filters: {
+            ...(config.FILTER_ASSISTANT_ID === undefined ? {} : { assistantId: config.FILTER_ASSISTANT_ID }),
+            ...(config.FILTER_CAMPAIGN_ID === undefined ? {} : { campaignId: config.FILTER_CAMPAIGN_ID }),
+            ...(config.FILTER_CALL_TYPE === undefined ? {} : { type: config.FILTER_CALL_TYPE }),
+            ...(config.FILTER_CALL_STATUS === undefined ? {} : { status: config.FILTER_CALL_STATUS }),
+          },
+          environment: config.REPORT_ENVIRONMENT,
+          recipients: { from: config.MAIL_FROM, to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
+          emptyDay: config.EMPTY_DAY,
+          attachWorkbook: config.ATTACH_WORKBOOK,
+          includeTranscripts: config.INCLUDE_TRANSCRIPTS,
+          maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
+          force: request.force,
+          fetchDeadline: Date.now() + remainingMs - Math.max(MIN_FINISH_MARGIN_MS, remainingMs * 0.3),
+        },
+        { calls, store, mailer, clock, logger: log },
+      );
+      reports.push({
+        date,
+        calls: result.summary.totals.calls,
+        totalCost: result.summary.totals.totalCost,
+        email: result.email.status,
+        workbook: result.workbook.location,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error("report day failed", { error: error as Error });
+      failures.push({ date, message });
+    }
+  }
+  logger.removeKeys(["reportDate"]);
+  logger.info("report run finished", { ok: reports.length, failed: failures.length, reports, failures });
+  if (failures.length > 0) {
+    throw new ReportDaysFailedError(
+      `${failures.length} of ${request.dates.length} report day(s) failed: ${failures.map((f) => `${f.date}: ${f.message}`).join(" | ")}`,
+    );
+  }
+  return { trigger: request.trigger, reports } satisfies HandlerResult;
+}
+
+/** For tests that change the environment between cases. */
+export function resetRuntimeForTests(): void {
+  runtime = undefined;
+}
