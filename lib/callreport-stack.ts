@@ -70,13 +70,13 @@ export class CallReportStack extends Stack {
     this.reports.grantReportAccess(fn);
     // GetSecretValue only (grantRead would add DescribeSecret, which the function never calls).
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.tokenSecret.secretArn] }),
+      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [tokenSecret.policyArn] }),
     );
     if (tokenSecret.imported) {
       // The full ARN of a secret looked up by name ends in a random 6-character suffix only AWS knows.
       acknowledgeWildcardResource(
         this.report.role,
-        this.tokenSecret.secretArn,
+        tokenSecret.policyArn,
         "The -?????? wildcard stands for the random suffix of the one existing token secret named in the stage.",
       );
     }
@@ -119,9 +119,9 @@ export class CallReportStack extends Stack {
       value: `aws lambda invoke --function-name ${fn.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '{"from":"2025-08-01","to":"2025-08-07"}' /dev/null`,
       description: 'Re-runs a date range (add "force":true to re-send emails already sent)',
     });
-    new CfnOutput(this, "TokenSecretArn", {
-      value: this.tokenSecret.secretArn,
-      description: "The Autocalls API token secret",
+    new CfnOutput(this, "TokenSecretId", {
+      value: tokenSecret.secretId,
+      description: "The Autocalls API token secret (ARN, or the name of the existing secret)",
     });
     if (!tokenSecret.imported) {
       new CfnOutput(this, "FillTokenCommand", {
@@ -134,11 +134,17 @@ export class CallReportStack extends Stack {
   private createOrImportTokenSecret(
     stage: StageConfig,
     removalPolicy: RemovalPolicy,
-  ): { secret: secretsmanager.ISecret; secretId: string; imported: boolean } {
+  ): { secret: secretsmanager.ISecret; secretId: string; policyArn: string; imported: boolean } {
     if (stage.existingTokenSecretName !== undefined) {
       const secret = secretsmanager.Secret.fromSecretNameV2(this, "TokenSecret", stage.existingTokenSecretName);
-      // The name resolves the secret at runtime; the partial ARN with "??????" would not.
-      return { secret, secretId: stage.existingTokenSecretName, imported: true };
+      // An imported secret's ARN lacks the random suffix AWS appends, so the policy must match it with "-??????"
+      // (what grantRead does internally); the function itself finds the secret by name.
+      return {
+        secret,
+        secretId: stage.existingTokenSecretName,
+        policyArn: `${secret.secretArn}-??????`,
+        imported: true,
+      };
     }
     const secret = new secretsmanager.Secret(this, "TokenSecret", {
       description: `Autocalls API token for callreport (${stage.name}); fill with put-secret-value`,
@@ -150,7 +156,7 @@ export class CallReportStack extends Stack {
       id: "AwsSolutions-SMG4",
       reason: "The Autocalls API token is issued by Autocalls; AWS cannot rotate it, the user replaces it by hand.",
     });
-    return { secret, secretId: secret.secretArn, imported: false };
+    return { secret, secretId: secret.secretArn, policyArn: secret.secretArn, imported: false };
   }
 
   private grantSendEmail(stage: StageConfig): void {

@@ -1,0 +1,434 @@
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { App, type CfnElement } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LAMBDA_ENV, parseLambdaEnv } from "../../lambda/config.js";
+import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
+import { resolveStage, type StageConfig } from "../../lib/stage-config.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
+
+interface Synthesized {
+  stage: StageConfig;
+  stack: CallReportStack;
+  template: Template;
+}
+
+let dev: Synthesized;
+let prod: Synthesized;
+let assemblyDir: string;
+
+beforeAll(() => {
+  // Both stages in one app with cdk.json's context (feature flags included): one synth, one bundle per stack.
+  const app = new App({ context: CDK_CONTEXT });
+  const build = (name: string) => {
+    const stage = resolveStage(name, CDK_CONTEXT.stages);
+    const env = stage.account === undefined ? undefined : { account: stage.account, region: stage.region };
+    return { stage, stack: new CallReportStack(app, stackNameFor(name), { stage, ...(env ? { env } : {}) }) };
+  };
+  const stacks = { dev: build("dev"), prod: build("prod") };
+  dev = { ...stacks.dev, template: Template.fromStack(stacks.dev.stack) };
+  prod = { ...stacks.prod, template: Template.fromStack(stacks.prod.stack) };
+  assemblyDir = app.synth().directory;
+});
+
+function only(template: Template, type: string, props: Record<string, unknown> = {}): [string, Resource] {
+  const found = Object.entries(template.findResources(type, props)) as Array<[string, Resource]>;
+  expect(found, `exactly one ${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+function logicalId(stack: CallReportStack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** The report function (not the bucket auto-delete provider, which is a Lambda too). */
+function reportFunction({ stack, template }: Synthesized): [string, Resource] {
+  const id = logicalId(stack, stack.report.function);
+  return [id, template.toJSON().Resources[id] as Resource];
+}
+
+function reportBucketId({ stack }: Synthesized): string {
+  return logicalId(stack, stack.reports.bucket);
+}
+
+function functionStatements(synthesized: Synthesized): Statement[] {
+  const { template } = synthesized;
+  const [, fn] = reportFunction(synthesized);
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  const [, policy] = only(template, "AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } });
+  return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+function statementFor(statements: Statement[], action: string): Statement {
+  const found = statements.filter((statement) => [statement.Action].flat().includes(action));
+  expect(found, `one statement allowing ${action}`).toHaveLength(1);
+  return found[0] as Statement;
+}
+
+function environment(synthesized: Synthesized): Record<string, unknown> {
+  const [, fn] = reportFunction(synthesized);
+  return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+describe("report bucket", () => {
+  it("blocks all public access and encrypts with S3-managed keys", () => {
+    dev.template.hasResourceProperties("AWS::S3::Bucket", {
+      VersioningConfiguration: { Status: "Enabled" },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+    });
+  });
+
+  it("denies every request to both buckets that does not use TLS", () => {
+    const policies = Object.values(dev.template.findResources("AWS::S3::BucketPolicy")) as Resource[];
+
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect((policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: "Deny",
+          Action: "s3:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      );
+    }
+  });
+
+  it("writes server access logs to the separate log bucket", () => {
+    const [, bucket] = only(dev.template, "AWS::S3::Bucket", {
+      Properties: { VersioningConfiguration: { Status: "Enabled" } },
+    });
+
+    expect(bucket.Properties.LoggingConfiguration).toMatchObject({
+      DestinationBucketName: { Ref: expect.any(String) },
+    });
+  });
+
+  it("expires reports and old versions under the prefix after the stage's retention", () => {
+    dev.template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Prefix: "reports/",
+            ExpirationInDays: 30,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          }),
+        ]),
+      },
+    });
+    prod.template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 400 })]) },
+    });
+  });
+
+  it("is deleted with its objects in dev and retained in prod", () => {
+    expect(dev.template.findResources("AWS::S3::Bucket")[reportBucketId(dev)]?.DeletionPolicy).toBe("Delete");
+    dev.template.resourceCountIs("Custom::S3AutoDeleteObjects", 2);
+    expect(prod.template.findResources("AWS::S3::Bucket")[reportBucketId(prod)]?.DeletionPolicy).toBe("Retain");
+    prod.template.resourceCountIs("Custom::S3AutoDeleteObjects", 0);
+  });
+});
+
+describe("report function", () => {
+  it("runs on the newest Node.js runtime on arm64 with the stage's sizing", () => {
+    const [, fn] = reportFunction(dev);
+
+    expect(fn.Properties).toMatchObject({
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      MemorySize: 1024,
+      Timeout: 900,
+      EphemeralStorage: { Size: 4096 },
+    });
+  });
+
+  it("runs one invocation at a time", () => {
+    expect(reportFunction(dev)[1].Properties.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it("retries a failed async event twice, then parks it on an encrypted queue", () => {
+    const [, invokeConfig] = only(dev.template, "AWS::Lambda::EventInvokeConfig");
+
+    expect(invokeConfig.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { "Fn::GetAtt": [expect.any(String), "Arn"] } } },
+    });
+    const destinationId = (
+      invokeConfig.Properties.DestinationConfig as { OnFailure: { Destination: { "Fn::GetAtt": [string] } } }
+    ).OnFailure.Destination["Fn::GetAtt"][0];
+    expect(dev.template.findResources("AWS::SQS::Queue")[destinationId]?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it("keeps its logs for the stage's retention", () => {
+    dev.template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 14 });
+    prod.template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 365 });
+  });
+
+  it("wires the stage settings into the variables the handler reads", () => {
+    expect(environment(prod)).toMatchObject({
+      [LAMBDA_ENV.bucket]: { Ref: reportBucketId(prod) },
+      [LAMBDA_ENV.prefix]: "reports",
+      [LAMBDA_ENV.timezone]: "America/New_York",
+      [LAMBDA_ENV.environment]: "prod",
+      [LAMBDA_ENV.tokenSecretId]: "callreport/prod/autocalls-token",
+      [LAMBDA_ENV.mailFrom]: "reports@example.com",
+      [LAMBDA_ENV.mailTo]: "sales-manager@example.com,cx-manager@example.com",
+      [LAMBDA_ENV.mailBcc]: "audit@example.com",
+      [LAMBDA_ENV.maskPhoneNumbers]: "true",
+      POWERTOOLS_SERVICE_NAME: "callreport",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+  });
+
+  it("sets an environment the handler's own config parser accepts", () => {
+    for (const synthesized of [dev, prod]) {
+      // Deploy-time references (bucket name, secret ARN) become placeholder strings.
+      const variables = Object.fromEntries(
+        Object.entries(environment(synthesized)).map(([name, value]) => [
+          name,
+          typeof value === "string" ? value : "resolved-at-deploy",
+        ]),
+      );
+
+      expect(() => parseLambdaEnv(variables)).not.toThrow();
+    }
+  });
+
+  it("is bundled from lambda/handler.ts into an ES module with a require shim", () => {
+    const [, fn] = reportFunction(dev);
+    const assetHash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, "");
+    const bundlePath = join(assemblyDir, `asset.${assetHash}`, "index.mjs");
+
+    expect(readFileSync(bundlePath, "utf8").slice(0, 200)).toContain("createRequire(import.meta.url)");
+    // The SDK is bundled in; past ~3 MB something unintended (a test helper, a second SDK copy) came along.
+    expect(statSync(bundlePath).size).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+});
+
+describe("daily schedule", () => {
+  it("runs at the stage's local time in its timezone", () => {
+    dev.template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(30 6 * * ? *)",
+      ScheduleExpressionTimezone: "Europe/Berlin",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      State: "ENABLED",
+    });
+    prod.template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpressionTimezone: "America/New_York",
+    });
+  });
+
+  it("passes the scheduled time so the handler derives yesterday from it", () => {
+    const [, schedule] = only(dev.template, "AWS::Scheduler::Schedule");
+
+    expect((schedule.Properties.Target as { Input: string }).Input).toBe(
+      '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+    );
+  });
+
+  it("targets the report function with a retry policy and an encrypted dead-letter queue", () => {
+    const [functionId] = reportFunction(dev);
+    const [, schedule] = only(dev.template, "AWS::Scheduler::Schedule");
+    const target = schedule.Properties.Target as {
+      Arn: unknown;
+      RetryPolicy: unknown;
+      DeadLetterConfig: { Arn: { "Fn::GetAtt": [string] } };
+    };
+
+    expect(target.Arn).toEqual({ "Fn::GetAtt": [functionId, "Arn"] });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 });
+    const dlqId = target.DeadLetterConfig.Arn["Fn::GetAtt"][0];
+    expect(dev.template.findResources("AWS::SQS::Queue")[dlqId]?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it("lets Scheduler assume its role only for this account's schedules", () => {
+    dev.template.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: "scheduler.amazonaws.com" },
+            Condition: { StringEquals: Match.objectLike({ "aws:SourceAccount": { Ref: "AWS::AccountId" } }) },
+          }),
+        ],
+      },
+    });
+  });
+});
+
+describe("queues", () => {
+  it("deny every request to both dead-letter queues that does not use TLS", () => {
+    const policies = Object.values(dev.template.findResources("AWS::SQS::QueuePolicy")) as Resource[];
+
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect((policy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
+        expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      );
+    }
+  });
+});
+
+describe("alarms", () => {
+  it("alarm on a function error and on any message in either dead-letter queue", () => {
+    const alarms = Object.values(dev.template.findResources("AWS::CloudWatch::Alarm")) as Resource[];
+
+    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: expect.any(String) }],
+      });
+    }
+  });
+
+  it("publish to a topic encrypted with a rotating key CloudWatch may use", () => {
+    const [, topic] = only(dev.template, "AWS::SNS::Topic");
+    const keyId = (topic.Properties.KmsMasterKeyId as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
+    const key = dev.template.findResources("AWS::KMS::Key")[keyId] as Resource;
+
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual(
+      expect.objectContaining({ Principal: { Service: "cloudwatch.amazonaws.com" } }),
+    );
+  });
+
+  it("email the ops address only when the stage names one", () => {
+    prod.template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@example.com",
+    });
+    dev.template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+});
+
+describe("function permissions", () => {
+  it("reach S3 objects only under the report prefix, never with s3:*", () => {
+    const statements = functionStatements(dev);
+    const bucketId = reportBucketId(dev);
+    const objects = statementFor(statements, "s3:PutObject");
+
+    expect([objects.Action].flat().sort()).toEqual(["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]);
+    expect(objects.Resource).toEqual({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/reports/*"]] });
+    expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain("s3:*");
+  });
+
+  it("list the bucket only for keys under the prefix", () => {
+    const list = statementFor(functionStatements(dev), "s3:ListBucket");
+
+    expect(list.Resource).toEqual({ "Fn::GetAtt": [reportBucketId(dev), "Arn"] });
+    expect(list.Condition).toEqual({ StringLike: { "s3:prefix": ["reports/*"] } });
+  });
+
+  it("read only the value of the one token secret", () => {
+    const [secretId] = only(dev.template, "AWS::SecretsManager::Secret");
+    const read = statementFor(functionStatements(dev), "secretsmanager:GetSecretValue");
+
+    expect(read.Action).toBe("secretsmanager:GetSecretValue");
+    expect(read.Resource).toEqual({ Ref: secretId });
+  });
+
+  it("read an existing secret by its name when the stage names one", () => {
+    prod.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    const read = statementFor(functionStatements(prod), "secretsmanager:GetSecretValue");
+
+    expect(JSON.stringify(read.Resource)).toContain(":secret:callreport/prod/autocalls-token-??????");
+  });
+
+  it("send email only as the sender address or its domain", () => {
+    const send = statementFor(functionStatements(prod), "ses:SendRawEmail");
+
+    expect(send.Action).toBe("ses:SendRawEmail");
+    expect([send.Resource].flat().sort()).toEqual([
+      "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+      "arn:aws:ses:us-east-1:123456789012:identity/reports@example.com",
+    ]);
+  });
+
+  it("also cover the recipients' identities while SES is in the sandbox", () => {
+    const send = statementFor(functionStatements(dev), "ses:SendRawEmail");
+
+    expect(JSON.stringify(send.Resource)).toContain(":identity/dev-reports@example.com");
+  });
+
+  it("grant nothing on every resource", () => {
+    for (const synthesized of [dev, prod]) {
+      for (const statement of functionStatements(synthesized)) {
+        expect([statement.Resource].flat()).not.toContain("*");
+      }
+    }
+  });
+});
+
+describe("stack", () => {
+  it("creates the sender identity only when the stage asks for it", () => {
+    dev.template.hasResourceProperties("AWS::SES::EmailIdentity", { EmailIdentity: "callreport-dev@example.com" });
+    prod.template.resourceCountIs("AWS::SES::EmailIdentity", 0);
+  });
+
+  it("creates an empty token secret for the user to fill when none is named", () => {
+    const [, secret] = only(dev.template, "AWS::SecretsManager::Secret");
+
+    expect(String(secret.Properties.SecretString)).toContain("REPLACE_ME");
+    dev.template.hasOutput("FillTokenCommand", { Value: Match.objectLike({ "Fn::Join": Match.anyValue() }) });
+  });
+
+  it("tags its resources with the project and the stage", () => {
+    expect(reportFunction(prod)[1].Properties.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: "project", Value: "callreport" },
+        { Key: "stage", Value: "prod" },
+      ]),
+    );
+    expect(prod.stack.stackName).toBe("CallReport-prod");
+  });
+
+  it("outputs the bucket, the function and a ready-to-run backfill command", () => {
+    const outputs = dev.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["BucketName", "FunctionName", "BackfillCommand"]));
+    const command = JSON.stringify(outputs.BackfillCommand?.Value);
+    expect(command).toContain("aws lambda invoke --function-name ");
+    expect(command).toContain("--invocation-type Event");
+    expect(command).toContain('{\\"from\\":\\"2025-08-01\\",\\"to\\":\\"2025-08-07\\"}');
+  });
+
+  it.each(["dev", "prod"])("passes the AwsSolutions checks for %s with no unacknowledged finding", (name) => {
+    const { stack } = name === "dev" ? dev : prod;
+    const report = new AwsSolutionsChecks().validateScope(stack);
+
+    expect(
+      report.violations.map(
+        (violation) => `${violation.ruleName} at ${violation.violatingResources[0]?.constructPath}`,
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,148 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { resolveStage, StageConfigError } from "../../lib/stage-config.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The smallest valid stage; tests override one key at a time. */
+function stageSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    timezone: "Europe/Berlin",
+    recipients: { to: ["manager@example.com"] },
+    sender: "reports@example.com",
+    ...overrides,
+  };
+}
+
+function resolveDev(overrides: Record<string, unknown> = {}) {
+  return resolveStage("dev", { dev: stageSettings(overrides) });
+}
+
+function errorOf(action: () => unknown): StageConfigError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof StageConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a StageConfigError, nothing was thrown");
+}
+
+describe("resolveStage", () => {
+  it("applies the documented defaults to a minimal stage", () => {
+    const stage = resolveDev();
+
+    expect(stage).toMatchObject({
+      name: "dev",
+      scheduleTime: "06:30",
+      prefix: "reports",
+      apiTimezone: "UTC",
+      memorySizeMb: 1024,
+      timeoutMinutes: 15,
+      ephemeralStorageMb: 4096,
+      logLevel: "INFO",
+      removal: "retain",
+      createSenderIdentity: false,
+      recipients: { to: ["manager@example.com"], cc: [], bcc: [] },
+    });
+  });
+
+  it("accepts every stage shipped in cdk.json", () => {
+    const stages = JSON.parse(readFileSync(`${REPO_ROOT}cdk.json`, "utf8")).context.stages;
+
+    for (const name of Object.keys(stages)) {
+      expect(resolveStage(name, stages).name).toBe(name);
+    }
+  });
+
+  it("explains how to pick a stage when none is given", () => {
+    const error = errorOf(() => resolveStage(undefined, { dev: stageSettings(), prod: stageSettings() }));
+
+    expect(error.message).toContain("-c stage=<name>");
+    expect(error.message).toContain("Known stages: dev, prod");
+  });
+
+  it("lists the known stages for an unknown stage name", () => {
+    const error = errorOf(() => resolveStage("qa", { dev: stageSettings(), prod: stageSettings() }));
+
+    expect(error.message).toContain('Unknown stage "qa"');
+    expect(error.message).toContain("dev, prod");
+  });
+
+  it("says where to add stages when cdk.json has none", () => {
+    expect(errorOf(() => resolveStage("dev", undefined)).message).toContain('"stages"');
+  });
+
+  it("rejects a stage name that cannot be part of a stack name", () => {
+    expect(errorOf(() => resolveStage("Prod_1", { Prod_1: stageSettings() })).message).toContain("lower case");
+  });
+
+  it("names the key and the fix for a timezone Intl does not know", () => {
+    const error = errorOf(() => resolveDev({ timezone: "Europe/Berlinn" }));
+
+    expect(error.message).toContain("stages.dev.timezone: is not an IANA timezone");
+    expect(error.message).toContain('"Europe/Berlin"');
+  });
+
+  it("names the list position of a bad recipient address", () => {
+    const error = errorOf(() => resolveDev({ recipients: { to: ["ok@example.com", "not-an-address"] } }));
+
+    expect(error.message).toContain("stages.dev.recipients.to[1]: is not an email address");
+  });
+
+  it("requires at least one recipient", () => {
+    expect(errorOf(() => resolveDev({ recipients: { to: [] } })).message).toContain(
+      "stages.dev.recipients.to: needs at least one address",
+    );
+  });
+
+  it.each(["6:30", "24:00", "06:60", "0630"])("rejects the schedule time %s with the expected format", (time) => {
+    expect(errorOf(() => resolveDev({ scheduleTime: time })).message).toContain(
+      'stages.dev.scheduleTime: needs a 24-hour local time "HH:MM"',
+    );
+  });
+
+  it("rejects a misspelled key instead of silently ignoring it", () => {
+    const error = errorOf(() => resolveDev({ schedueTime: "07:00" }));
+
+    expect(error.message).toContain('unknown key "schedueTime"');
+  });
+
+  it("rejects a log retention CloudWatch does not offer", () => {
+    expect(errorOf(() => resolveDev({ logRetentionDays: 10 })).message).toContain(
+      "stages.dev.logRetentionDays: needs one of the CloudWatch Logs retention periods",
+    );
+  });
+
+  it("rejects a Lambda timeout above 15 minutes", () => {
+    expect(errorOf(() => resolveDev({ timeoutMinutes: 20 })).message).toContain(
+      "stages.dev.timeoutMinutes: needs a whole number from 1 to 15",
+    );
+  });
+
+  it("reports every bad key at once", () => {
+    const error = errorOf(() => resolveDev({ timezone: "Mars/Olympus", sender: "nobody" }));
+
+    expect(error.message).toContain("stages.dev.timezone");
+    expect(error.message).toContain("stages.dev.sender");
+  });
+});
+
+describe("bin/app.ts", () => {
+  it("exits with the config message, not a stack trace, when the stage is invalid", () => {
+    const context = { stage: "dev", stages: { dev: stageSettings({ timezone: "Nowhere/Land" }) } };
+
+    // The CDK CLI hands context to the app through CDK_CONTEXT_JSON; this is what `cdk synth -c stage=dev` runs.
+    const run = spawnSync(process.execPath, ["--import", "tsx", "bin/app.ts"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      encoding: "utf8",
+    });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("stages.dev.timezone: is not an IANA timezone");
+    expect(run.stderr).not.toContain("    at ");
+  });
+});
