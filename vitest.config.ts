@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: integration suites start real servers; keep the pool small.
     maxWorkers: 2,
+    // The handler's structured logs would bury the test report; tests assert on results.
+    env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
   },
 });

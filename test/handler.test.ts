@@ -1,0 +1,166 @@
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { handler, resetRuntimeForTests } from "../lambda/handler.js";
+import type { Summary } from "../lambda/report/summary.js";
+import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
+import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
+import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
+import { type Simulator, startSimulator } from "./support/simulator.js";
+
+/**
+ * The real handler against real local servers: the simulated Autocalls API, s3rver, the SES
+ * emulator and a Secrets Manager endpoint, reached through the SDK's own endpoint variables.
+ */
+let simulator: Simulator;
+let s3: S3Emulator;
+let ses: SesEmulator;
+let secrets: SecretsEmulator;
+const savedEnv = { ...process.env };
+
+const context = { awsRequestId: "test-request", getRemainingTimeInMillis: () => 600_000 };
+
+beforeAll(async () => {
+  [simulator, s3, ses, secrets] = await Promise.all([
+    startSimulator({ callsPerDay: 150, token: "live-token" }),
+    startS3Emulator("callreport-reports"),
+    startSesEmulator(),
+    startSecretsEmulator(),
+  ]);
+  secrets.setSecret("callreport/dev/autocalls-token", "live-token");
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
+});
+
+let prefixCounter = 0;
+let prefix = "";
+
+beforeEach(async () => {
+  resetRuntimeForTests();
+  s3.failRequests(null);
+  secrets.failWith(null);
+  await ses.clear();
+  prefix = `reports-${++prefixCounter}`;
+  process.env = {
+    ...savedEnv,
+    ...s3.env,
+    AWS_ENDPOINT_URL_SES: ses.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    REPORT_BUCKET: s3.bucket,
+    REPORT_PREFIX: prefix,
+    REPORT_TIMEZONE: "Europe/Berlin",
+    REPORT_ENVIRONMENT: "dev",
+    AUTOCALLS_BASE_URL: simulator.baseUrl,
+    AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
+    MAIL_FROM: "reports@example.com",
+    MAIL_TO: "ana@example.com,ben@example.com",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+  };
+});
+
+async function getObject(key: string) {
+  const response = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return { response, bytes: Buffer.from((await response.Body?.transformToByteArray()) ?? []) };
+}
+
+async function keys() {
+  const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+  return (listed.Contents ?? []).map((object) => object.Key).sort();
+}
+
+describe("the Lambda handler", () => {
+  it("stores the workbook and summary at the day's keys and emails the managers once", async () => {
+    const result = await handler({ date: "2025-08-04" }, context);
+
+    expect(result.reports).toHaveLength(1);
+    expect(result.reports[0]).toMatchObject({ date: "2025-08-04", email: "sent" });
+    expect(await keys()).toEqual([
+      `${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`,
+      `${prefix}/2025/08/04/email-2025-08-04.marker.json`,
+      `${prefix}/2025/08/04/summary-2025-08-04.json`,
+    ]);
+
+    const workbook = await getObject(`${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`);
+    expect(workbook.response.ContentType).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(workbook.response.ContentDisposition).toBe('attachment; filename="calls-report-2025-08-04.xlsx"');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(workbook.bytes as unknown as ArrayBuffer);
+    expect(book.worksheets.map((sheet) => sheet.name)[0]).toBe("Summary");
+
+    const summary = JSON.parse(
+      (await getObject(`${prefix}/2025/08/04/summary-2025-08-04.json`)).bytes.toString(),
+    ) as Summary;
+    expect(summary).toMatchObject({ date: "2025-08-04", timezone: "Europe/Berlin" });
+    expect(summary.window).toEqual({ start: "2025-08-03T22:00:00.000Z", end: "2025-08-04T22:00:00.000Z" });
+    expect(result.reports[0]?.calls).toBe(summary.totals.calls);
+
+    const emails = await ses.messages();
+    expect(emails).toHaveLength(1);
+    const [email] = emails;
+    expect(email?.from).toBe("reports@example.com");
+    expect(email?.destination.to.join(",")).toMatch(/ana@example\.com.*ben@example\.com/);
+    expect(email?.subject).toMatch(/^\[dev\] Calls report — Mon 4 Aug 2025 — /);
+    expect(email?.attachments).toHaveLength(1);
+    expect(Buffer.from(email?.attachments[0]?.content ?? "", "base64").equals(workbook.bytes)).toBe(true);
+  });
+
+  it("sends nothing the second time the same event arrives", async () => {
+    await handler({ date: "2025-08-04" }, context);
+    const again = await handler({ date: "2025-08-04" }, context);
+    expect(again.reports[0]?.email).toBe("already-sent");
+    expect(await ses.messages()).toHaveLength(1);
+  });
+
+  it("sends again with force", async () => {
+    await handler({ date: "2025-08-04" }, context);
+    const forced = await handler({ date: "2025-08-04", force: true }, context);
+    expect(forced.reports[0]?.email).toBe("sent");
+    expect(await ses.messages()).toHaveLength(2);
+  });
+
+  it("reports yesterday in the report timezone for a scheduled event", async () => {
+    // 06:30 in Berlin on 5 Aug 2025 (CEST) is 04:30 UTC.
+    const result = await handler({ scheduledTime: "2025-08-05T04:30:00Z" }, context);
+    expect(result).toMatchObject({ trigger: "schedule", reports: [{ date: "2025-08-04" }] });
+  });
+
+  it("backfills a range as independent days, each with its own objects and email", async () => {
+    const result = await handler({ from: "2025-08-01", to: "2025-08-03" }, context);
+    expect(result.reports.map((report) => report.date)).toEqual(["2025-08-01", "2025-08-02", "2025-08-03"]);
+    expect((await keys()).filter((key) => key?.endsWith(".xlsx"))).toHaveLength(3);
+    expect(await ses.messages()).toHaveLength(3);
+  });
+
+  it("sends no email and fails when S3 refuses the workbook", async () => {
+    s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
+    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/1 of 1 report day\(s\) failed: 2025-08-04/);
+    expect(await ses.messages()).toHaveLength(0);
+    await expect(
+      s3
+        .client()
+        .send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/2025/08/04/summary-2025-08-04.json` })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("ends before any API call when the token secret cannot be read", async () => {
+    secrets.failWith({ status: 400, type: "AccessDeniedException", message: "not authorized to read" });
+    const requestsBefore = simulator.requests.length;
+    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/Could not read the API token secret/);
+    expect(simulator.requests.length).toBe(requestsBefore);
+    expect(await keys()).toEqual([]);
+  });
+
+  it("rejects an invalid event before doing anything", async () => {
+    const requestsBefore = simulator.requests.length;
+    await expect(handler({ date: "4 Aug" }, context)).rejects.toThrow(/Invalid event: "date" must be a calendar date/);
+    expect(simulator.requests.length).toBe(requestsBefore);
+  });
+
+  it("names the bad variable when the configuration is wrong", async () => {
+    process.env.REPORT_TIMEZONE = "Berlin";
+    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/REPORT_TIMEZONE: not an IANA timezone/);
+  });
+});
