@@ -24,6 +24,18 @@ Environment:
 /** The fixed demo day, so that `npm run demo` writes the same report every time. */
 export const DEMO_DATE = "2025-08-04";
 
+/**
+ * Demo volume per API date: busy weekdays, quiet weekends, and a stable ±12% wobble per date
+ * so that the demo's day-over-day deltas look like a real operation's.
+ */
+export function demoCallsPerDay(apiDate: string): number {
+  const weekday = new Date(`${apiDate}T12:00:00Z`).getUTCDay();
+  const base = weekday === 0 ? 320 : weekday === 6 ? 540 : 1_250;
+  let hash = 7;
+  for (const char of apiDate) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return Math.round(base * (0.88 + ((hash % 1_000) / 1_000) * 0.24));
+}
+
 export class CliUsageError extends Error {
   override name = "CliUsageError";
 }

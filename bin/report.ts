@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
 import { AutocallsClient } from "../lambda/autocalls/client.js";
 import { collectDay, runReport } from "../lambda/pipeline.js";
-import { cliErrorMessage, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
+import { cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
@@ -29,7 +29,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (input.demo) {
       // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
       const { startSimulator } = await import("../test/support/simulator.js");
-      const simulator = await startSimulator({ apiTimezone: input.apiTimezone });
+      const simulator = await startSimulator({ apiTimezone: input.apiTimezone, callsPerDay: demoCallsPerDay });
       stopDemo = () => simulator.close();
       baseUrl = simulator.baseUrl;
       token = "demo-token";
