@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { resolveStage, StageConfigError } from "../../lib/stage-config.js";
+import { resolveStage, StageConfigError, springForwardGapContaining } from "../../lib/stage-config.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -102,6 +102,24 @@ describe("resolveStage", () => {
     expect(errorOf(() => resolveDev({ scheduleTime: time })).message).toContain(
       'stages.dev.scheduleTime: needs a 24-hour local time "HH:MM"',
     );
+  });
+
+  it("rejects a schedule time that clocks skip when they spring forward, since Scheduler then skips the run", () => {
+    const error = errorOf(() => resolveDev({ timezone: "America/New_York", scheduleTime: "02:30" }));
+
+    expect(error.message).toContain('stages.dev.scheduleTime: "02:30" does not exist in America/New_York');
+    expect(error.message).toContain("02:00–03:00 is skipped");
+  });
+
+  it("accepts the first minute after the skipped hour", () => {
+    expect(resolveDev({ timezone: "Europe/Berlin", scheduleTime: "03:00" }).scheduleTime).toBe("03:00");
+  });
+
+  it("finds a half-hour spring-forward gap", () => {
+    expect(springForwardGapContaining("Australia/Lord_Howe", "02:15", new Date("2025-06-01T00:00:00Z"))).toEqual({
+      from: "02:00",
+      to: "02:30",
+    });
   });
 
   it("rejects a misspelled key instead of silently ignoring it", () => {
