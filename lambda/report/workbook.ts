@@ -357,7 +357,7 @@ function deltaCells(line: KpiLine, delta: Delta | undefined): CellSpec[] {
 }
 
 function writeSummarySheet(sheet: Sheet, summary: Summary, options: WorkbookOptions): void {
-  sheet.columns = [{ width: 34 }, { width: 16 }, { width: 18 }, { width: 10 }, { width: 18 }, { width: 10 }];
+  sheet.columns = [{ width: 34 }, { width: 21 }, { width: 18 }, { width: 10 }, { width: 18 }, { width: 10 }];
   const { previousDay, sameWeekdayLastWeek } = summary.comparison;
 
   addSpecRow(sheet, [{ value: `Calls report — ${dayTitle(summary.date)}`, font: TITLE_FONT }]);
