@@ -33,7 +33,9 @@ export class RequestPacer {
   private inFlight = 0;
   private lastSendAt = Number.NEGATIVE_INFINITY;
   private pausedUntil = 0;
-  private probing = false;
+  /** After a 429: requests up to this sequence number were sent before it and prove nothing. */
+  private probeAfterSeq: number | undefined;
+  private probeInFlight = false;
   private limit: number | undefined;
   private remaining: number | undefined;
   private remainingSeq = 0;
@@ -67,11 +69,13 @@ export class RequestPacer {
       this.remainingSeq = seq;
       this.readingAt = now;
     }
+    const probeAfterSeq = this.probeAfterSeq;
+    if (probeAfterSeq !== undefined && seq > probeAfterSeq) this.probeInFlight = false;
     if (pauseMs !== undefined) {
       this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-      this.probing = true;
-    } else {
-      this.probing = false;
+      this.probeAfterSeq = this.sent;
+    } else if (probeAfterSeq !== undefined && seq > probeAfterSeq) {
+      this.probeAfterSeq = undefined;
     }
     for (const wake of this.changeWaiters) wake();
     this.changeWaiters.clear();
@@ -85,7 +89,7 @@ export class RequestPacer {
         await this.options.sleep(this.pausedUntil - now, signal);
         continue;
       }
-      const wait = this.probing && this.inFlight > 0 ? "answer" : this.budgetWait(now);
+      const wait = this.probeAfterSeq !== undefined && this.probeInFlight ? "answer" : this.budgetWait(now);
       if (wait === "answer") {
         await this.nextChange(signal);
         continue;
@@ -94,6 +98,7 @@ export class RequestPacer {
       await this.options.sleep(wait, signal);
     }
     this.lastSendAt = this.options.now();
+    if (this.probeAfterSeq !== undefined) this.probeInFlight = true;
     this.inFlight++;
     this.sent++;
     return this.sent;

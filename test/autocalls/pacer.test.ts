@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { RequestPacer } from "../../lambda/autocalls/pacer.js";
+
+const WINDOW_MS = 60_000;
+
+/** A pacer on a clock that moves only when it sleeps; `sent` records when each request left. */
+function pacer() {
+  let nowMs = 0;
+  const sent: number[] = [];
+  const requests = new RequestPacer({
+    windowMs: WINDOW_MS,
+    now: () => nowMs,
+    sleep: async (ms) => {
+      nowMs += ms;
+    },
+  });
+  const signal = new AbortController().signal;
+  return {
+    sent,
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+    /** Sends one request and answers it at once with the given limit headers. */
+    async request(limit?: number, remaining?: number, pauseMs?: number) {
+      const seq = await requests.acquire(signal);
+      sent.push(nowMs);
+      requests.settle(seq, { limit, remaining }, pauseMs);
+    },
+    acquire: () => requests.acquire(signal),
+    settle: requests.settle.bind(requests),
+  };
+}
+
+describe("RequestPacer", () => {
+  it("sends at once while the API reports no limit", async () => {
+    const api = pacer();
+
+    for (let i = 0; i < 5; i++) await api.request();
+
+    expect(api.sent).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("spends the budget at once, then waits for the window to free a slot instead of provoking a 429", async () => {
+    const api = pacer();
+
+    for (let remaining = 2; remaining >= 0; remaining--) await api.request(3, remaining);
+    await api.request(3, 2);
+
+    expect(api.sent).toEqual([0, 0, 0, WINDOW_MS]);
+  });
+
+  it("counts requests still in flight against the limit", async () => {
+    const api = pacer();
+    await api.request(3);
+
+    const inFlight = [await api.acquire(), await api.acquire()];
+    await api.request(3);
+
+    expect(inFlight).toEqual([2, 3]);
+    expect(api.sent).toEqual([0, WINDOW_MS]);
+  });
+
+  it("trusts a low X-RateLimit-Remaining when another client shares the budget", async () => {
+    const api = pacer();
+
+    await api.request(10, 1);
+    await api.request(10, 0);
+    await api.request(10, 5);
+
+    // Its own log would allow 8 more; the API said none were left, so it waited for its first slot to free.
+    expect(api.sent).toEqual([0, 0, WINDOW_MS]);
+  });
+
+  it("pauses everyone for Retry-After after a 429, then lets a single probe go first", async () => {
+    const api = pacer();
+    const first = await api.acquire();
+    const second = await api.acquire();
+
+    api.settle(first, { limit: undefined, remaining: undefined }, 7_000);
+    // The second was sent before the 429; its answer says nothing about whether the pause is over.
+    const probe = api.acquire();
+    const afterProbe = api.acquire();
+    const probeSeq = await probe;
+    let afterProbeSent = false;
+    void afterProbe.then(() => {
+      afterProbeSent = true;
+    });
+    api.settle(second, { limit: undefined, remaining: undefined });
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(probeSeq).toBe(3);
+    expect(afterProbeSent).toBe(false);
+    api.settle(probeSeq, { limit: undefined, remaining: undefined });
+    expect(await afterProbe).toBe(4);
+  });
+
+  it("does not send before Retry-After has passed", async () => {
+    const api = pacer();
+
+    await api.request(undefined, undefined, 7_000);
+    await api.request();
+
+    expect(api.sent).toEqual([0, 7_000]);
+  });
+});
