@@ -257,12 +257,20 @@ function bars(counts: Counts): Bar[] {
   if (total === 0) return [];
   const shown = entries.length > MAX_BARS ? entries.slice(0, MAX_BARS - 1) : entries;
   const rest = entries.slice(shown.length);
-  const result = shown.map(([label, count]) => ({ label: cleanText(label) || "(blank)", count, share: count / total }));
+  const result = shown.map(([label, count]) => ({ label: humanLabel(cleanText(label)), count, share: count / total }));
   if (rest.length > 0) {
     const count = rest.reduce((sum, [, n]) => sum + n, 0);
     result.push({ label: `other (${rest.length})`, count, share: count / total });
   }
   return result;
+}
+
+/** API values read as words: `not_interested` → "Not interested"; placeholders like `(none)` stay. */
+function humanLabel(value: string): string {
+  if (value === "") return "(blank)";
+  if (value.startsWith("(")) return value;
+  const words = value.replace(/[_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 // Notes appear only past these shares: a handful of retries on a big day is routine.

@@ -238,7 +238,7 @@ describe("an empty day", () => {
 describe("plain text", () => {
   it("carries the same headline facts as the HTML", () => {
     const { text } = render();
-    for (const fact of ["1,234", "68.2%", "41 h", "$312.40", "7.4 / 10", "Sales Assistant", "qualified_lead"]) {
+    for (const fact of ["1,234", "68.2%", "41 h", "$312.40", "7.4 / 10", "Sales Assistant", "Qualified lead"]) {
       expect(text).toContain(fact);
     }
     expect(text).toContain("https://reports.example.com/day.xlsx?sig=a&b=c");
@@ -247,5 +247,23 @@ describe("plain text", () => {
   it("flattens line breaks in names onto one line", () => {
     const summary = summaryFixture({ assistants: [groupStats("Line\r\nBreak", 3)] });
     expect(render({ summary }).text).toContain("  Line Break: 3 calls");
+  });
+});
+
+describe("labels", () => {
+  it("reads API values as words in both parts: not_interested → Not interested", () => {
+    const { html, text } = renderEmail({
+      summary: summaryFixture({ byOutcome: { not_interested: 3, "no-answer": 1, "(none)": 2 } }),
+      link: null,
+      environment: null,
+      attached: false,
+      workbookFileName: "calls-report-2025-08-04.xlsx",
+    });
+    for (const part of [html, text]) {
+      expect(part).toContain("Not interested");
+      expect(part).toContain("No answer");
+      expect(part).toContain("(none)");
+      expect(part).not.toContain("not_interested");
+    }
   });
 });
