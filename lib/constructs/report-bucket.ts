@@ -95,7 +95,9 @@ export class ReportBucket extends Construct {
       new PolicyStatement({
         actions: ["s3:ListBucket"],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": [`${this.prefix}/*`] } },
+        // IfExists: an explicit listing must stay under the prefix, while S3's implicit "may this caller know the
+        // key is missing?" check on GetObject carries no s3:prefix and would otherwise fail, turning 404 into 403.
+        conditions: { StringLikeIfExists: { "s3:prefix": [`${this.prefix}/*`] } },
       }),
     );
     // Objects have per-day keys, so the grant needs the prefix wildcard; it is confined to this app's prefix.
