@@ -1,0 +1,102 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { App, type CfnElement } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
+import { resolveStage } from "../../lib/stage-config.js";
+import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
+import { type SecretsEmulator, startSecretsEmulator } from "../support/secrets-emulator.js";
+import { type SesEmulator, startSesEmulator } from "../support/ses-emulator.js";
+import { type Simulator, startSimulator } from "../support/simulator.js";
+
+/**
+ * What is deployed is what was tested: synthesize the dev stack, take the function's bundled
+ * asset out of the cloud assembly and its environment out of the template, and run that file
+ * in a plain Node process (no tsx, no node_modules) against the local servers.
+ */
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
+
+let bundlePath: string;
+let templateEnv: Record<string, unknown>;
+let simulator: Simulator;
+let s3: S3Emulator;
+let ses: SesEmulator;
+let secrets: SecretsEmulator;
+
+beforeAll(async () => {
+  const app = new App({ context: CDK_CONTEXT });
+  const stack = new CallReportStack(app, stackNameFor("dev"), { stage: resolveStage("dev", CDK_CONTEXT.stages) });
+  const functionId = stack.getLogicalId(stack.report.function.node.defaultChild as CfnElement);
+  const resource = Template.fromStack(stack).toJSON().Resources[functionId];
+  templateEnv = resource.Properties.Environment.Variables;
+  const assetHash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, "");
+  bundlePath = join(app.synth().directory, `asset.${assetHash}`, "index.mjs");
+
+  [simulator, s3, ses, secrets] = await Promise.all([
+    startSimulator({ callsPerDay: 120, token: "bundle-token" }),
+    startS3Emulator("bundle-reports"),
+    startSesEmulator(),
+    startSecretsEmulator(),
+  ]);
+  secrets.setSecret("dev-token", "bundle-token");
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([simulator?.close(), s3?.close(), ses?.close(), secrets?.close()]);
+});
+
+/** The template's environment with CloudFormation references swapped for the local servers. */
+function lambdaEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(templateEnv)) {
+    if (typeof value === "string") env[name] = value;
+  }
+  return {
+    ...env,
+    REPORT_BUCKET: s3.bucket,
+    AUTOCALLS_TOKEN_SECRET_ID: "dev-token",
+    AUTOCALLS_BASE_URL: simulator.baseUrl,
+    NODE_OPTIONS: "",
+  };
+}
+
+describe("the bundled Lambda asset", () => {
+  it("is a single ESM file in the cloud assembly", () => {
+    expect(existsSync(bundlePath)).toBe(true);
+  });
+
+  it("runs a manual report end to end in plain Node against the emulators", async () => {
+    const script = `
+      const { handler } = await import(${JSON.stringify(bundlePath)});
+      const result = await handler({ date: "2025-08-04" }, { awsRequestId: "bundle", getRemainingTimeInMillis: () => 600000 });
+      process.stdout.write(JSON.stringify(result));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: "/",
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...lambdaEnvironment(),
+        ...s3.env,
+        AWS_ENDPOINT_URL_SES: ses.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+      },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ trigger: "manual", reports: [{ date: "2025-08-04", email: "sent" }] });
+
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+    const keys = (listed.Contents ?? []).map((object) => object.Key);
+    expect(keys).toContain(`${templateEnv.REPORT_PREFIX}/2025/08/04/calls-report-2025-08-04.xlsx`);
+    const emails = await ses.messages();
+    expect(emails).toHaveLength(1);
+    expect(emails[0]?.subject).toMatch(/^\[dev\] Calls report — Mon 4 Aug 2025/);
+  });
+});
