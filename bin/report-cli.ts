@@ -1,7 +1,15 @@
 import type { CallFilters } from "../lambda/autocalls/call.js";
+import { AutocallsUnavailableError } from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import type { Clock } from "../lambda/ports.js";
-import { assertCalendarDate, assertTimezone, previousLocalDate, reportWindow } from "../lambda/report/window.js";
+import {
+  assertCalendarDate,
+  assertTimezone,
+  InvalidDateError,
+  InvalidTimezoneError,
+  previousLocalDate,
+  reportWindow,
+} from "../lambda/report/window.js";
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
                          [--assistant-id N] [--campaign-id N] [--verbose]
@@ -67,10 +75,10 @@ export interface CliValues {
 /** Turns flags and environment into one validated input; every problem is a one-line fix. */
 export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): CliInput {
   const demo = values.demo === true;
-  const timezone = assertTimezone(values.timezone ?? "UTC", "--timezone");
-  const apiTimezone = assertTimezone(env.AUTOCALLS_API_TIMEZONE || "UTC", "AUTOCALLS_API_TIMEZONE");
+  const timezone = asUsageError(() => assertTimezone(values.timezone ?? "UTC", "--timezone"));
+  const apiTimezone = asUsageError(() => assertTimezone(env.AUTOCALLS_API_TIMEZONE || "UTC", "AUTOCALLS_API_TIMEZONE"));
   const date = values.date
-    ? assertCalendarDate(values.date, "--date")
+    ? asUsageError(() => assertCalendarDate(values.date as string, "--date"))
     : demo
       ? DEMO_DATE
       : previousLocalDate(now(), timezone);
@@ -113,6 +121,18 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   };
 }
 
+/** A bad flag or variable value is a usage error (exit 2), like an unknown flag, not a failed run (exit 1). */
+function asUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidDateError || error instanceof InvalidTimezoneError) {
+      throw new CliUsageError(error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
 function positiveInteger(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value))
@@ -120,12 +140,22 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return Number(value);
 }
 
+/** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */
+const NETWORK_FAILURE = /^(network error|no answer within)/;
+
 const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"]);
 
-/** One or two plain lines: what went wrong and what to do. Stack traces only with --verbose. */
-export function cliErrorMessage(error: unknown): string {
+/**
+ * One or two plain lines: what went wrong and what to do. Stack traces only with --verbose.
+ * `context.baseUrl`: the API address the run used, named when the API could not be reached at all.
+ */
+export function cliErrorMessage(error: unknown, context: { baseUrl?: string } = {}): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
   if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
+  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way.
+  if (error instanceof AutocallsUnavailableError && context.baseUrl && NETWORK_FAILURE.test(error.lastSeen)) {
+    return `Error: ${error.message}\nIf it persists, check that AUTOCALLS_BASE_URL (${context.baseUrl}) is the API's address and reachable from this machine.`;
+  }
   // Our own errors are named classes whose messages already say what to fix.
   if (!BUILT_IN_ERRORS.has(error.name)) return `Error: ${error.message}`;
   return `Error: ${error.message} (unexpected — run again with --verbose for the details).`;

@@ -14,6 +14,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
   let folder: LocalReportFolder | undefined;
   let stopDemo: (() => Promise<void>) | undefined;
+  // Named in the error when the API cannot be reached; the demo's own address would not help.
+  let apiBaseUrl: string | undefined;
   try {
     const input = parseCliInput(
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
@@ -26,6 +28,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
     let baseUrl = input.baseUrl;
     let token = input.token;
+    if (!input.demo) apiBaseUrl = baseUrl;
     if (input.demo) {
       // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
       const { startSimulator } = await import("../test/support/simulator.js");
@@ -84,7 +87,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
-    process.stderr.write(`${cliErrorMessage(error)}\n`);
+    process.stderr.write(`${cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl })}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {

@@ -1,0 +1,187 @@
+import { parseArgs } from "node:util";
+import { describe, expect, it } from "vitest";
+import {
+  CliUsageError,
+  type CliValues,
+  cliErrorMessage,
+  DEMO_DATE,
+  isUsageError,
+  parseCliInput,
+} from "../../bin/report-cli.js";
+import { AutocallsAuthError, AutocallsUnavailableError } from "../../lambda/autocalls/errors.js";
+import { DEFAULT_API_BASE_URL } from "../../lambda/config.js";
+
+const TOKEN_ENV = { AUTOCALLS_API_TOKEN: "secret-token" };
+
+/** parseCliInput with a token set and a fixed "now", so the default date is known. */
+function parse(values: CliValues = {}, env: NodeJS.ProcessEnv = TOKEN_ENV, now = "2025-08-05T09:00:00Z") {
+  return parseCliInput(values, env, () => new Date(now));
+}
+
+function usageErrorOf(run: () => unknown): CliUsageError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliUsageError);
+    return error as CliUsageError;
+  }
+  throw new Error("expected a CliUsageError, nothing was thrown");
+}
+
+describe("parseCliInput defaults", () => {
+  it("reports yesterday in UTC into ./reports against the public API when no flag is given", () => {
+    const input = parse();
+
+    expect(input).toMatchObject({
+      demo: false,
+      help: false,
+      date: "2025-08-04",
+      timezone: "UTC",
+      apiTimezone: "UTC",
+      outDir: "reports",
+      baseUrl: DEFAULT_API_BASE_URL,
+      token: "secret-token",
+      filters: {},
+    });
+  });
+
+  it("takes yesterday in --timezone, not in UTC", () => {
+    // 20:00 UTC on the 5th is already 05:00 on the 6th in Tokyo.
+    expect(parse({ timezone: "Asia/Tokyo" }, TOKEN_ENV, "2025-08-05T20:00:00Z").date).toBe("2025-08-05");
+  });
+
+  it("trims a token pasted with a trailing newline", () => {
+    expect(parse({}, { AUTOCALLS_API_TOKEN: "secret-token\n" }).token).toBe("secret-token");
+  });
+
+  it("reads the API's timezone and base URL from the environment", () => {
+    const input = parse(
+      {},
+      { ...TOKEN_ENV, AUTOCALLS_API_TIMEZONE: "Europe/Berlin", AUTOCALLS_BASE_URL: "http://127.0.0.1:8080/api" },
+    );
+
+    expect(input.apiTimezone).toBe("Europe/Berlin");
+    expect(input.baseUrl).toBe("http://127.0.0.1:8080/api");
+  });
+
+  it("writes the .eml to MAIL_TO's comma-separated recipients from MAIL_FROM", () => {
+    const input = parse({}, { ...TOKEN_ENV, MAIL_FROM: "bot@acme.test", MAIL_TO: " a@acme.test, b@acme.test ,," });
+
+    expect(input.recipients).toEqual({ from: "bot@acme.test", to: ["a@acme.test", "b@acme.test"], cc: [], bcc: [] });
+  });
+
+  it("passes --assistant-id and --campaign-id on as numeric filters", () => {
+    expect(parse({ "assistant-id": "812", "campaign-id": "3" }).filters).toEqual({ assistantId: 812, campaignId: 3 });
+  });
+});
+
+describe("parseCliInput with --demo", () => {
+  it("needs no token and reports the fixed demo day", () => {
+    const input = parse({ demo: true }, {});
+
+    expect(input.date).toBe(DEMO_DATE);
+    expect(input.token).toBeUndefined();
+  });
+
+  it("lets --date choose another demo day", () => {
+    expect(parse({ demo: true, date: "2025-08-01" }, {}).date).toBe("2025-08-01");
+  });
+
+  it("pretends to run the morning after the report day, whatever the real clock says", () => {
+    const input = parse({ demo: true, timezone: "Asia/Tokyo" }, {}, "2031-01-01T00:00:00Z");
+
+    // The Tokyo day ends at 15:00Z; the demo run is 6.5 h later, at 06:30 Tokyo time.
+    expect(input.clock.now().toISOString()).toBe("2025-08-04T21:30:00.000Z");
+  });
+});
+
+describe("parseCliInput refusals", () => {
+  it("refuses a missing token and points at the variable and at --demo", () => {
+    const error = usageErrorOf(() => parse({}, {}));
+
+    expect(error.message).toContain("AUTOCALLS_API_TOKEN");
+    expect(error.message).toContain("--demo");
+  });
+
+  it("treats a blank token as missing", () => {
+    usageErrorOf(() => parse({}, { AUTOCALLS_API_TOKEN: "  \n" }));
+  });
+
+  it("shows --help without asking for a token", () => {
+    expect(parse({ help: true }, {}).help).toBe(true);
+  });
+
+  it("refuses a date that is not on the calendar, naming the flag and the format", () => {
+    const error = usageErrorOf(() => parse({ date: "2025-02-30" }));
+
+    expect(error.message).toContain('--date "2025-02-30"');
+    expect(error.message).toContain("YYYY-MM-DD");
+  });
+
+  it("refuses an unknown --timezone, naming the flag", () => {
+    expect(usageErrorOf(() => parse({ timezone: "Mars/Base" })).message).toContain('--timezone "Mars/Base"');
+  });
+
+  it("refuses an unknown AUTOCALLS_API_TIMEZONE, naming the variable", () => {
+    const error = usageErrorOf(() => parse({}, { ...TOKEN_ENV, AUTOCALLS_API_TIMEZONE: "Mars/Base" }));
+
+    expect(error.message).toContain('AUTOCALLS_API_TIMEZONE "Mars/Base"');
+  });
+
+  it("refuses an AUTOCALLS_BASE_URL that is not http(s)", () => {
+    const error = usageErrorOf(() => parse({}, { ...TOKEN_ENV, AUTOCALLS_BASE_URL: "ftp://example.com/api" }));
+
+    expect(error.message).toContain("AUTOCALLS_BASE_URL");
+  });
+
+  it.each(["abc", "0", "-3", "1.5", "12abc", ""])("refuses --assistant-id %j", (value) => {
+    expect(usageErrorOf(() => parse({ "assistant-id": value })).message).toContain("--assistant-id");
+  });
+
+  it("refuses a --campaign-id that is not a positive whole number", () => {
+    expect(usageErrorOf(() => parse({ "campaign-id": "x" })).message).toContain("--campaign-id");
+  });
+});
+
+describe("cliErrorMessage", () => {
+  it("points a flag the parser does not know at --help", () => {
+    let parseError: unknown;
+    try {
+      parseArgs({ args: ["--bogus"], options: {}, strict: true });
+    } catch (error) {
+      parseError = error;
+    }
+
+    expect(isUsageError(parseError)).toBe(true);
+    expect(cliErrorMessage(parseError)).toMatch(/^Error: .*--bogus.* — run with --help for the options\.$/);
+  });
+
+  it("prints our own errors' messages as they are, since they already say what to fix", () => {
+    expect(cliErrorMessage(new AutocallsAuthError(401))).toBe(`Error: ${new AutocallsAuthError(401).message}`);
+  });
+
+  it("marks an unexpected built-in error as such and suggests --verbose", () => {
+    expect(cliErrorMessage(new TypeError("x is not a function"))).toBe(
+      "Error: x is not a function (unexpected — run again with --verbose for the details).",
+    );
+  });
+
+  it("prints a thrown non-Error value", () => {
+    expect(cliErrorMessage("boom")).toBe("Error: boom");
+  });
+
+  it("names AUTOCALLS_BASE_URL on a second line when the API could not be reached at all", () => {
+    const unreachable = new AutocallsUnavailableError(1, 7, "network error: fetch failed (ECONNREFUSED)");
+
+    const lines = cliErrorMessage(unreachable, { baseUrl: "http://127.0.0.1:9/api" }).split("\n");
+
+    expect(lines).toEqual([`Error: ${unreachable.message}`, expect.stringContaining("http://127.0.0.1:9/api")]);
+    expect(lines[1]).toContain("AUTOCALLS_BASE_URL");
+  });
+
+  it("does not blame the base URL when the API answered with errors", () => {
+    const outage = new AutocallsUnavailableError(1, 7, "HTTP 503 with an HTML error page");
+
+    expect(cliErrorMessage(outage, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${outage.message}`);
+  });
+});
