@@ -4,6 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
+import { TOKEN_PLACEHOLDER } from "../lambda/adapters/secrets.js";
 import { LAMBDA_ENV } from "../lambda/config.js";
 import { DailySchedule } from "./constructs/daily-schedule.js";
 import { FailureAlarms } from "./constructs/failure-alarms.js";
@@ -15,9 +16,11 @@ import type { StageConfig } from "./stage-config.js";
 /** The real handler; the stack always bundles it so what is tested is what is deployed. */
 export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/handler.ts", import.meta.url));
 
-/** Value of a stack-created token secret until the user stores the real token. */
-export const TOKEN_PLACEHOLDER =
-  "REPLACE_ME: aws secretsmanager put-secret-value --secret-id <arn> --secret-string <token>";
+/**
+ * Value of a stack-created token secret until the user stores the real token. The function
+ * recognises it and says how to fill the secret instead of sending it to the API as a token.
+ */
+export { TOKEN_PLACEHOLDER };
 
 export interface CallReportStackProps extends StackProps {
   /** The validated stage this stack deploys. */
