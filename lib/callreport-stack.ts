@@ -118,6 +118,10 @@ export class CallReportStack extends Stack {
       description: "Where the workbooks and summaries are written",
     });
     new CfnOutput(this, "FunctionName", { value: fn.functionName, description: "The report function" });
+    new CfnOutput(this, "LogGroupName", {
+      value: this.report.logGroup.logGroupName,
+      description: "The function's structured logs",
+    });
     new CfnOutput(this, "BackfillCommand", {
       value: `aws lambda invoke --function-name ${fn.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '{"from":"2025-08-01","to":"2025-08-07"}' /dev/null`,
       description: 'Re-runs a date range (add "force":true to re-send emails already sent)',
