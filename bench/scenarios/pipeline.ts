@@ -1,0 +1,110 @@
+/**
+ * The whole report as the Lambda runs it: the real HTTP client against the simulated API, the
+ * real aggregation and spool, the streamed workbook into a multipart upload to the S3
+ * emulator, and the real email composition — only the mailer is swapped for one that counts bytes.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
+import { AutocallsClient } from "../../lambda/autocalls/client.js";
+import { runReport } from "../../lambda/pipeline.js";
+import type { Mailer } from "../../lambda/ports.js";
+
+export interface PipelineArgs {
+  baseUrl: string;
+  token: string;
+  s3Endpoint: string;
+  bucket: string;
+  /** A fresh prefix per run, so each run claims its own email marker like a first run of the day. */
+  prefix: string;
+  date: string;
+  concurrency: number;
+  includeTranscripts: boolean;
+}
+
+export interface PipelineMeasurement {
+  wallMs: number;
+  fetchMs: number;
+  workbookMs: number;
+  emailMs: number;
+  calls: number;
+  pages: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  workbookBytes: number;
+  emailBytes: number;
+  emailMessages: number;
+  attached: boolean;
+  workbookKey: string;
+}
+
+export function benchS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    // s3rver stores aws-chunked framing verbatim when the SDK adds flexible checksums.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
+
+export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasurement> {
+  const clock = { now: () => new Date() };
+  const s3 = benchS3Client(args.s3Endpoint);
+  const store = new S3ReportStore({
+    client: s3,
+    bucket: args.bucket,
+    prefix: args.prefix,
+    linkExpiryHours: 168,
+    clock,
+  });
+  let emailBytes = 0;
+  let emailMessages = 0;
+  const mailer: Mailer = {
+    async send(message) {
+      emailBytes += message.raw.length;
+      emailMessages++;
+      return `bench-${emailMessages}`;
+    },
+  };
+  const calls = new AutocallsClient({ baseUrl: args.baseUrl, token: args.token, concurrency: args.concurrency });
+  try {
+    const started = performance.now();
+    const result = await runReport(
+      {
+        date: args.date,
+        timezone: "UTC",
+        apiTimezone: "UTC",
+        filters: {},
+        environment: "bench",
+        recipients: { from: "reports@example.com", to: ["manager@example.com"], cc: [], bcc: [] },
+        emptyDay: "send",
+        attachWorkbook: true,
+        includeTranscripts: args.includeTranscripts,
+        maskPhoneNumbers: false,
+        force: false,
+      },
+      { calls, store, mailer, clock },
+    );
+    const wallMs = performance.now() - started;
+    const quality = result.summary.dataQuality;
+    return {
+      wallMs,
+      ...result.timings,
+      calls: result.summary.totals.calls,
+      pages: quality.pages,
+      requests: quality.requests,
+      retries: quality.retries,
+      rateLimited: quality.rateLimited,
+      workbookBytes: result.workbook.bytes,
+      emailBytes,
+      emailMessages,
+      attached: result.email.status === "sent" && result.email.attached,
+      workbookKey: result.workbook.location.replace(/^s3:\/\/[^/]+\//, ""),
+    };
+  } finally {
+    s3.destroy();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The workbook writer alone (issue 5): simulated calls are aggregated and spooled first
+ * (untimed), then `writeWorkbook` streams them into a file; rows/s and the RSS of that phase.
+ */
+import { createWriteStream } from "node:fs";
+import { CallSpool } from "../../lambda/adapters/call-spool.js";
+import type { Call, CallStream, CallsSource, FetchStats } from "../../lambda/autocalls/call.js";
+import { toCall } from "../../lambda/autocalls/schema.js";
+import { collectDay } from "../../lambda/pipeline.js";
+import { writeWorkbook } from "../../lambda/report/workbook.js";
+import { SimulatedDataset } from "../../test/support/simulated-calls.js";
+
+export interface WorkbookArgs {
+  calls: number;
+  date: string;
+  includeTranscripts: boolean;
+  outPath: string;
+  spoolDir: string;
+}
+
+export interface WorkbookMeasurement {
+  wallMs: number;
+  rows: number;
+  rowsPerSecond: number;
+  workbookBytes: number;
+  /** RSS high-water mark before the workbook phase (generation, aggregation, spool). */
+  maxRssBeforeMb: number;
+  /** Highest RSS sampled every 20 ms during the workbook phase. */
+  phasePeakRssMb: number;
+}
+
+/** The simulator's day as a CallsSource, without HTTP: newest call first, like the API's pages. */
+function simulatedSource(count: number): CallsSource {
+  const dataset = new SimulatedDataset({ seed: 1, callsPerDay: count, apiTimezone: "UTC" });
+  return {
+    fetchCalls(query): CallStream {
+      const stats: FetchStats = {
+        pages: Math.ceil(count / 100),
+        requests: Math.ceil(count / 100),
+        retries: 0,
+        rateLimited: 0,
+        received: count,
+        duplicates: 0,
+        apiTotal: count,
+        refetches: 0,
+      };
+      return {
+        stats,
+        async *[Symbol.asyncIterator](): AsyncGenerator<Call> {
+          for (let index = count - 1; index >= 0; index--) {
+            yield toCall(dataset.call(query.dateFrom, index) as unknown as Record<string, unknown>);
+          }
+        },
+      };
+    },
+  };
+}
+
+export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasurement> {
+  const clock = { now: () => new Date() };
+  const spool = await CallSpool.create(args.spoolDir);
+  try {
+    const day = await collectDay(
+      { date: args.date, timezone: "UTC", apiTimezone: "UTC", filters: {} },
+      { calls: simulatedSource(args.calls), clock },
+      { previousDay: null, sameWeekdayLastWeek: null },
+      (call) => spool.write(args.includeTranscripts ? call : { ...call, transcript: null }),
+    );
+    await spool.close();
+    const maxRssBeforeMb = process.resourceUsage().maxRSS / 1024;
+
+    let phasePeakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => {
+      phasePeakRss = Math.max(phasePeakRss, process.memoryUsage.rss());
+    }, 20);
+    const out = createWriteStream(args.outPath, { highWaterMark: 1 << 20 });
+    const started = performance.now();
+    const result = await writeWorkbook(
+      out,
+      {
+        summary: day.summary,
+        calls: spool.read(),
+        variableKeys: day.variableKeys,
+        evaluationKeys: day.evaluationKeys,
+      },
+      {
+        apiTimezone: "UTC",
+        includeTranscripts: args.includeTranscripts,
+        maskPhoneNumbers: false,
+        createdAt: clock.now(),
+      },
+    );
+    const wallMs = performance.now() - started;
+    clearInterval(sampler);
+    phasePeakRss = Math.max(phasePeakRss, process.memoryUsage.rss());
+    return {
+      wallMs,
+      rows: result.callRows,
+      rowsPerSecond: result.callRows / (wallMs / 1000),
+      workbookBytes: out.bytesWritten,
+      maxRssBeforeMb,
+      phasePeakRssMb: phasePeakRss / 1024 / 1024,
+    };
+  } finally {
+    await spool.dispose();
+  }
+}
