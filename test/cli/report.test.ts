@@ -1,0 +1,424 @@
+/**
+ * The `report` CLI contract (issue 2), end to end: the real entry point runs as a child
+ * process, against the built-in demo or a simulated Autocalls API started here, and the
+ * tests look only at what a user or a script sees — exit code, stdout, stderr, files.
+ */
+import { type SpawnOptions, spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ExcelJS from "exceljs";
+import { simpleParser } from "mailparser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../support/simulator.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DAY = "2025-08-04";
+const WORKBOOK = `calls-report-${DAY}.xlsx`;
+const SUMMARY = `summary-${DAY}.json`;
+const EML = `email-${DAY}.eml`;
+const HTML = `email-${DAY}.html`;
+const REPORT_FILES = [WORKBOOK, EML, HTML, SUMMARY];
+const TOKEN = "right";
+
+// A hung child must not outlive its test (60 s); 50 s is far above any run here.
+const CHILD_KILL_AFTER_MS = 50_000;
+
+interface CliRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `bin/report.ts` the way `npm run report` does (tsx), from the repo root, with only the
+ * environment given here: nothing leaks in from the machine running the tests.
+ */
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const options: SpawnOptions = {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TZ: "UTC", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: CHILD_KILL_AFTER_MS,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/report.ts", ...args], options);
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}
+
+let scratch: string;
+let outCount = 0;
+
+/** A fresh, not yet existing `--out` folder. */
+function newOutDir(label: string): string {
+  outCount += 1;
+  return join(scratch, `${outCount}-${label}`);
+}
+
+/** Every entry in `dir`, hidden ones included; a folder that was never created is empty. */
+async function listing(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+async function readSummary(dir: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(dir, SUMMARY), "utf8")) as Record<string, unknown>;
+}
+
+/** The contract for every failure: plain lines on stderr that say what and how to fix, no stack. */
+function expectPlainFailure(run: CliRun, exitCode: number, mentions: string[]): void {
+  expect(run.exitCode, run.stderr).toBe(exitCode);
+  const lines = run.stderr.trimEnd().split("\n");
+  expect(lines.length).toBeGreaterThanOrEqual(1);
+  expect(lines.length).toBeLessThanOrEqual(2);
+  for (const mention of mentions) expect(run.stderr).toContain(mention);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  expect(run.stdout).toBe("");
+}
+
+/** A port on 127.0.0.1 that nothing listens on: bound once by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+let simulator: Simulator;
+
+function apiEnv(token = TOKEN): Record<string, string> {
+  return { AUTOCALLS_API_TOKEN: token, AUTOCALLS_BASE_URL: simulator.baseUrl };
+}
+
+async function countSimulatedCalls(query: { assistantId?: number } = {}): Promise<number> {
+  let count = 0;
+  for await (const _ of simulator.callsFor({ dateFrom: DAY, dateTo: DAY, ...query })) count += 1;
+  return count;
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "callreport-cli-"));
+  simulator = await startSimulator({ token: TOKEN });
+});
+
+afterAll(async () => {
+  await simulator?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+// Each run costs about a second of tsx start-up, mostly waiting on the child: run them side by side.
+describe.concurrent("report --demo", () => {
+  let demoOut: string;
+  let demo: CliRun;
+
+  beforeAll(async () => {
+    demoOut = newOutDir("demo");
+    demo = await runCli(["--demo", "--out", demoOut]);
+  });
+
+  it("exits 0 and writes exactly the four report files into --out, with no staging folder left", async () => {
+    expect(demo.exitCode, demo.stderr).toBe(0);
+    expect(await listing(demoOut)).toEqual(REPORT_FILES);
+  });
+
+  it("prints where the four files are on stdout", () => {
+    for (const file of REPORT_FILES) expect(demo.stdout).toContain(join(demoOut, file));
+  });
+
+  it("writes a summary with the contract's fields", async () => {
+    const summary = await readSummary(demoOut);
+
+    const counts = expect.toSatisfy(
+      (value: unknown) =>
+        typeof value === "object" &&
+        value !== null &&
+        Object.values(value).every((count) => Number.isInteger(count) && (count as number) >= 0),
+      "an object of value → count",
+    );
+    const group = {
+      name: expect.any(String),
+      calls: expect.any(Number),
+      durationSeconds: expect.any(Number),
+      totalCost: expect.any(Number),
+    };
+    expect(summary).toMatchObject({
+      date: DAY,
+      timezone: "UTC",
+      window: { start: "2025-08-04T00:00:00.000Z", end: "2025-08-05T00:00:00.000Z" },
+      totals: {
+        calls: expect.any(Number),
+        durationSeconds: expect.any(Number),
+        totalCost: expect.any(Number),
+        carrierCost: expect.any(Number),
+      },
+      byStatus: counts,
+      byType: counts,
+      byAnsweredBy: counts,
+      byOutcome: counts,
+      bySentiment: counts,
+      averageScore: expect.any(Number),
+      dataQuality: {
+        received: expect.any(Number),
+        duplicates: expect.any(Number),
+        outsideWindow: expect.any(Number),
+        apiTotal: expect.any(Number),
+      },
+    });
+    const { totals, assistants, campaigns, hourly } = summary as {
+      totals: { calls: number };
+      assistants: unknown[];
+      campaigns: unknown[];
+      hourly: number[];
+    };
+    expect(totals.calls).toBeGreaterThan(0);
+    expect(assistants.length).toBeGreaterThan(0);
+    for (const assistant of assistants) expect(assistant).toMatchObject(group);
+    expect(campaigns.length).toBeGreaterThan(0);
+    for (const campaign of campaigns) expect(campaign).toMatchObject(group);
+    expect(hourly).toHaveLength(24);
+    expect(hourly.reduce((sum, count) => sum + count, 0)).toBe(totals.calls);
+  });
+
+  it("writes a workbook whose first sheet is Summary and whose Calls sheet has a Call ID header and a row per call", async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(demoOut, WORKBOOK));
+    const { totals } = (await readSummary(demoOut)) as { totals: { calls: number } };
+
+    expect(workbook.worksheets[0]?.name).toBe("Summary");
+    const calls = workbook.getWorksheet("Calls");
+    expect(calls?.getRow(1).getCell(1).value).toBe("Call ID");
+    expect(calls?.actualRowCount).toBe(totals.calls + 1);
+  });
+
+  it("writes an .eml that parses and carries the workbook as its attachment, byte for byte", async () => {
+    const message = await simpleParser(await readFile(join(demoOut, EML)));
+    const workbookBytes = await readFile(join(demoOut, WORKBOOK));
+
+    expect(message.subject).toContain("Aug 2025");
+    expect(message.attachments).toHaveLength(1);
+    const [attachment] = message.attachments;
+    expect(attachment?.filename).toBe(WORKBOOK);
+    expect(attachment?.contentType).toBe("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    expect(attachment?.content.equals(workbookBytes)).toBe(true);
+  });
+
+  it("writes the .eml's own HTML part as the browser preview", async () => {
+    const message = await simpleParser(await readFile(join(demoOut, EML)));
+
+    expect(message.html).toBe(await readFile(join(demoOut, HTML), "utf8"));
+  });
+
+  it("writes the same summary and email on every run, whatever the machine's timezone", async () => {
+    const againOut = newOutDir("demo-again");
+    const again = await runCli(["--demo", "--out", againOut], { TZ: "America/Los_Angeles" });
+    expect(again.exitCode, again.stderr).toBe(0);
+
+    expect(await readFile(join(againOut, SUMMARY), "utf8")).toBe(await readFile(join(demoOut, SUMMARY), "utf8"));
+    // The email links the workbook by its file:// URL, which names the --out folder; the rest must match.
+    const html = async (dir: string) => (await readFile(join(dir, HTML), "utf8")).replaceAll(dir, "<out>");
+    expect(await html(againOut)).toBe(await html(demoOut));
+    // The .eml's Message-ID and MIME boundaries are random by design, and the attached xlsx is a
+    // zip stamped with the time it was written; what a reader sees must still be the same.
+    const seen = async (dir: string) => {
+      const message = await simpleParser(await readFile(join(dir, EML)));
+      return {
+        subject: message.subject,
+        date: message.date?.toISOString(),
+        from: message.from?.text,
+        to: [message.to].flat().map((address) => address?.text),
+        text: message.text?.replaceAll(dir, "<out>"),
+        attachments: message.attachments.map(({ filename, contentType }) => ({ filename, contentType })),
+      };
+    };
+    expect(await seen(againOut)).toEqual(await seen(demoOut));
+  });
+
+  it("reads the day in --timezone: the Tokyo day starts at 15:00Z the day before", async () => {
+    const tokyoOut = newOutDir("demo-tokyo");
+
+    const tokyo = await runCli(["--demo", "--timezone", "Asia/Tokyo", "--out", tokyoOut]);
+
+    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
+    expect(await readSummary(tokyoOut)).toMatchObject({
+      date: DAY,
+      timezone: "Asia/Tokyo",
+      window: { start: "2025-08-03T15:00:00.000Z", end: "2025-08-04T15:00:00.000Z" },
+    });
+  });
+});
+
+describe.concurrent("report against the Autocalls API", () => {
+  let apiOut: string;
+  let apiRun: CliRun;
+
+  beforeAll(async () => {
+    apiOut = newOutDir("api");
+    apiRun = await runCli(["--date", DAY, "--out", apiOut], apiEnv());
+  });
+
+  it("reports every call of the day when AUTOCALLS_API_TOKEN is accepted", async () => {
+    expect(apiRun.exitCode, apiRun.stderr).toBe(0);
+    expect(await listing(apiOut)).toEqual(REPORT_FILES);
+    expect(await readSummary(apiOut)).toMatchObject({
+      date: DAY,
+      totals: { calls: await countSimulatedCalls() },
+    });
+  });
+
+  it("shows no progress when stderr is not a terminal", () => {
+    expect(apiRun.exitCode, apiRun.stderr).toBe(0);
+    expect(apiRun.stderr).not.toContain("\r");
+    expect(apiRun.stderr).not.toMatch(/page \d+\/\d+/);
+  });
+
+  it("--assistant-id asks the API for that assistant's calls only", async () => {
+    const [assistant] = SIMULATED_ASSISTANTS;
+    if (!assistant) throw new Error("the simulator has no assistants");
+    // Its own simulator, so that the request log holds this run's requests only.
+    const filtered = await startSimulator({ token: TOKEN });
+    try {
+      const out = newOutDir("assistant");
+
+      const run = await runCli(["--date", DAY, "--assistant-id", String(assistant.id), "--out", out], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: filtered.baseUrl,
+      });
+
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(filtered.requests.length).toBeGreaterThan(0);
+      for (const request of filtered.requests) expect(request.query.assistant_id).toBe(String(assistant.id));
+      const summary = (await readSummary(out)) as { assistants: { name: string }[]; totals: { calls: number } };
+      expect(summary.assistants.map(({ name }) => name)).toEqual([assistant.name]);
+      expect(summary.totals.calls).toBe(await countSimulatedCalls({ assistantId: assistant.id }));
+    } finally {
+      await filtered.close();
+    }
+  });
+});
+
+describe.concurrent("report failures", () => {
+  it("a rejected token: exit 1, the 401 and the variable to fix, no report files", async () => {
+    const out = newOutDir("wrong-token");
+
+    const run = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
+
+    expectPlainFailure(run, 1, ["401", "AUTOCALLS_API_TOKEN"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("--verbose adds the stack trace under the same message", async () => {
+    const run = await runCli(["--date", DAY, "--out", newOutDir("verbose"), "--verbose"], apiEnv("wrong"));
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^Error: .*401.*AUTOCALLS_API_TOKEN/);
+    expect(run.stderr).toMatch(/^\s+at /m);
+  });
+
+  it("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
+    const out = newOutDir("unreachable");
+    const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
+
+    // The client retries a refused connection 6 times with jittered backoff (~16 s on average).
+    const run = await runCli(["--date", DAY, "--out", out], {
+      AUTOCALLS_API_TOKEN: TOKEN,
+      AUTOCALLS_BASE_URL: baseUrl,
+    });
+
+    expectPlainFailure(run, 1, ["unavailable", "AUTOCALLS_BASE_URL", baseUrl]);
+    expect(await listing(out)).toEqual([]);
+  }, 60_000);
+
+  it("an impossible --date: exit 2, naming the date and the format", async () => {
+    const out = newOutDir("bad-date");
+
+    const run = await runCli(["--date", "2025-02-30", "--out", out], apiEnv());
+
+    expectPlainFailure(run, 2, ["2025-02-30", "YYYY-MM-DD"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("an unknown --timezone: exit 2, naming it and what a timezone looks like", async () => {
+    const out = newOutDir("bad-timezone");
+
+    const run = await runCli(["--timezone", "Mars/Base", "--out", out], apiEnv());
+
+    expectPlainFailure(run, 2, ["Mars/Base", "IANA"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("no AUTOCALLS_API_TOKEN without --demo: exit 2, naming the variable and --demo", async () => {
+    const out = newOutDir("no-token");
+
+    const run = await runCli(["--out", out], { AUTOCALLS_BASE_URL: simulator.baseUrl });
+
+    expectPlainFailure(run, 2, ["AUTOCALLS_API_TOKEN", "--demo"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("an unknown flag: exit 2, naming it and --help", async () => {
+    const out = newOutDir("unknown-flag");
+
+    const run = await runCli(["--demo", "--out", out, "--bogus"]);
+
+    expectPlainFailure(run, 2, ["--bogus", "--help"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("a non-numeric --assistant-id: exit 2, naming the flag", async () => {
+    const out = newOutDir("bad-assistant");
+
+    const run = await runCli(["--demo", "--assistant-id", "abc", "--out", out]);
+
+    expectPlainFailure(run, 2, ['--assistant-id "abc"']);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("a failure after the workbook was written leaves no report files and no staging folder", async () => {
+    const out = newOutDir("bad-recipient");
+
+    // The recipients are checked when the email is composed, after the workbook and summary.
+    const run = await runCli(["--date", DAY, "--out", out], { ...apiEnv(), MAIL_TO: "not an address" });
+
+    expectPlainFailure(run, 1, ["not an address", "MAIL_TO"]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("a failed run leaves an earlier run's report untouched", async () => {
+    const out = newOutDir("earlier");
+    const earlier = await runCli(["--date", DAY, "--out", out], apiEnv());
+    expect(earlier.exitCode, earlier.stderr).toBe(0);
+    const snapshot = async () =>
+      Promise.all(
+        (await listing(out)).map(async (file) => ({
+          file,
+          bytes: await readFile(join(out, file)),
+          modifiedMs: (await stat(join(out, file))).mtimeMs,
+        })),
+      );
+    const before = await snapshot();
+
+    const failed = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
+
+    expect(failed.exitCode).toBe(1);
+    expect(await snapshot()).toEqual(before);
+    expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
+  });
+});
