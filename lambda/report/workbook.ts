@@ -528,7 +528,7 @@ interface CallColumn {
 
 function callColumns(input: WorkbookInput, options: WorkbookOptions): CallColumn[] {
   const columns: CallColumn[] = [
-    { header: "Call ID", width: 12, numFmt: NUMBER_FORMATS.id },
+    { header: "Call ID", width: 14, numFmt: NUMBER_FORMATS.id },
     { header: "Created at", width: 20, numFmt: NUMBER_FORMATS.dateTime },
     { header: "Assistant", width: 24 },
     { header: "Campaign", width: 24 },

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Re-renders the README's pictures from the demo's own output (docs/*.png).
+# Needs Debian's chromium, libreoffice-calc-nogui, poppler-utils and imagemagick:
+#   apt-get install -y --no-install-recommends chromium libreoffice-calc-nogui poppler-utils imagemagick
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+npm run --silent demo -- --out "$work/reports" >/dev/null
+html="$work/reports/email-2025-08-04.html"
+xlsx="$work/reports/calls-report-2025-08-04.xlsx"
+
+shot() { # width output
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$work/chromium-$1" --hide-scrollbars --window-size="$1,2600" \
+    --screenshot="$work/raw-$1.png" "file://$html" 2>/dev/null
+  # Drop the empty page below the email, keep a margin.
+  convert "$work/raw-$1.png" -trim -bordercolor '#eef1f5' -border 12 "$2"
+}
+shot 760 docs/email-desktop.png
+shot 375 docs/email-mobile.png
+
+soffice --headless --convert-to pdf --outdir "$work" "$xlsx" >/dev/null 2>&1
+pdf="$work/calls-report-2025-08-04.pdf"
+pdftoppm -r 80 -png -f 1 -l 1 "$pdf" "$work/summary"
+convert "$work"/summary-*.png -trim -bordercolor white -border 16 docs/workbook-summary.png
+# The first page of the Calls sheet: the page where its header row appears.
+calls_page=$(pdftotext "$pdf" - | awk '/\f/{p++} /Call ID/ && !found {print p+1; found=1}')
+pdftoppm -r 80 -png -f "$calls_page" -l "$calls_page" "$pdf" "$work/calls"
+convert "$work"/calls-*.png -trim -bordercolor white -border 16 docs/workbook-calls.png
+ls -l docs/*.png
