@@ -16,6 +16,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let stopDemo: (() => Promise<void>) | undefined;
   // Named in the error when the API cannot be reached; the demo's own address would not help.
   let apiBaseUrl: string | undefined;
+  // A progress line ends in \r until the last page; an error must not be glued onto it.
+  let progressLineOpen = false;
   try {
     const input = parseCliInput(
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
@@ -61,10 +63,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         force: false,
         ...(showProgress
           ? {
-              onProgress: ({ pagesDone, pagesTotal }) =>
+              onProgress: ({ pagesDone, pagesTotal }) => {
+                progressLineOpen = pagesDone !== pagesTotal;
                 process.stderr.write(
-                  `\rFetching calls: page ${pagesDone}/${pagesTotal}${pagesDone === pagesTotal ? "\n" : ""}`,
-                ),
+                  `\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`,
+                );
+              },
             }
           : {}),
       },
@@ -87,6 +91,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
+    if (progressLineOpen) process.stderr.write("\n");
     process.stderr.write(`${cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl })}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;

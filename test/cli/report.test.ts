@@ -4,6 +4,7 @@
  * tests look only at what a user or a script sees — exit code, stdout, stderr, files.
  */
 import { type SpawnOptions, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -55,6 +56,30 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRu
     });
     child.on("error", reject);
     child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}
+
+/** `script` (util-linux) gives the CLI a pseudo-terminal; stdout and stderr both go to it. */
+const SCRIPT = "/usr/bin/script";
+const hasScript = existsSync(SCRIPT);
+
+/** Runs the CLI with a terminal for stdout and stderr, as when a person types the command. */
+function runCliInTerminal(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, "--import", "tsx", "bin/report.ts", ...args].map(quote).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn(SCRIPT, ["--quiet", "--return", "--command", command, "/dev/null"], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TZ: "UTC", SHELL: "/bin/sh", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: CHILD_KILL_AFTER_MS,
+    });
+    let terminal = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      terminal += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ exitCode, stdout: terminal, stderr: terminal }));
   });
 }
 
@@ -287,6 +312,35 @@ describe.concurrent("report against the Autocalls API", () => {
     expect(apiRun.exitCode, apiRun.stderr).toBe(0);
     expect(apiRun.stderr).not.toContain("\r");
     expect(apiRun.stderr).not.toMatch(/page \d+\/\d+/);
+  });
+
+  it.skipIf(!hasScript)("shows page progress on stderr when it is a terminal", async () => {
+    const run = await runCliInTerminal(["--date", DAY, "--out", newOutDir("terminal")], apiEnv());
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain("\rFetching calls: page 1/3");
+    expect(run.stderr).toContain("\rFetching calls: page 3/3");
+  });
+
+  it.skipIf(!hasScript)("ends the progress line before an error that stops the fetch halfway", async () => {
+    // A 422 is final, not retried: the run stops right after page 1's progress.
+    const failing = await startSimulator({
+      token: TOKEN,
+      fault: ({ page }) =>
+        page === 2 ? { kind: "status", status: 422, body: '{"message":"Invalid page."}' } : undefined,
+    });
+    try {
+      const run = await runCliInTerminal(["--date", DAY, "--out", newOutDir("terminal-failure")], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: failing.baseUrl,
+      });
+
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(run.stderr).toContain("Fetching calls: page 1/3");
+      expect(run.stderr).toMatch(/(^|\n)Error: .*422/);
+    } finally {
+      await failing.close();
+    }
   });
 
   it("--assistant-id asks the API for that assistant's calls only", async () => {
