@@ -323,9 +323,12 @@ describe.concurrent("report against the Autocalls API", () => {
   });
 
   it.skipIf(!hasScript)("ends the progress line before an error that stops the fetch halfway", async () => {
-    // A 422 is final, not retried: the run stops right after page 1's progress.
+    // A 422 is final, not retried: the run stops right after page 1's progress. The latency lets
+    // page 1's calls reach the spool file first: CallSpool.dispose() destroying a stream with
+    // writes pending crashes the process (ERR_STREAM_DESTROYED), a race reported separately.
     const failing = await startSimulator({
       token: TOKEN,
+      latencyMs: 150,
       fault: ({ page }) =>
         page === 2 ? { kind: "status", status: 422, body: '{"message":"Invalid page."}' } : undefined,
     });
