@@ -18,6 +18,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let apiBaseUrl: string | undefined;
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
+  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   try {
     const input = parseCliInput(
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
@@ -49,6 +50,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
           (await collectDay({ ...day, date }, { calls, clock: input.clock }, NO_EARLIER_SUMMARIES)).summary
       : undefined;
     folder = new LocalReportFolder(input.outDir, simulatedHistory);
+    // Ctrl-C would end the process at once, leaving the half-written staging folder in --out.
+    const staging = folder;
+    onSignal = (signal) => {
+      staging.discardSync();
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     const showProgress = process.stderr.isTTY === true;
     const result = await runReport(
       {
@@ -96,6 +105,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {
+    if (onSignal) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
     await stopDemo?.();
   }
 }

@@ -3,12 +3,13 @@
  * process, against the built-in demo or a simulated Autocalls API started here, and the
  * tests look only at what a user or a script sees — exit code, stdout, stderr, files.
  */
-import { type SpawnOptions, spawn } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
@@ -34,18 +35,21 @@ interface CliRun {
 }
 
 /**
- * Runs `bin/report.ts` the way `npm run report` does (tsx), from the repo root, with only the
+ * Starts `bin/report.ts` the way `npm run report` does (tsx), from the repo root, with only the
  * environment given here: nothing leaks in from the machine running the tests.
  */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; finished: Promise<CliRun> } {
   const options: SpawnOptions = {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), TZ: "UTC", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     timeout: CHILD_KILL_AFTER_MS,
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/report.ts", ...args], options);
+  const child = spawn(process.execPath, ["--import", "tsx", "bin/report.ts", ...args], options);
+  const finished = new Promise<CliRun>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
@@ -57,6 +61,11 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRu
     child.on("error", reject);
     child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
   });
+  return { child, finished };
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return startCli(args, env).finished;
 }
 
 /** `script` (util-linux) gives the CLI a pseudo-terminal; stdout and stderr both go to it. */
@@ -456,6 +465,34 @@ describe.concurrent("report failures", () => {
 
     expectPlainFailure(run, 1, ["not an address", "MAIL_TO"]);
     expect(await listing(out)).toEqual([]);
+  });
+
+  it("Ctrl-C while the report is being written leaves no staging folder behind", async () => {
+    // A day big enough that the workbook takes a moment to write, so the interrupt lands in it.
+    const big = await startSimulator({ token: TOKEN, callsPerDay: 3_000 });
+    try {
+      const out = newOutDir("interrupted");
+      const { child, finished } = startCli(["--date", DAY, "--out", out], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: big.baseUrl,
+      });
+      let exited = false;
+      void finished.then(() => {
+        exited = true;
+      });
+      while (!exited && !(await listing(out)).some((entry) => entry.startsWith(".callreport-staging-"))) {
+        await sleep(10);
+      }
+      expect(exited, "the run ended before the staging folder was seen").toBe(false);
+
+      child.kill("SIGINT");
+      const run = await finished;
+
+      expect(run.exitCode).toBe(130);
+      expect(await listing(out)).toEqual([]);
+    } finally {
+      await big.close();
+    }
   });
 
   it("a failed run leaves an earlier run's report untouched", async () => {
