@@ -15,6 +15,7 @@ import type { Call } from "../autocalls/call.js";
 export class CallSpool {
   private readonly out: WriteStream;
   private closed = false;
+  private error: Error | undefined;
   count = 0;
 
   private constructor(
@@ -22,7 +23,16 @@ export class CallSpool {
     private readonly path: string,
   ) {
     this.out = createWriteStream(path, { highWaterMark: 1 << 20 });
+    // Record, don't crash: a write error surfaces at the next write or close, and one
+    // pending when a failed run disposes the spool must not take the process down.
+    this.out.on("error", (error) => {
+      this.error ??= error;
+    });
+    this.gone = new Promise<void>((resolve) => this.out.once("close", () => resolve()));
   }
+
+  /** Settles when the file stream is closed (finished, failed or disposed). */
+  private readonly gone: Promise<unknown>;
 
   static async create(parentDir = tmpdir()): Promise<CallSpool> {
     const dir = await mkdtemp(join(parentDir, "callreport-spool-"));
@@ -30,13 +40,18 @@ export class CallSpool {
   }
 
   async write(call: Call): Promise<void> {
+    if (this.error) throw this.error;
+    if (this.out.destroyed) throw new Error("The call spool was disposed.");
     this.count += 1;
-    if (!this.out.write(`${JSON.stringify(call)}\n`)) await once(this.out, "drain");
+    if (!this.out.write(`${JSON.stringify(call)}\n`)) {
+      await Promise.race([new Promise<void>((resolve) => this.out.once("drain", () => resolve())), this.gone]);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.error) throw this.error;
     this.out.end();
     await once(this.out, "finish");
   }

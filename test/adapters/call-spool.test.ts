@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CallSpool } from "../../lambda/adapters/call-spool.js";
+import { makeCall } from "../support/call-factory.js";
+
+let parent: string;
+beforeEach(async () => {
+  parent = await mkdtemp(join(tmpdir(), "spool-test-"));
+});
+afterEach(async () => {
+  await rm(parent, { recursive: true, force: true });
+});
+
+describe("CallSpool", () => {
+  it("gives the calls back in the order they were written, unchanged", async () => {
+    const spool = await CallSpool.create(parent);
+    const calls = [
+      makeCall({ transcript: "line one\nline two — “quoted” ✓" }),
+      makeCall({ variables: { nested: { a: [1, 2] } } }),
+    ];
+    for (const call of calls) await spool.write(call);
+    const read = [];
+    for await (const call of spool.read()) read.push(call);
+    expect(read).toEqual(calls);
+    await spool.dispose();
+  });
+
+  it("leaves nothing on disk after dispose", async () => {
+    const spool = await CallSpool.create(parent);
+    await spool.write(makeCall());
+    await spool.dispose();
+    expect(await readdir(parent)).toEqual([]);
+  });
+
+  it("survives being disposed with writes still pending, as a failed fetch does", async () => {
+    const spool = await CallSpool.create(parent);
+    const big = makeCall({ transcript: "x".repeat(200_000) });
+    const pending = Array.from({ length: 50 }, () => spool.write(big).catch(() => {}));
+    await spool.dispose();
+    await Promise.all(pending);
+    expect(existsSync(join(parent))).toBe(true);
+    expect(await readdir(parent)).toEqual([]);
+  });
+});
