@@ -29,6 +29,27 @@ Environment:
   MAIL_FROM, MAIL_TO      sender and comma-separated recipients written into the .eml
 `;
 
+/** The flags, for node:util parseArgs (and the README check that documents each). */
+export const CLI_OPTIONS = {
+  date: { type: "string" },
+  timezone: { type: "string" },
+  out: { type: "string" },
+  demo: { type: "boolean" },
+  "assistant-id": { type: "string" },
+  "campaign-id": { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The environment variables the CLI reads. */
+export const CLI_ENV = [
+  "AUTOCALLS_API_TOKEN",
+  "AUTOCALLS_BASE_URL",
+  "AUTOCALLS_API_TIMEZONE",
+  "MAIL_FROM",
+  "MAIL_TO",
+] as const;
+
 /** The fixed demo day, so that `npm run demo` writes the same report every time. */
 export const DEMO_DATE = "2025-08-04";
 

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
 import { AutocallsClient } from "../lambda/autocalls/client.js";
 import { collectDay, runReport } from "../lambda/pipeline.js";
-import { cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
+import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
@@ -42,7 +42,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       process.stderr.write(`Demo: simulated Autocalls API on ${simulator.baseUrl}, report day ${input.date}\n`);
     }
 
-    const calls = new AutocallsClient({ baseUrl, token: token ?? "" });
+    // On a laptop a refused connection is a typo more often than an outage: give up within seconds.
+    const calls = new AutocallsClient({ baseUrl, token: token ?? "", backoffCapMs: 2_000 });
     const day = { timezone: input.timezone, apiTimezone: input.apiTimezone, filters: input.filters };
     // The demo has history: earlier days come from the same simulated API, so deltas show.
     const simulatedHistory = input.demo
@@ -114,16 +115,5 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 const NO_EARLIER_SUMMARIES = { previousDay: null, sameWeekdayLastWeek: null };
-
-const CLI_OPTIONS = {
-  date: { type: "string" },
-  timezone: { type: "string" },
-  out: { type: "string" },
-  demo: { type: "boolean" },
-  "assistant-id": { type: "string" },
-  "campaign-id": { type: "string" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
 
 process.exitCode = await main(process.argv.slice(2), process.env);
