@@ -21,7 +21,7 @@ function kpiValue(summary: Summary, kpi: HeadlineKpi): number | null {
  * `exact` supplies change and ratio when they can be computed without float error (money,
  * from integer micros); otherwise they come from the two values.
  */
-function delta(
+export function delta(
   current: number | null,
   previous: number | null,
   exact?: { change: number; ratio: number | null },

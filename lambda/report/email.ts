@@ -8,6 +8,7 @@ import { TZDate } from "@date-fns/tz";
 import { format } from "date-fns";
 import escapeHtml from "escape-html";
 import type { DownloadLink } from "../ports.js";
+import { delta } from "./compare.js";
 import type { Counts, Delta, GroupStats, HeadlineKpi, Summary } from "./summary.js";
 
 export interface RenderEmailInput {
@@ -160,15 +161,7 @@ function costPerCallDelta(deltas: Record<HeadlineKpi, Delta>): Delta {
   const calls = deltas.calls;
   const cost = deltas.totalCost;
   const ratio = (c: number | null, n: number | null) => (c === null || n === null || n === 0 ? null : c / n);
-  const current = ratio(cost.current, calls.current);
-  const previous = ratio(cost.previous, calls.previous);
-  const change = current === null || previous === null ? null : current - previous;
-  return {
-    current,
-    previous,
-    change,
-    changeRatio: change === null || previous === null || previous === 0 ? null : change / previous,
-  };
+  return delta(ratio(cost.current, calls.current), ratio(cost.previous, calls.previous));
 }
 
 function headlineKpis(summary: Summary): Kpi[] {

@@ -2,6 +2,7 @@
  * Summary and email-input factories for the email tests. Built by hand rather than through
  * aggregation, so the email tests pin the content, not the arithmetic behind it.
  */
+import { delta } from "../../lambda/report/compare.js";
 import type { ComposeEmailInput } from "../../lambda/report/email-message.js";
 import {
   type Comparison,
@@ -27,15 +28,7 @@ export function groupStats(name: string, calls: number, overrides: Partial<Group
   };
 }
 
-export function delta(current: number | null, previous: number | null): Delta {
-  const change = current === null || previous === null ? null : current - previous;
-  return {
-    current,
-    previous,
-    change,
-    changeRatio: change === null || previous === null || previous === 0 ? null : change / previous,
-  };
-}
+export { delta };
 
 export function comparison(
   date: string,
