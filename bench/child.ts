@@ -29,8 +29,8 @@ export function runChild<T extends object>(
 ): Promise<T & WorkerReport> {
   return new Promise((resolve, reject) => {
     const child = fork(workerPath, [scenario, JSON.stringify(args)], {
-      // exceljs calls the deprecated Buffer() constructor; the warning is noise in the table output.
-      execArgv: ["--no-deprecation", ...(options.execArgv ?? [])],
+      // exceljs's deprecated Buffer() and the SDK's "node >= 22 soon" notice, once per child, drown the progress lines.
+      execArgv: ["--no-warnings", ...(options.execArgv ?? [])],
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

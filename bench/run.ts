@@ -23,6 +23,7 @@ import { type S3Emulator, startS3Emulator } from "../test/support/s3-emulator.js
 import { startSimulator } from "../test/support/simulator.js";
 import { buildLambdaBundle, buildWorker, type LambdaBundle } from "./bundle.js";
 import { killRunningChildren, runChild } from "./child.js";
+import { type ProfileSummary, summariseProfile } from "./profile-summary.js";
 import type { FetchMeasurement } from "./scenarios/fetch.js";
 import { benchS3Client, type PipelineMeasurement } from "./scenarios/pipeline.js";
 import type { LowerBoundMeasurement, NaiveMeasurement } from "./scenarios/reference.js";
@@ -73,6 +74,7 @@ interface SizeResult {
   naive: Measured<NaiveMeasurement> | null;
   naiveSkipped: string | null;
   sheetXmlBytes: number;
+  profile: ProfileSummary | null;
 }
 
 interface FetchEfficiency {
@@ -98,6 +100,7 @@ interface WorkbookRow {
   calls: number;
   transcripts: boolean;
   runs: Measured<WorkbookMeasurement>[];
+  profile: ProfileSummary | null;
 }
 
 interface ColdStart {
@@ -148,7 +151,7 @@ async function main(): Promise<void> {
 
   const fetchEfficiency = await measureFetchEfficiency(worker);
   const rateLimited = flags.quick ? null : await measureRateLimited(worker);
-  const workbooks = await measureWorkbooks(worker, workDir);
+  const workbooks = await measureWorkbooks(worker, workDir, profileDir);
   const coldStart = await measureColdStart(bundle);
 
   const elapsedMs = Date.now() - startedAt;
@@ -178,7 +181,6 @@ async function measureSize(
     let sheetXmlBytes = 0;
     // Pipeline and lower bound alternate, so a noisy neighbour hits both rows alike.
     for (let run = 0; run < runs; run++) {
-      const execArgv = flags.cpuProf && run === 0 ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
       const measured = await runChild<PipelineMeasurement>(
         worker,
         "pipeline",
@@ -192,7 +194,7 @@ async function measureSize(
           concurrency: DEFAULT_CONCURRENCY,
           includeTranscripts: true,
         },
-        { timeoutMs, execArgv },
+        { timeoutMs },
       );
       pipelineRuns.push(measured);
       log(
@@ -228,6 +230,27 @@ async function measureSize(
       );
     }
 
+    // A profiled run is extra and left out of the medians: the profiler itself costs time.
+    const profile = flags.cpuProf
+      ? await profiled(worker, profileDir, `pipeline-${calls}`, (execArgv) =>
+          runChild(
+            worker,
+            "pipeline",
+            {
+              baseUrl: simulator.baseUrl,
+              token: TOKEN,
+              s3Endpoint: s3.endpoint,
+              bucket: s3.bucket,
+              prefix: `bench/${calls}/profiled`,
+              date: DAY,
+              concurrency: DEFAULT_CONCURRENCY,
+              includeTranscripts: true,
+            },
+            { timeoutMs, execArgv },
+          ),
+        )
+      : null;
+
     let naive: Measured<NaiveMeasurement> | null = null;
     let naiveSkipped: string | null = null;
     if (!flags.naive) naiveSkipped = "--no-naive";
@@ -251,10 +274,25 @@ async function measureSize(
       );
       log(`naive ${count(calls)}: ${seconds(naive.wallMs)} s, ${mb(naive.maxRssMb)} MB`);
     }
-    return { calls, pipeline: pipelineRuns, lower: lowerRuns, naive, naiveSkipped, sheetXmlBytes };
+    return { calls, pipeline: pipelineRuns, lower: lowerRuns, naive, naiveSkipped, sheetXmlBytes, profile };
   } finally {
     await simulator.close();
   }
+}
+
+/** Runs one child under `--cpu-prof` and summarises its profile while the bundle still exists. */
+async function profiled(
+  worker: string,
+  profileDir: string,
+  label: string,
+  run: (execArgv: string[]) => Promise<unknown>,
+): Promise<ProfileSummary> {
+  // bench/results/*.cpuprofile is git-ignored: the profiles stay local, their summaries go in the results.
+  const path = join(profileDir, `profile-${label}.cpuprofile`);
+  await run(["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=profile-${label}.cpuprofile`]);
+  const summary = await summariseProfile(path, worker);
+  log(`profile ${label}: ${path} (open it in Chrome DevTools → Performance)`);
+  return summary;
 }
 
 /** Fetches the workbook the pipeline stored and unzips its Calls sheet; returns the XML's size. */
@@ -375,29 +413,30 @@ async function measureRateLimited(worker: string): Promise<RateLimited> {
 
 // ——— 4: the workbook alone ———————————————————————————————————————————————————————————————
 
-async function measureWorkbooks(worker: string, workDir: string): Promise<WorkbookRow[]> {
+async function measureWorkbooks(worker: string, workDir: string, profileDir: string): Promise<WorkbookRow[]> {
   const rows: WorkbookRow[] = [];
   for (const calls of [10_000, 100_000]) {
     for (const transcripts of [true, false]) {
       const runs = flags.quick ? 1 : calls >= 100_000 ? 2 : 3;
-      const row: WorkbookRow = { calls, transcripts, runs: [] };
+      const row: WorkbookRow = { calls, transcripts, runs: [], profile: null };
+      const args = {
+        calls,
+        date: DAY,
+        includeTranscripts: transcripts,
+        outPath: join(workDir, `workbook-${calls}-${transcripts}.xlsx`),
+        spoolDir: workDir,
+      };
       for (let run = 0; run < runs; run++) {
-        const measured = await runChild<WorkbookMeasurement>(
-          worker,
-          "workbook",
-          {
-            calls,
-            date: DAY,
-            includeTranscripts: transcripts,
-            outPath: join(workDir, `workbook-${calls}-${transcripts}.xlsx`),
-            spoolDir: workDir,
-          },
-          { timeoutMs: 300_000 },
-        );
+        const measured = await runChild<WorkbookMeasurement>(worker, "workbook", args, { timeoutMs: 300_000 });
         row.runs.push(measured);
         log(
           `workbook ${count(calls)} ${transcripts ? "with" : "without"} transcripts #${run + 1}: ` +
             `${count(measured.rowsPerSecond)} rows/s, peak ${mb(measured.maxRssMb)} MB`,
+        );
+      }
+      if (flags.cpuProf && transcripts && calls >= 100_000) {
+        row.profile = await profiled(worker, profileDir, `workbook-${calls}`, (execArgv) =>
+          runChild(worker, "workbook", args, { timeoutMs: 300_000, execArgv }),
         );
       }
       rows.push(row);
@@ -775,6 +814,44 @@ function render(results: Results): string {
     `${bytesMb(coldStart.bundle.bytes)} MB`,
     pass(coldStart.bundle.bytes <= 3 * 1024 * 1024),
   ]);
+
+  const profiles: Array<[string, ProfileSummary]> = [
+    ...sizeResults.flatMap(
+      (size): Array<[string, ProfileSummary]> =>
+        size.profile ? [[`pipeline, ${count(size.calls)} calls`, size.profile]] : [],
+    ),
+    ...workbooks.flatMap(
+      (row): Array<[string, ProfileSummary]> =>
+        row.profile ? [[`workbook alone, ${count(row.calls)} calls with transcripts`, row.profile]] : [],
+    ),
+  ];
+  if (profiles.length > 0) {
+    out.push("", "## CPU profiles (`--cpu-prof`, one extra run each, not in the medians)", "");
+    for (const [label, profile] of profiles) {
+      out.push(
+        `${label}: ${seconds(profile.totalMs)} s sampled (whole process). Self time by module, then hottest functions:`,
+        "",
+      );
+      out.push(
+        table(
+          ["module", "self s", "share"],
+          profile.byModule.map((entry) => [entry.module, seconds(entry.selfMs), `${(100 * entry.share).toFixed(1)}%`]),
+        ),
+        "",
+      );
+      out.push(
+        table(
+          ["function (bundle line)", "self s", "share"],
+          profile.byFunction.map((entry) => [
+            `\`${entry.name}\``,
+            seconds(entry.selfMs),
+            `${(100 * entry.share).toFixed(1)}%`,
+          ]),
+        ),
+        "",
+      );
+    }
+  }
 
   out.push("", "## Targets", "");
   out.push(table(["target", "measured", "result"], targets));
