@@ -3,23 +3,9 @@ import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
 import { CallDataError, DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { isInWindow, localHour, parseApiTimestamp, reportWindow } from "../../lambda/report/window.js";
-import { makeCall } from "../support/call-factory.js";
+import { makeCall, makeFetchStats } from "../support/call-factory.js";
 
 const NO_FILTERS: Summary["filters"] = { assistantId: null, campaignId: null, type: null, status: null };
-
-function fetchStats(overrides: Partial<FetchStats> = {}): FetchStats {
-  return {
-    pages: 1,
-    requests: 1,
-    retries: 0,
-    rateLimited: 0,
-    received: 0,
-    duplicates: 0,
-    apiTotal: 0,
-    refetches: 0,
-    ...overrides,
-  };
-}
 
 interface DayOptions {
   date?: string;
@@ -31,7 +17,7 @@ function aggregator({ date = "2025-08-04", timezone = "UTC", apiTimezone = "UTC"
   return new DayAggregator({ window: reportWindow(date, timezone), apiTimezone, filters: NO_FILTERS });
 }
 
-function finish(day: DayAggregator, fetch: FetchStats = fetchStats()): Summary {
+function finish(day: DayAggregator, fetch: FetchStats = makeFetchStats()): Summary {
   return day.finish({
     fetch,
     generatedAt: new Date("2025-08-05T06:00:00Z"),
@@ -118,7 +104,7 @@ describe("DayAggregator on a normal day", () => {
     const day = aggregator();
     day.add(makeCall({ evaluation: null }));
     day.add(makeCall({ createdAt: "2025-08-05 00:00:00" }));
-    const stats = fetchStats({
+    const stats = makeFetchStats({
       pages: 3,
       requests: 5,
       retries: 2,

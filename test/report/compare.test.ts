@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
+import type { Call } from "../../lambda/autocalls/call.js";
 import { DayAggregator } from "../../lambda/report/aggregate.js";
 import { compareIfComparable, compareSummaries, incomparableReason } from "../../lambda/report/compare.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { reportWindow } from "../../lambda/report/window.js";
-import { makeCall } from "../support/call-factory.js";
+import { makeCall, makeFetchStats } from "../support/call-factory.js";
 
 const NO_FILTERS: Summary["filters"] = { assistantId: null, campaignId: null, type: null, status: null };
-const FETCH: FetchStats = {
-  pages: 1,
-  requests: 1,
-  retries: 0,
-  rateLimited: 0,
-  received: 0,
-  duplicates: 0,
-  apiTotal: 0,
-  refetches: 0,
-};
 
 interface DayInput {
   date: string;
@@ -32,7 +22,7 @@ function summaryOf({ date, timezone = "UTC", filters = NO_FILTERS, calls = [], .
   const day = new DayAggregator({ window: reportWindow(date, timezone), apiTimezone: "UTC", filters });
   for (const call of calls) day.add({ ...call, createdAt: `${date} 12:00:00` });
   return day.finish({
-    fetch: FETCH,
+    fetch: makeFetchStats(),
     generatedAt: new Date(`${date}T23:00:00Z`),
     previousDay: earlier.previousDay ?? null,
     sameWeekdayLastWeek: earlier.sameWeekdayLastWeek ?? null,

@@ -1,4 +1,4 @@
-import type { Call } from "../../lambda/autocalls/call.js";
+import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
 
 let nextId = 1;
 
@@ -25,6 +25,21 @@ export function makeCall(overrides: Partial<Call> = {}): Call {
     carrierCostMicros: 20_000,
     answeredBy: "human",
     recordingUrl: "https://recordings.autocalls.ai/calls/123.mp3",
+    ...overrides,
+  };
+}
+
+/** The stats of a clean one-page fetch; override what a test is about. */
+export function makeFetchStats(overrides: Partial<FetchStats> = {}): FetchStats {
+  return {
+    pages: 1,
+    requests: 1,
+    retries: 0,
+    rateLimited: 0,
+    received: 0,
+    duplicates: 0,
+    apiTotal: 0,
+    refetches: 0,
     ...overrides,
   };
 }
