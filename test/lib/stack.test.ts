@@ -416,7 +416,9 @@ describe("stack", () => {
   it("outputs the bucket, the function, its log group and a ready-to-run backfill command", () => {
     const outputs = dev.template.toJSON().Outputs as Record<string, { Value: unknown }>;
 
-    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(["BucketName", "FunctionName", "LogGroupName", "BackfillCommand"]));
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(["BucketName", "FunctionName", "LogGroupName", "BackfillCommand"]),
+    );
     const command = JSON.stringify(outputs.BackfillCommand?.Value);
     expect(command).toContain("aws lambda invoke --function-name ");
     expect(command).toContain("--invocation-type Event");
