@@ -10,7 +10,7 @@ import { format } from "date-fns";
 import ExcelJS from "exceljs";
 import type { Call } from "../autocalls/call.js";
 import type { Counts, Delta, GroupStats, HeadlineKpi, Summary } from "./summary.js";
-import { parseApiTimestamp, wallClock } from "./window.js";
+import { wallClock } from "./window.js";
 import {
   durationCell,
   dynamicCell,
@@ -29,6 +29,7 @@ import {
   textCell,
   usdCell,
 } from "./workbook-layout.js";
+import { ZoneClock } from "./zone-clock.js";
 
 export { maskPhoneNumber, sanitizeSheetName, truncateCellText } from "./workbook-layout.js";
 
@@ -583,10 +584,10 @@ function evaluationValue(call: Call, key: string): unknown {
   return ownValue(call.evaluation, key);
 }
 
-function createdAtCell(call: Call, apiTimezone: string, timezone: string): ExcelJS.CellValue {
-  const instant = parseApiTimestamp(call.createdAt, apiTimezone);
+function createdAtCell(call: Call, clock: ZoneClock): ExcelJS.CellValue {
+  const instant = clock.instant(call.createdAt);
   // Kept as the API's text when it cannot be read, rather than dropping the row.
-  return instant === null ? textCell(call.createdAt) : wallClock(instant, timezone);
+  return instant === null ? textCell(call.createdAt) : clock.wallClock(instant);
 }
 
 function callRowValues(
@@ -595,11 +596,12 @@ function callRowValues(
   options: WorkbookOptions,
   state: CallSheetState,
   maxHyperlinks: number,
+  clock: ZoneClock,
 ): ExcelJS.CellValue[] {
   const client = call.clientPhoneNumber;
   const values: ExcelJS.CellValue[] = [
     numberCell(call.id),
-    createdAtCell(call, options.apiTimezone, input.summary.timezone),
+    createdAtCell(call, clock),
     textCell(call.assistantName),
     textCell(call.campaignName),
     textCell(call.type),
@@ -633,6 +635,15 @@ async function writeCallSheets(
   const maxRows = Math.max(1, Math.min(options.maxRowsPerSheet ?? EXCEL_MAX_DATA_ROWS, EXCEL_MAX_DATA_ROWS));
   const maxHyperlinks = options.maxHyperlinksPerSheet ?? MAX_HYPERLINKS_PER_SHEET;
   const columns = callColumns(input, options);
+  // One style object per column, shared by all its cells: exceljs caches a style's id by
+  // object identity, so a shared object is looked up once instead of re-serialised per cell
+  // (the per-cell copy exceljs makes from the column style cost ~20% of the write).
+  const columnStyles: Array<Partial<ExcelJS.Style>> = columns.map((column) =>
+    column.numFmt === undefined ? {} : { numFmt: column.numFmt },
+  );
+  const linkStyle: Partial<ExcelJS.Style> = { font: LINK_FONT };
+  // Resolves the timezones once per quarter hour rather than once per row.
+  const clock = new ZoneClock(options.apiTimezone, input.summary.timezone);
   let sheetNumber = 0;
 
   const openSheet = (): CallSheetState => {
@@ -656,9 +667,13 @@ async function writeCallSheets(
       finishTable(state.sheet, columns.length, state.rows + 1);
       state = openSheet();
     }
-    const row = state.sheet.addRow(callRowValues(call, input, options, state, maxHyperlinks));
-    const recording = row.getCell(RECORDING_COLUMN);
-    if (recording.type === ExcelJS.ValueType.Hyperlink) recording.font = LINK_FONT;
+    const row = state.sheet.addRow(callRowValues(call, input, options, state, maxHyperlinks, clock));
+    row.eachCell((cell, column) => {
+      cell.style =
+        column === RECORDING_COLUMN && cell.type === ExcelJS.ValueType.Hyperlink
+          ? linkStyle
+          : (columnStyles[column - 1] ?? {});
+    });
     row.commit();
     state.rows++;
     callRows++;
