@@ -19,6 +19,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { DEFAULT_CONCURRENCY } from "../lambda/autocalls/client.js";
 import { type S3Emulator, startS3Emulator } from "../test/support/s3-emulator.js";
 import { startSimulator } from "../test/support/simulator.js";
 import { buildLambdaBundle, buildWorker, type LambdaBundle } from "./bundle.js";
@@ -38,7 +39,7 @@ const TOKEN = "bench-token";
 const DAY = "2025-08-04";
 const PER_PAGE = 100;
 /** The Lambda's default AUTOCALLS_CONCURRENCY (lambda/config.ts). */
-const DEFAULT_CONCURRENCY = 4;
+
 /** The Calls sheet: Summary, Assistants, Campaigns, Hourly come first. */
 const CALLS_SHEET_ENTRY = "xl/worksheets/sheet5.xml";
 
@@ -339,7 +340,7 @@ async function measureFetchEfficiency(worker: string): Promise<FetchEfficiency> 
     };
     const runs = flags.quick ? 2 : 3;
     const sequential: Measured<FetchMeasurement>[] = [];
-    const concurrent = [DEFAULT_CONCURRENCY, 8].map((concurrency) => ({
+    const concurrent = [4, DEFAULT_CONCURRENCY, 12].map((concurrency) => ({
       concurrency,
       runs: [] as Measured<FetchMeasurement>[],
     }));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CONCURRENCY } from "./autocalls/client.js";
 import { isValidTimezone } from "./report/window.js";
 
 /**
@@ -71,7 +72,7 @@ export const lambdaConfigSchema = z.object({
   [LAMBDA_ENV.apiBaseUrl]: z.url({ protocol: /^https?$/, message: "not an http(s) URL" }).default(DEFAULT_API_BASE_URL),
   [LAMBDA_ENV.apiTimezone]: timezone.default("UTC"),
   [LAMBDA_ENV.tokenSecretId]: z.string().min(1),
-  [LAMBDA_ENV.fetchConcurrency]: positiveInt.max(16).default(4),
+  [LAMBDA_ENV.fetchConcurrency]: positiveInt.max(16).default(DEFAULT_CONCURRENCY),
   [LAMBDA_ENV.mailFrom]: emailAddress,
   [LAMBDA_ENV.mailTo]: addressList.refine((list) => list.length > 0, { message: "needs at least one address" }),
   [LAMBDA_ENV.mailCc]: addressList,

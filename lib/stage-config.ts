@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CONCURRENCY } from "../lambda/autocalls/client.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import { isValidTimezone } from "../lambda/report/window.js";
 
@@ -69,7 +70,7 @@ export const stageSettingsSchema = z
     /** Timezone the Autocalls API writes its naive timestamps in. */
     apiTimezone: timezone.default("UTC"),
     /** Parallel page fetches against the Autocalls API. */
-    apiConcurrency: wholeNumber(1, 16, 4),
+    apiConcurrency: wholeNumber(1, 16, DEFAULT_CONCURRENCY),
     /** Name of an existing Secrets Manager secret holding the API token; omit to have the stack create one to fill. */
     existingTokenSecretName: z
       .string()

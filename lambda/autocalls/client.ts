@@ -45,8 +45,14 @@ export interface AutocallsClientOptions {
   now?: () => number;
 }
 
+/**
+ * Pages in flight by default. At 50 ms latency 8 fetch a 100-page day ~6x faster than one at
+ * a time (npm run bench); the pacer keeps any concurrency inside the API's rate-limit headers.
+ */
+export const DEFAULT_CONCURRENCY = 8;
+
 const DEFAULTS = {
-  concurrency: 4,
+  concurrency: DEFAULT_CONCURRENCY,
   perPage: 100,
   requestTimeoutMs: 30_000,
   maxRetries: 6,
