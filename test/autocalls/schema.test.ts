@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCallsPage, toCall } from "../../lambda/autocalls/schema.js";
 
-const referencePage = JSON.parse(readFileSync("/work/shared/fixtures/calls-page.json", "utf8")) as {
+// The API reference's example page (shared/fixtures/calls-page.json), copied into the repo so
+// that a clone tests the same thing wherever it is checked out.
+const referencePage = JSON.parse(readFileSync(new URL("../fixtures/calls-page.json", import.meta.url), "utf8")) as {
   data: Record<string, unknown>[];
 };
 
