@@ -37,8 +37,8 @@ describe("CallSpool", () => {
 
   it("survives being disposed with writes still pending, as a failed fetch does", async () => {
     const spool = await CallSpool.create(parent);
-    const big = makeCall({ transcript: "x".repeat(200_000) });
-    const pending = Array.from({ length: 50 }, () => spool.write(big).catch(() => {}));
+    const big = makeCall({ transcript: "x".repeat(500_000) });
+    const pending = Array.from({ length: 8 }, () => spool.write(big).catch(() => {}));
     await spool.dispose();
     await Promise.all(pending);
     expect(existsSync(join(parent))).toBe(true);
