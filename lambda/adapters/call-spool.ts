@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type { Call } from "../autocalls/call.js";
 
 /**
@@ -12,6 +11,10 @@ import type { Call } from "../autocalls/call.js";
  * last call, and the XLSX is written only once the fetch is known complete — so the calls
  * take one trip through disk instead of living in memory.
  */
+const NEWLINE = 0x0a;
+/** Small enough that the calls read ahead of the consumer die young (see `read`). */
+const READ_CHUNK_BYTES = 64 * 1024;
+
 export class CallSpool {
   private readonly out: WriteStream;
   private closed = false;
@@ -56,16 +59,33 @@ export class CallSpool {
     await once(this.out, "finish");
   }
 
-  /** Reads the calls back in the order they were written. */
+  /**
+   * Reads the calls back in the order they were written, one read chunk ahead of the consumer.
+   * Not readline: its async iterator reads ahead up to 1,024 lines (~2 MB of calls), which a
+   * consumer paced per row (the workbook) takes long enough to drain that V8 promotes nearly
+   * every call to the old generation — 215 MB through old space at 100k calls, and a heap that
+   * grows to ~3x its live size between full collections. A line is decoded only when it is
+   * consumed, so it dies young.
+   */
   async *read(): AsyncGenerator<Call> {
     await this.close();
-    const lines = createInterface({
-      input: createReadStream(this.path, { highWaterMark: 1 << 20 }),
-      crlfDelay: Infinity,
-    });
-    for await (const line of lines) {
-      if (line) yield JSON.parse(line) as Call;
+    // Bytes of a line that continues in the next chunk (a long transcript spans several).
+    let partial: Buffer[] = [];
+    for await (const chunk of createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES })) {
+      const bytes = chunk as Buffer;
+      let start = 0;
+      // Splitting bytes on "\n" is safe in UTF-8: no multi-byte sequence contains 0x0A.
+      for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+        const line =
+          partial.length === 0 ? bytes.subarray(start, end) : Buffer.concat([...partial, bytes.subarray(start, end)]);
+        partial = [];
+        start = end + 1;
+        if (line.length > 0) yield JSON.parse(line.toString("utf8")) as Call;
+      }
+      if (start < bytes.length) partial.push(bytes.subarray(start));
     }
+    const last = Buffer.concat(partial);
+    if (last.length > 0) yield JSON.parse(last.toString("utf8")) as Call;
   }
 
   async dispose(): Promise<void> {
