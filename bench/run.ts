@@ -542,7 +542,8 @@ function render(results: Results): string {
   out.push("", "## 1. Full pipeline (fetch → aggregate → spool → streamed XLSX → S3 multipart → email)", "");
   out.push(
     `Report timezone = API timezone = UTC, so the day is one API date; transcripts included; concurrency ${DEFAULT_CONCURRENCY}; ` +
-      "the mailer counts bytes. Wall time is `runReport` from start to email.",
+      "the mailer counts bytes. Wall time is `runReport` from start to email. Heap and external peaks are sampled every " +
+      "20 ms: RSS well above the heap in use plus external memory is garbage V8 has not collected yet, not data held.",
     "",
   );
   out.push(
@@ -557,6 +558,8 @@ function render(results: Results): string {
         "fetch s",
         "workbook+store s",
         "peak RSS MB (median, max)",
+        "peak heap used / reserved MB",
+        "peak external MB",
         "CPU s",
         "workbook MB",
         "email KB",
@@ -578,6 +581,8 @@ function render(results: Results): string {
           seconds(median(size.pipeline.map((run) => run.fetchMs))),
           seconds(median(size.pipeline.map((run) => run.workbookMs))),
           `${mb(median(rss))}, ${mb(Math.max(...rss))}`,
+          `${mb(median(size.pipeline.map((run) => run.peakHeapUsedMb)))} / ${mb(median(size.pipeline.map((run) => run.peakHeapTotalMb)))}`,
+          mb(median(size.pipeline.map((run) => run.peakExternalMb))),
           seconds(median(size.pipeline.map((run) => run.cpuMs))),
           bytesMb(first.workbookBytes),
           `${count(first.emailBytes / 1024)}${first.attached ? " (attached)" : ""}`,
@@ -740,7 +745,8 @@ function render(results: Results): string {
   out.push("", "## 4. Workbook alone (issue 5)", "");
   out.push(
     "Simulated calls aggregated and spooled first (untimed), then `writeWorkbook` streams them from the spool into a file. " +
-      "Peak RSS is the process's high-water mark (generation included); phase peak is sampled every 20 ms while writing.",
+      "Peak RSS is the process's high-water mark (generation included); phase peaks (RSS, V8 heap in use, external " +
+      "Buffers) are sampled every 20 ms while writing.",
     "",
   );
   out.push(
@@ -754,6 +760,8 @@ function render(results: Results): string {
         "workbook MB",
         "RSS before MB",
         "phase peak RSS MB",
+        "phase peak heap used MB",
+        "phase peak external MB",
         "peak RSS MB",
       ],
       workbooks.map((row) => [
@@ -765,6 +773,8 @@ function render(results: Results): string {
         bytesMb((row.runs[0] as Measured<WorkbookMeasurement>).workbookBytes),
         mb(median(row.runs.map((run) => run.maxRssBeforeMb))),
         mb(median(row.runs.map((run) => run.phasePeakRssMb))),
+        mb(median(row.runs.map((run) => run.phasePeakHeapUsedMb))),
+        mb(median(row.runs.map((run) => run.phasePeakExternalMb))),
         mb(median(row.runs.map((run) => run.maxRssMb))),
       ]),
     ),

@@ -27,6 +27,9 @@ export interface WorkbookMeasurement {
   maxRssBeforeMb: number;
   /** Highest RSS sampled every 20 ms during the workbook phase. */
   phasePeakRssMb: number;
+  /** Highest V8 heap in use and memory outside it (Buffers), sampled alongside. */
+  phasePeakHeapUsedMb: number;
+  phasePeakExternalMb: number;
 }
 
 /** The simulator's day as a CallsSource, without HTTP: newest call first, like the API's pages. */
@@ -69,10 +72,15 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
     await spool.close();
     const maxRssBeforeMb = process.resourceUsage().maxRSS / 1024;
 
-    let phasePeakRss = process.memoryUsage.rss();
-    const sampler = setInterval(() => {
-      phasePeakRss = Math.max(phasePeakRss, process.memoryUsage.rss());
-    }, 20);
+    const phasePeak = { rss: 0, heapUsed: 0, external: 0 };
+    const sample = () => {
+      const usage = process.memoryUsage();
+      phasePeak.rss = Math.max(phasePeak.rss, usage.rss);
+      phasePeak.heapUsed = Math.max(phasePeak.heapUsed, usage.heapUsed);
+      phasePeak.external = Math.max(phasePeak.external, usage.external);
+    };
+    sample();
+    const sampler = setInterval(sample, 20);
     const out = createWriteStream(args.outPath, { highWaterMark: 1 << 20 });
     const started = performance.now();
     const result = await writeWorkbook(
@@ -92,14 +100,16 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
     );
     const wallMs = performance.now() - started;
     clearInterval(sampler);
-    phasePeakRss = Math.max(phasePeakRss, process.memoryUsage.rss());
+    sample();
     return {
       wallMs,
       rows: result.callRows,
       rowsPerSecond: result.callRows / (wallMs / 1000),
       workbookBytes: out.bytesWritten,
       maxRssBeforeMb,
-      phasePeakRssMb: phasePeakRss / 1024 / 1024,
+      phasePeakRssMb: phasePeak.rss / 1024 / 1024,
+      phasePeakHeapUsedMb: phasePeak.heapUsed / 1024 / 1024,
+      phasePeakExternalMb: phasePeak.external / 1024 / 1024,
     };
   } finally {
     await spool.dispose();
