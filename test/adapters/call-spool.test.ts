@@ -28,6 +28,30 @@ describe("CallSpool", () => {
     await spool.dispose();
   });
 
+  it("reads back calls longer than a read chunk, with multi-byte characters across chunk edges", async () => {
+    const spool = await CallSpool.create(parent);
+    // 200 KB of 3-byte and 4-byte characters: lines span several 64 KB chunks, and chunk
+    // edges fall inside characters.
+    const calls = [
+      makeCall({ transcript: "€".repeat(70_000) }),
+      makeCall({ transcript: "short" }),
+      makeCall({ transcript: "😀".repeat(50_001) }),
+    ];
+    for (const call of calls) await spool.write(call);
+    const read = [];
+    for await (const call of spool.read()) read.push(call);
+    expect(read).toEqual(calls);
+    await spool.dispose();
+  });
+
+  it("reads an empty spool as no calls", async () => {
+    const spool = await CallSpool.create(parent);
+    const read = [];
+    for await (const call of spool.read()) read.push(call);
+    expect(read).toEqual([]);
+    await spool.dispose();
+  });
+
   it("leaves nothing on disk after dispose", async () => {
     const spool = await CallSpool.create(parent);
     await spool.write(makeCall());
