@@ -21,12 +21,13 @@ import { promisify } from "node:util";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_CONCURRENCY } from "../lambda/autocalls/client.js";
 import { type S3Emulator, startS3Emulator } from "../test/support/s3-emulator.js";
+import { s3EmulatorClient } from "../test/support/s3-emulator-client.js";
 import { startSimulator } from "../test/support/simulator.js";
 import { buildLambdaBundle, buildWorker, type LambdaBundle } from "./bundle.js";
 import { killRunningChildren, runChild } from "./child.js";
 import { type ProfileSummary, summariseProfile } from "./profile-summary.js";
 import type { FetchMeasurement } from "./scenarios/fetch.js";
-import { benchS3Client, type PipelineMeasurement } from "./scenarios/pipeline.js";
+import type { PipelineMeasurement } from "./scenarios/pipeline.js";
 import type { LowerBoundMeasurement, NaiveMeasurement } from "./scenarios/reference.js";
 import type { WorkbookMeasurement } from "./scenarios/workbook.js";
 import { bytesMb, count, mb, median, pass, ratio, seconds, spread, table } from "./stats.js";
@@ -298,7 +299,7 @@ async function profiled(
 
 /** Fetches the workbook the pipeline stored and unzips its Calls sheet; returns the XML's size. */
 async function downloadCallsSheet(s3: S3Emulator, key: string, xlsxPath: string, xmlPath: string): Promise<number> {
-  const client = benchS3Client(s3.endpoint);
+  const client = s3EmulatorClient(s3.endpoint);
   try {
     const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
     await pipeline(object.Body as Readable, createWriteStream(xlsxPath));

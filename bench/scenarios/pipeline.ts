@@ -3,11 +3,12 @@
  * real aggregation and spool, the streamed workbook into a multipart upload to the S3
  * emulator, and the real email composition — only the mailer is swapped for one that counts bytes.
  */
-import { S3Client } from "@aws-sdk/client-s3";
+
 import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReport } from "../../lambda/pipeline.js";
 import type { Mailer } from "../../lambda/ports.js";
+import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
 
 export interface PipelineArgs {
   baseUrl: string;
@@ -38,21 +39,9 @@ export interface PipelineMeasurement {
   workbookKey: string;
 }
 
-export function benchS3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    // s3rver stores aws-chunked framing verbatim when the SDK adds flexible checksums.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-}
-
 export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasurement> {
   const clock = { now: () => new Date() };
-  const s3 = benchS3Client(args.s3Endpoint);
+  const s3 = s3EmulatorClient(args.s3Endpoint);
   const store = new S3ReportStore({
     client: s3,
     bucket: args.bucket,

@@ -17,7 +17,7 @@ import { collectDay } from "../../lambda/pipeline.js";
 import { composeReportEmail } from "../../lambda/report/email-message.js";
 import { parseApiTimestamp, wallClock } from "../../lambda/report/window.js";
 import { truncateCellText, workbookFileName } from "../../lambda/report/workbook.js";
-import { benchS3Client } from "./pipeline.js";
+import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
 
 export interface LowerBoundArgs {
   baseUrl: string;
@@ -139,7 +139,7 @@ const NAIVE_HEADERS = [
 export async function measureNaive(args: NaiveArgs): Promise<NaiveMeasurement> {
   const clock = { now: () => new Date() };
   const client = new AutocallsClient({ baseUrl: args.baseUrl, token: args.token, concurrency: 1 });
-  const s3 = benchS3Client(args.s3Endpoint);
+  const s3 = s3EmulatorClient(args.s3Endpoint);
   try {
     const started = performance.now();
     const calls: Call[] = [];

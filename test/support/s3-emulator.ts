@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
+import { s3EmulatorClient } from "./s3-emulator-client.js";
 
 export interface S3Emulator {
   endpoint: string;
@@ -91,16 +92,7 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
   return {
     endpoint,
     bucket,
-    client: () =>
-      new S3Client({
-        endpoint,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-        // With flexible checksums s3rver stores a stream body with its aws-chunked framing.
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      }),
+    client: () => s3EmulatorClient(endpoint),
     failRequests(match) {
       failing = match;
     },
