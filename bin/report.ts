@@ -87,6 +87,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         store: folder,
         mailer: folder,
         clock: input.clock,
+        spoolDir: await folder.scratchDir(),
       },
     );
     const files = await folder.publish();

@@ -110,6 +110,15 @@ export class LocalReportFolder implements ReportStore, Mailer {
     rmSync(this.stagingDir, { recursive: true, force: true });
   }
 
+  /**
+   * A scratch folder inside the staging folder (for the pipeline's call spool), so that a
+   * run that is interrupted or fails leaves nothing behind, not even in the OS temp folder.
+   */
+  async scratchDir(): Promise<string> {
+    await mkdir(this.stagingDir, { recursive: true });
+    return this.stagingDir;
+  }
+
   private async stage(fileName: string): Promise<string> {
     await mkdir(this.stagingDir, { recursive: true });
     this.staged.add(fileName);
