@@ -1,3 +1,6 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -19,6 +22,14 @@ const log = {
   warn: (message: string, fields: object = {}) => logger.warn(message, { ...fields }),
 };
 
+/**
+ * Where the day's calls are spooled. /tmp outlives the process: an invocation that timed out
+ * leaves its spool behind, and a few of those would fill the ephemeral storage. A Lambda
+ * environment runs one invocation at a time and starts a new process after a timeout, so
+ * whatever is in this folder when the process starts is left over and is cleared.
+ */
+const SPOOL_ROOT = join(tmpdir(), "callreport-spool");
+
 /** Time kept back from the fetch for writing the workbook, storing and sending. */
 const MIN_FINISH_MARGIN_MS = 60_000;
 
@@ -35,6 +46,8 @@ let runtime: Runtime | undefined;
 function getRuntime(env: NodeJS.ProcessEnv): Runtime {
   if (runtime) return runtime;
   const config = parseLambdaEnv(env);
+  rmSync(SPOOL_ROOT, { recursive: true, force: true });
+  mkdirSync(SPOOL_ROOT, { recursive: true });
   // A custom endpoint (a local emulator, MinIO) cannot do virtual-hosted bucket names.
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
   runtime = {
@@ -119,7 +132,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
           force: request.force,
           fetchDeadline: Date.now() + remainingMs - Math.max(MIN_FINISH_MARGIN_MS, remainingMs * 0.3),
         },
-        { calls, store, mailer, clock, logger: log },
+        { calls, store, mailer, clock, logger: log, spoolDir: SPOOL_ROOT },
       );
       reports.push({
         date,

@@ -1,3 +1,7 @@
+import { existsSync } from "node:fs";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -151,6 +155,15 @@ describe("the Lambda handler", () => {
     await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/Could not read the API token secret/);
     expect(simulator.requests.length).toBe(requestsBefore);
     expect(await keys()).toEqual([]);
+  });
+
+  it("clears a spool a timed-out invocation left in /tmp when a new process starts", async () => {
+    const leftover = join(tmpdir(), "callreport-spool", "callreport-spool-timed-out");
+    await mkdir(leftover, { recursive: true });
+    await writeFile(join(leftover, "calls.ndjson"), "{}\n".repeat(1000));
+    await handler({ date: "2025-08-04" }, context);
+    expect(existsSync(leftover)).toBe(false);
+    expect(await readdir(join(tmpdir(), "callreport-spool"))).toEqual([]);
   });
 
   it("rejects an invalid event before doing anything", async () => {

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -23,6 +25,7 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
 
 let bundlePath: string;
+let lambdaTmp: string | undefined;
 let templateEnv: Record<string, unknown>;
 let simulator: Simulator;
 let s3: S3Emulator;
@@ -48,6 +51,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (lambdaTmp) await rm(lambdaTmp, { recursive: true, force: true });
   await Promise.all([simulator?.close(), s3?.close(), ses?.close(), secrets?.close()]);
 });
 
@@ -72,6 +76,7 @@ describe("the bundled Lambda asset", () => {
   });
 
   it("runs a manual report end to end in plain Node against the emulators", async () => {
+    lambdaTmp = await mkdtemp(join(tmpdir(), "bundle-lambda-tmp-"));
     const script = `
       const { handler } = await import(${JSON.stringify(bundlePath)});
       const result = await handler({ date: "2025-08-04" }, { awsRequestId: "bundle", getRemainingTimeInMillis: () => 600000 });
@@ -81,6 +86,9 @@ describe("the bundled Lambda asset", () => {
       cwd: "/",
       env: {
         PATH: process.env.PATH ?? "",
+        // Its own /tmp: the handler clears its spool folder at start, which must not be the
+        // one a handler test in the other worker is using.
+        TMPDIR: lambdaTmp,
         ...lambdaEnvironment(),
         ...s3.env,
         AWS_ENDPOINT_URL_SES: ses.endpoint,
