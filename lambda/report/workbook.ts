@@ -9,6 +9,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { format } from "date-fns";
 import ExcelJS from "exceljs";
 import type { Call } from "../autocalls/call.js";
+import { CallsRowXml, CellType, columnLetters } from "./calls-row-xml.js";
 import type { Counts, Delta, GroupStats, HeadlineKpi, Summary } from "./summary.js";
 import { wallClock } from "./window.js";
 import {
@@ -46,6 +47,11 @@ export interface WorkbookOptions {
   maxRowsPerSheet?: number;
   /** Clickable recording links per Calls sheet; later ones are plain text. Default 65,530. */
   maxHyperlinksPerSheet?: number;
+  /**
+   * How Calls rows become XML: "fast" renders them directly (see calls-row-xml.ts); "exceljs"
+   * goes through exceljs's Row objects. Internal: kept so tests can compare the two.
+   */
+  rowWriter?: "fast" | "exceljs";
 }
 
 export interface WorkbookInput {
@@ -92,6 +98,24 @@ interface ZipInternals {
   };
 }
 
+/** The style registry of exceljs's writer (typed here, untyped there): ids for `s=` attributes. */
+interface StylesInternals {
+  styles: { addStyleModel(style: Partial<ExcelJS.Style>, cellType?: CellType): number };
+}
+
+/**
+ * What the fast Calls rows need from exceljs's WorksheetWriter (lib/stream/xlsx/worksheet-writer.js):
+ * its XML stream, its row counter, the rows it still holds, and the sink that turns a link into
+ * a relationship plus a `<hyperlinks>` entry at commit.
+ */
+interface WorksheetWriterInternals {
+  readonly stream: { write(xml: string): unknown };
+  _rowZero: number;
+  readonly _rows: unknown[] | null;
+  readonly startedData: boolean;
+  readonly _sheetRelsWriter: { hyperlinksProxy: { push(link: { address: string; target: string }): void } };
+}
+
 /**
  * Writes the whole workbook into `out` and resolves once `out` has finished. If the calls
  * iterable throws, rejects with that error and leaves `out` open (unpiped) for the caller to
@@ -134,7 +158,8 @@ export async function writeWorkbook(
     writeGroupSheet(addSheet("Assistants", FROZEN_HEADER_AND_FIRST_COLUMN), "Assistant", summary.assistants, summary);
     writeGroupSheet(addSheet("Campaigns", FROZEN_HEADER_AND_FIRST_COLUMN), "Campaign", summary.campaigns, summary);
     writeHourlySheet(addSheet("Hourly", FROZEN_HEADER), summary);
-    const callRows = await writeCallSheets(input, options, addSheet, watch);
+    const styles = (workbook as unknown as StylesInternals).styles;
+    const callRows = await writeCallSheets(input, options, addSheet, watch, styles);
     // exceljs's commit waits for `finish` only: without the race a failed output would hang it.
     await Promise.race([workbook.commit(), watch.failed]);
     return { callRows, sheetNames };
@@ -237,16 +262,9 @@ function addHeaderRow(sheet: Sheet, headers: string[]): void {
   row.commit();
 }
 
-function columnLetter(column: number): string {
-  let letters = "";
-  for (let n = column; n > 0; n = Math.floor((n - 1) / 26))
-    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
-  return letters;
-}
-
 /** Autofilter over the header and every data row written (rows counted, not guessed). */
 function finishTable(sheet: Sheet, columns: number, lastRow: number): void {
-  sheet.autoFilter = `A1:${columnLetter(columns)}${Math.max(1, lastRow)}`;
+  sheet.autoFilter = `A1:${columnLetters(columns)}${Math.max(1, lastRow)}`;
   sheet.commit();
 }
 
@@ -626,11 +644,42 @@ function callRowValues(
 
 const RECORDING_COLUMN = 17;
 
+/** Style ids the way exceljs picks them per cell, remembered per column and cell type. */
+function callStyleIds(
+  styles: StylesInternals["styles"],
+  columns: CallColumn[],
+  columnStyles: Array<Partial<ExcelJS.Style>>,
+  linkStyle: Partial<ExcelJS.Style>,
+): (column: number, type: CellType) => number {
+  const TYPES = 16;
+  const ids: number[] = new Array(columns.length * TYPES).fill(-1);
+  return (column, type) => {
+    const key = column * TYPES + type;
+    let id = ids[key] ?? -1;
+    if (id < 0) {
+      const numFmt = columns[column]?.numFmt;
+      const style =
+        type === CellType.Null
+          ? // exceljs gives an empty cell a fresh copy of its column's style (Cell's constructor).
+            numFmt === undefined
+            ? {}
+            : { numFmt }
+          : column === RECORDING_COLUMN - 1 && type === CellType.Hyperlink
+            ? linkStyle
+            : (columnStyles[column] ?? {});
+      id = styles.addStyleModel(style, type);
+      ids[key] = id;
+    }
+    return id;
+  };
+}
+
 async function writeCallSheets(
   input: WorkbookInput,
   options: WorkbookOptions,
   addSheet: (name: string, views: Array<Partial<ExcelJS.WorksheetView>>) => Sheet,
   watch: OutputWatch,
+  styles: StylesInternals["styles"],
 ): Promise<number> {
   const maxRows = Math.max(1, Math.min(options.maxRowsPerSheet ?? EXCEL_MAX_DATA_ROWS, EXCEL_MAX_DATA_ROWS));
   const maxHyperlinks = options.maxHyperlinksPerSheet ?? MAX_HYPERLINKS_PER_SHEET;
@@ -644,6 +693,10 @@ async function writeCallSheets(
   const linkStyle: Partial<ExcelJS.Style> = { font: LINK_FONT };
   // Resolves the timezones once per quarter hour rather than once per row.
   const clock = new ZoneClock(options.apiTimezone, input.summary.timezone);
+  const rowXml =
+    (options.rowWriter ?? "fast") === "fast"
+      ? new CallsRowXml(columns.length, callStyleIds(styles, columns, columnStyles, linkStyle))
+      : null;
   let sheetNumber = 0;
 
   const openSheet = (): CallSheetState => {
@@ -661,24 +714,68 @@ async function writeCallSheets(
   };
 
   let state = openSheet();
+  let fastRows = rowXml && new FastRowSink(state.sheet, rowXml);
   let callRows = 0;
   for await (const call of input.calls) {
     if (state.rows >= maxRows) {
       finishTable(state.sheet, columns.length, state.rows + 1);
       state = openSheet();
+      fastRows = rowXml && new FastRowSink(state.sheet, rowXml);
     }
-    const row = state.sheet.addRow(callRowValues(call, input, options, state, maxHyperlinks, clock));
-    row.eachCell((cell, column) => {
-      cell.style =
-        column === RECORDING_COLUMN && cell.type === ExcelJS.ValueType.Hyperlink
-          ? linkStyle
-          : (columnStyles[column - 1] ?? {});
-    });
-    row.commit();
+    const values = callRowValues(call, input, options, state, maxHyperlinks, clock);
+    if (fastRows) {
+      fastRows.write(values);
+    } else {
+      const row = state.sheet.addRow(values);
+      row.eachCell((cell, column) => {
+        cell.style =
+          column === RECORDING_COLUMN && cell.type === ExcelJS.ValueType.Hyperlink
+            ? linkStyle
+            : (columnStyles[column - 1] ?? {});
+      });
+      row.commit();
+    }
     state.rows++;
     callRows++;
     await watch.pace();
   }
   finishTable(state.sheet, columns.length, state.rows + 1);
   return callRows;
+}
+
+/** The worksheet's exceljs internals changed shape: the fast Calls rows cannot be written. */
+export class WorksheetInternalsError extends Error {
+  override name = "WorksheetInternalsError";
+}
+
+/**
+ * Appends rendered rows to one worksheet's XML stream behind exceljs's back, keeping its row
+ * counter in step so that the sheet's commit (autofilter, hyperlinks, rels) still fits.
+ */
+class FastRowSink {
+  private readonly writer: WorksheetWriterInternals;
+  private readonly onHyperlink: (address: string, target: string) => void;
+
+  constructor(
+    sheet: Sheet,
+    private readonly rowXml: CallsRowXml,
+  ) {
+    this.writer = sheet as unknown as WorksheetWriterInternals;
+    // The header row must already be in the stream and nothing pending, or rows would interleave.
+    const { _rows: pending, startedData, _rowZero: next, _sheetRelsWriter: rels } = this.writer;
+    if (!startedData || !Array.isArray(pending) || pending.length > 0 || typeof next !== "number" || !rels) {
+      throw new WorksheetInternalsError(
+        "exceljs's WorksheetWriter no longer looks like 4.4's; write with rowWriter: \"exceljs\" or update calls-row-xml.ts.",
+      );
+    }
+    const links = rels.hyperlinksProxy;
+    this.onHyperlink = (address, target) => links.push({ address, target });
+  }
+
+  write(values: readonly ExcelJS.CellValue[]): void {
+    const rowNumber = this.writer._rowZero;
+    const xml = this.rowXml.render(rowNumber, values, this.onHyperlink);
+    if (xml !== null) this.writer.stream.write(xml);
+    this.writer._rowZero = rowNumber + 1;
+  }
 }

@@ -1,0 +1,215 @@
+import { Writable } from "node:stream";
+import ExcelJS from "exceljs";
+import { describe, expect, it } from "vitest";
+import type { Call } from "../../lambda/autocalls/call.js";
+import {
+  CallsRowXml,
+  CellType,
+  columnLetters,
+  escapeXmlText,
+  excelSerial,
+  UnsupportedCellValueError,
+} from "../../lambda/report/calls-row-xml.js";
+import { type WorkbookOptions, writeWorkbook } from "../../lambda/report/workbook.js";
+import { makeCall } from "../support/call-factory.js";
+import { summaryFixture } from "../support/email-fixtures.js";
+
+describe("columnLetters", () => {
+  it("counts A to Z, then AA, AZ, BA… and AAA after ZZ", () => {
+    expect([1, 26, 27, 52, 53, 702, 703].map(columnLetters)).toEqual(["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]);
+  });
+});
+
+describe("CellType", () => {
+  it("matches exceljs's ValueType, which picks the style ids", () => {
+    const { Null, Number, String, Date, Hyperlink, Boolean } = ExcelJS.ValueType;
+    expect(CellType).toEqual({ Null, Number, String, Date, Hyperlink, Boolean });
+  });
+});
+
+describe("escapeXmlText", () => {
+  it("writes the XML specials as entities", () => {
+    expect(escapeXmlText(`a<b>&"c'`)).toBe("a&lt;b&gt;&amp;&quot;c&apos;");
+  });
+
+  it("drops the control characters XML 1.0 forbids but keeps tab, line feed and carriage return", () => {
+    expect(escapeXmlText("a\u0000b\u0008c\u000bd\u001fe\u007ff\tg\nh\ri")).toBe("abcdef\tg\nh\ri");
+  });
+
+  it("leaves other text, emoji included, as it is", () => {
+    expect(escapeXmlText("Grüße 😀 — ok")).toBe("Grüße 😀 — ok");
+  });
+});
+
+describe("excelSerial", () => {
+  it("counts days from Excel's 1900 epoch, the time of day as a fraction", () => {
+    expect(excelSerial(new Date("1970-01-01T00:00:00Z"))).toBe(25_569);
+    expect(excelSerial(new Date("2025-08-04T18:00:00Z"))).toBe(45_873.75);
+  });
+});
+
+describe("CallsRowXml", () => {
+  const unstyled = () => 0;
+
+  it("writes numbers, text, booleans and dates with exceljs's cell types and style ids", () => {
+    const rowXml = new CallsRowXml(4, (column, type) => (column === 3 && type === CellType.Date ? 7 : 0));
+    const xml = rowXml.render(2, [1.5, "x&y", true, new Date("1970-01-02T00:00:00Z")], () => {});
+    expect(xml).toBe(
+      '<row r="2" spans="1:4" x14ac:dyDescent="0.25"><c r="A2"><v>1.5</v></c><c r="B2" t="str"><v>x&amp;y</v></c>' +
+        '<c r="C2" t="b"><v>1</v></c><c r="D2" s="7"><v>25570</v></c></row>',
+    );
+  });
+
+  it("writes an empty cell only when its column gives it a style", () => {
+    const rowXml = new CallsRowXml(3, (column, type) => (column === 1 && type === CellType.Null ? 4 : 0));
+    expect(rowXml.render(5, [1, null, null], () => {})).toBe(
+      '<row r="5" spans="1:3" x14ac:dyDescent="0.25"><c r="A5"><v>1</v></c><c r="B5" s="4"/></row>',
+    );
+  });
+
+  it("reports each link with its cell reference and writes its text", () => {
+    const links: Array<[string, string]> = [];
+    const xml = new CallsRowXml(2, unstyled).render(9, [null, { text: "rec", hyperlink: "https://x/1" }], (a, t) =>
+      links.push([a, t]),
+    );
+    expect(links).toEqual([["B9", "https://x/1"]]);
+    expect(xml).toContain('<c r="B9" t="str"><v>rec</v></c>');
+  });
+
+  it("writes nothing for a row without values", () => {
+    expect(new CallsRowXml(2, unstyled).render(3, [null, null], () => {})).toBeNull();
+  });
+
+  it("refuses a value the Calls sheet never writes, such as a formula", () => {
+    expect(() => new CallsRowXml(1, unstyled).render(2, [{ formula: "1+1" }], () => {})).toThrow(
+      UnsupportedCellValueError,
+    );
+  });
+});
+
+// ——— the fast rows against exceljs's own rows ————————————————————————————————————————————————
+
+/** mulberry32: a small seeded generator, so a failure can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const AWKWARD_TEXTS = [
+  "plain",
+  `<&>"' in text`,
+  "Grüße, ça va — 日本語",
+  "emoji 😀👍🏽 and a flag 🇺🇸",
+  "controls \u0000\u0001\u0007\u000b\u001f\u007f kept out",
+  "tab\tline\nreturn\r",
+  "=1+2",
+  "@SUM(A1)",
+  "  leading and trailing spaces  ",
+  "lone surrogate \ud83d end",
+];
+
+function variedCalls(count: number, seed: number): Call[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const text = (): string | null => (random() < 0.15 ? null : pick(AWKWARD_TEXTS));
+  const dynamic = (): unknown =>
+    pick([
+      () => null,
+      () => pick(AWKWARD_TEXTS),
+      () => Math.round(random() * 1e6) / 100,
+      () => -random(),
+      () => random() < 0.5,
+      () => ({ nested: { list: [1, "<two>", null], flag: true } }),
+      () => [pick(AWKWARD_TEXTS), 3],
+      () => "",
+    ])();
+  return Array.from({ length: count }, (_, index) =>
+    makeCall({
+      id: 1000 + index,
+      createdAt: random() < 0.05 ? "not a timestamp" : `2025-08-04 ${String(index % 24).padStart(2, "0")}:17:09`,
+      assistantName: text(),
+      campaignName: text(),
+      status: pick(["completed", "no-answer", "busy", "failed"]),
+      answeredBy: random() < 0.2 ? null : pick(["human", "machine", "unknown"]),
+      durationSeconds: random() < 0.1 ? 0 : Math.floor(random() * 4000),
+      totalCostMicros: Math.floor(random() * 500_000),
+      carrierCostMicros: Math.floor(random() * 300_000),
+      clientPhoneNumber: random() < 0.1 ? null : pick(["+19876544321", "anonymous", "+44 20 7946 0958"]),
+      recordingUrl: pick([null, "https://r.example/a.mp3?x=1&y=<2>", "javascript:alert(1)", "http://r.example/b", ""]),
+      transcript: random() < 0.03 ? `${pick(AWKWARD_TEXTS)} `.repeat(3000) : text(),
+      variables: random() < 0.1 ? {} : { name: text(), level: dynamic(), extra: dynamic(), constructor: dynamic() },
+      evaluation:
+        random() < 0.1 ? null : { outcome: dynamic(), sentiment: text(), score: dynamic(), reason: dynamic() },
+    }),
+  );
+}
+
+async function workbookBytes(calls: Call[], options: Partial<WorkbookOptions>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await writeWorkbook(
+    out,
+    {
+      summary: summaryFixture({}),
+      calls: (async function* () {
+        yield* calls;
+      })(),
+      variableKeys: ["name", "level", "extra", "constructor", "missing"],
+      evaluationKeys: ["reason"],
+    },
+    {
+      apiTimezone: "UTC",
+      includeTranscripts: true,
+      maskPhoneNumbers: true,
+      createdAt: new Date("2025-08-05T06:00:00Z"),
+      ...options,
+    },
+  );
+  return Buffer.concat(chunks);
+}
+
+/** Every cell of every sheet as read back: value, type, number format and font. */
+async function readBack(bytes: Buffer): Promise<unknown[]> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+  return workbook.worksheets.map((sheet) => {
+    const cells: unknown[] = [];
+    sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+      row.eachCell({ includeEmpty: true }, (cell) => {
+        cells.push([rowNumber, cell.address, cell.type, cell.value, cell.numFmt, cell.font]);
+      });
+    });
+    return { name: sheet.name, autoFilter: sheet.autoFilter, rowCount: sheet.rowCount, cells };
+  });
+}
+
+describe("fast Calls rows", () => {
+  it("read back exactly like exceljs's rows, sheet by sheet, for varied calls over several sheets", async () => {
+    const calls = variedCalls(300, 20261125);
+    // Small limits so that overflow sheets and the hyperlink cap are exercised too.
+    const limits: Partial<WorkbookOptions> = { maxRowsPerSheet: 120, maxHyperlinksPerSheet: 25 };
+    const fast = await readBack(await workbookBytes(calls, { ...limits, rowWriter: "fast" }));
+    const exceljs = await readBack(await workbookBytes(calls, { ...limits, rowWriter: "exceljs" }));
+    expect(fast.map((sheet) => (sheet as { name: string }).name)).toEqual([
+      "Summary",
+      "Assistants",
+      "Campaigns",
+      "Hourly",
+      "Calls",
+      "Calls (2)",
+      "Calls (3)",
+    ]);
+    expect(fast).toEqual(exceljs);
+  });
+});
