@@ -341,7 +341,7 @@ async function measureFetchEfficiency(worker: string): Promise<FetchEfficiency> 
     };
     const runs = flags.quick ? 2 : 3;
     const sequential: Measured<FetchMeasurement>[] = [];
-    const concurrent = [4, DEFAULT_CONCURRENCY, 12].map((concurrency) => ({
+    const concurrent = [4, 8, DEFAULT_CONCURRENCY, 16].map((concurrency) => ({
       concurrency,
       runs: [] as Measured<FetchMeasurement>[],
     }));
