@@ -124,7 +124,7 @@ export const stageSettingsSchema = z
         message: `needs one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
       })
       .default(90),
-    // Sized from `npm run bench` (bench/results/): 100k calls peak at ~290 MB RSS and ~17 CPU-s, so 1024 MB
+    // Sized from `npm run bench` (bench/results/): 100k calls peak at ~265 MB RSS and ~12 CPU-s, so 1024 MB
     // (0.58 vCPU) has 3x memory headroom; 15 min because an API rate limit, not compute, bounds a big day.
     /** Function memory (MB); also buys CPU. */
     memorySizeMb: wholeNumber(128, 10240, 1024),
