@@ -22,8 +22,15 @@ describe("columnLetters", () => {
 
 describe("CellType", () => {
   it("matches exceljs's ValueType, which picks the style ids", () => {
-    const { Null, Number, String, Date, Hyperlink, Boolean } = ExcelJS.ValueType;
-    expect(CellType).toEqual({ Null, Number, String, Date, Hyperlink, Boolean });
+    const valueType = ExcelJS.ValueType;
+    expect(CellType).toEqual({
+      Null: valueType.Null,
+      Number: valueType.Number,
+      String: valueType.String,
+      Date: valueType.Date,
+      Hyperlink: valueType.Hyperlink,
+      Boolean: valueType.Boolean,
+    });
   });
 });
 
