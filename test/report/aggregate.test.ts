@@ -4,6 +4,7 @@ import { CallDataError, DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { isInWindow, localHour, parseApiTimestamp, reportWindow } from "../../lambda/report/window.js";
 import { makeCall, makeFetchStats } from "../support/call-factory.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 const NO_FILTERS: Summary["filters"] = { assistantId: null, campaignId: null, type: null, status: null };
 
@@ -473,18 +474,6 @@ describe("DayAggregator money", () => {
   });
 });
 
-/** Mulberry32: a tiny seeded PRNG so that a failing dataset can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(next: () => number, values: readonly T[]): T {
   return values[Math.floor(next() * values.length)] as T;
 }
@@ -520,7 +509,7 @@ describe("DayAggregator invariants over random datasets", () => {
   const seeds = Array.from({ length: 25 }, (_, i) => 1000 + i);
 
   it.each(seeds)("adds up groups to the totals (seed %i)", (seed) => {
-    const next = random(seed);
+    const next = seededRandom(seed);
     const calls = Array.from({ length: Math.floor(next() * 300) }, () => randomCall(next));
     const day = aggregator({ date: "2025-11-02", timezone: "America/New_York" });
     const kept = calls.filter((call) => day.add(call));

@@ -13,6 +13,7 @@ import {
 import { type WorkbookOptions, writeWorkbook } from "../../lambda/report/workbook.js";
 import { makeCall } from "../support/call-factory.js";
 import { summaryFixture } from "../support/email-fixtures.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 describe("columnLetters", () => {
   it("counts A to Z, then AA, AZ, BA… and AAA after ZZ", () => {
@@ -95,18 +96,6 @@ describe("CallsRowXml", () => {
 });
 
 // ——— the fast rows against exceljs's own rows ————————————————————————————————————————————————
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const AWKWARD_TEXTS = [
   "plain",
