@@ -177,27 +177,26 @@ async function measureSize(
   const timeoutMs = Math.max(120_000, calls * 5);
   const simulator = await startSimulator({ token: TOKEN, callsPerDay: calls, seed: 1, today: DAY });
   try {
+    // A fresh prefix per run, so each run claims its own email marker like a first run of the day.
+    const pipelineArgs = (run: string) => ({
+      baseUrl: simulator.baseUrl,
+      token: TOKEN,
+      s3Endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      prefix: `bench/${calls}/${run}`,
+      date: DAY,
+      concurrency: DEFAULT_CONCURRENCY,
+      includeTranscripts: true,
+    });
     const pipelineRuns: Measured<PipelineMeasurement>[] = [];
     const lowerRuns: Measured<LowerBoundMeasurement>[] = [];
     let sheetXmlPath: string | null = null;
     let sheetXmlBytes = 0;
     // Pipeline and lower bound alternate, so a noisy neighbour hits both rows alike.
     for (let run = 0; run < runs; run++) {
-      const measured = await runChild<PipelineMeasurement>(
-        worker,
-        "pipeline",
-        {
-          baseUrl: simulator.baseUrl,
-          token: TOKEN,
-          s3Endpoint: s3.endpoint,
-          bucket: s3.bucket,
-          prefix: `bench/${calls}/${run}`,
-          date: DAY,
-          concurrency: DEFAULT_CONCURRENCY,
-          includeTranscripts: true,
-        },
-        { timeoutMs },
-      );
+      const measured = await runChild<PipelineMeasurement>(worker, "pipeline", pipelineArgs(`${run}`), {
+        timeoutMs,
+      });
       pipelineRuns.push(measured);
       log(
         `pipeline ${count(calls)} #${run + 1}: ${seconds(measured.wallMs)} s, ${mb(measured.maxRssMb)} MB, ` +
@@ -235,21 +234,7 @@ async function measureSize(
     // A profiled run is extra and left out of the medians: the profiler itself costs time.
     const profile = flags.cpuProf
       ? await profiled(worker, profileDir, `pipeline-${calls}`, (execArgv) =>
-          runChild(
-            worker,
-            "pipeline",
-            {
-              baseUrl: simulator.baseUrl,
-              token: TOKEN,
-              s3Endpoint: s3.endpoint,
-              bucket: s3.bucket,
-              prefix: `bench/${calls}/profiled`,
-              date: DAY,
-              concurrency: DEFAULT_CONCURRENCY,
-              includeTranscripts: true,
-            },
-            { timeoutMs, execArgv },
-          ),
+          runChild(worker, "pipeline", pipelineArgs("profiled"), { timeoutMs, execArgv }),
         )
       : null;
 
