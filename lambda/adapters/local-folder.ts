@@ -5,10 +5,9 @@ import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { DownloadLink, EmailClaim, Mailer, RawEmail, ReportStore, StoredObject } from "../ports.js";
-import type { Summary } from "../report/summary.js";
+import { type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
 
-export const summaryFileName = (date: string) => `summary-${date}.json`;
 export const emailFileName = (date: string, batchIndex = 0) =>
   batchIndex === 0 ? `email-${date}.eml` : `email-${date}-part${batchIndex + 1}.eml`;
 export const emailPreviewFileName = (date: string) => `email-${date}.html`;

@@ -3,7 +3,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException }
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
-import type { Summary } from "../report/summary.js";
+import { type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
 
 export interface S3ReportStoreOptions {
@@ -28,7 +28,7 @@ export function dayKeys(prefix: string, date: string) {
   const folder = [prefix, year, month, day].filter(Boolean).join("/");
   return {
     workbook: `${folder}/${workbookFileName(date)}`,
-    summary: `${folder}/summary-${date}.json`,
+    summary: `${folder}/${summaryFileName(date)}`,
     emailMarker: `${folder}/email-${date}.marker.json`,
   };
 }
@@ -113,7 +113,7 @@ export class S3ReportStore implements ReportStore {
     );
     return {
       location: `s3://${this.options.bucket}/${key}`,
-      fileName: `summary-${summary.date}.json`,
+      fileName: summaryFileName(summary.date),
       bytes: body.length,
     };
   }

@@ -6,6 +6,9 @@
  */
 export const SUMMARY_SCHEMA_VERSION = 1;
 
+/** `summary-YYYY-MM-DD.json`, wherever the summary is stored. */
+export const summaryFileName = (date: string) => `summary-${date}.json`;
+
 /** value → number of calls, e.g. `{ completed: 812, "no-answer": 301 }`. */
 export type Counts = Record<string, number>;
 
