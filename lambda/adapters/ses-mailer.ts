@@ -43,6 +43,8 @@ export class SesSendError extends Error {
 interface SdkErrorShape {
   name?: string;
   message?: string;
+  /** Node's system error code on a network failure, e.g. `ECONNREFUSED`. */
+  code?: string;
   $fault?: "client" | "server";
   $metadata?: { httpStatusCode?: number };
 }
@@ -50,6 +52,12 @@ interface SdkErrorShape {
 function asSdkError(error: unknown): SdkErrorShape {
   return typeof error === "object" && error !== null ? (error as SdkErrorShape) : {};
 }
+
+/**
+ * Network failures that happen before a connection exists: SES never saw the request, so
+ * nothing was sent. Anything later (a timeout, a reset) may come after SES accepted it.
+ */
+const NOT_CONNECTED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /**
  * Worth another attempt: SES said "slow down" or failed on its side. A network error is not
@@ -139,6 +147,14 @@ export class SesMailer implements Mailer {
         if (caught instanceof SesSendError) throw caught;
         const error = asSdkError(caught);
         const code = error.name ?? "Unknown";
+        if (error.code !== undefined && NOT_CONNECTED_CODES.has(error.code)) {
+          throw new SesSendError(
+            `Could not reach SES for ${what} (${error.code}: ${error.message ?? ""}) — nothing was sent; ` +
+              "check the network and the SES endpoint of this region, then re-run the day.",
+            error.code,
+            { cause: caught },
+          );
+        }
         if (
           error.$metadata?.httpStatusCode === undefined &&
           !(caught instanceof Error && caught.name.includes("Throttl"))

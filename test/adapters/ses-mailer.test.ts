@@ -1,5 +1,5 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, createServer, type Server } from "node:http";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SesMailer, SesSendError } from "../../lambda/adapters/ses-mailer.js";
@@ -183,5 +183,53 @@ describe("SES refusals", () => {
     expect((error as SesSendError).code).toBe("MessageRejected");
     expect((error as SesSendError).message).toContain("verify the sender identity");
     expect((error as SesSendError).message).toContain("production access");
+  });
+});
+
+describe("SES out of reach", () => {
+  let email: ComposedEmail;
+
+  beforeAll(async () => {
+    email = await composeReportEmail(composeInput());
+  });
+
+  const sendThrough = async (client: SESClient) => {
+    const [message] = email.messages;
+    if (!message) throw new Error("no message composed");
+    try {
+      return await new SesMailer({ client, sleep: async () => {} })
+        .send(message, context(email))
+        .catch((caught: unknown) => caught);
+    } finally {
+      client.destroy();
+    }
+  };
+
+  it("reports a refused connection as a definite failure: nothing was sent", async () => {
+    // A port that was free a moment ago: nothing listens there, the connection is refused.
+    const probe = createTcpServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+
+    const error = await sendThrough(sesClient(`http://127.0.0.1:${port}`));
+    expect(error).toBeInstanceOf(SesSendError);
+    expect(error).toMatchObject({ code: "ECONNREFUSED", deliveryUnknown: false });
+    expect((error as SesSendError).message).toMatch(/Could not reach SES .*nothing was sent; check the network/);
+  });
+
+  it("reports a failed DNS lookup as a definite failure: nothing was sent", async () => {
+    // No server can make a name unresolvable offline; the agent's lookup fails as getaddrinfo does.
+    const lookup = (hostname: string, _options: unknown, callback: (error: Error) => void) =>
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }));
+    const client = new SESClient({
+      endpoint: "http://email.example.invalid",
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestHandler: { httpAgent: new Agent({ lookup } as never) },
+    });
+    const error = await sendThrough(client);
+    expect(error).toMatchObject({ code: "ENOTFOUND", deliveryUnknown: false });
   });
 });
