@@ -2,6 +2,7 @@ import { Transform, type Writable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { z } from "zod";
 import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
 import { type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
@@ -34,13 +35,19 @@ export function dayKeys(prefix: string, date: string) {
 }
 
 /** The marker object that makes the day's email exactly-once. */
-interface EmailMarker {
-  state: "sending" | "sent" | "failed";
-  claimedAt: string;
-  sentAt?: string;
+const emailMarkerSchema = z.object({
+  state: z.enum(["sending", "sent", "failed"]),
+  claimedAt: z.string(),
+  sentAt: z.string().optional(),
   /** Message batches delivered so far: index → provider message id. */
-  sent: Record<string, string>;
-  error?: string;
+  sent: z.record(z.string(), z.string()),
+  error: z.string().optional(),
+});
+type EmailMarker = z.infer<typeof emailMarkerSchema>;
+
+/** The day's marker exists but is not one this code wrote; nobody can tell what was sent. */
+export class CorruptEmailMarkerError extends Error {
+  override name = "CorruptEmailMarkerError";
 }
 
 /**
@@ -155,7 +162,7 @@ export class S3ReportStore implements ReportStore {
     if (await this.putMarker(key, marker, { IfNoneMatch: "*" })) return this.claimed(key, marker);
 
     const existing = await this.getText(key);
-    const previous = existing ? (JSON.parse(existing.text) as EmailMarker) : null;
+    const previous = existing ? this.parseMarker(key, existing.text, date) : null;
     if (previous?.state === "sent") return { status: "already-sent", sentAt: previous.sentAt ?? null };
     if (previous?.state === "failed" && existing?.etag) {
       // A previous attempt failed after claiming: take the claim over (only if nobody else did
@@ -164,6 +171,22 @@ export class S3ReportStore implements ReportStore {
       if (await this.putMarker(key, retry, { IfMatch: existing.etag })) return this.claimed(key, retry);
     }
     return { status: "in-doubt", claimedAt: previous?.claimedAt ?? null };
+  }
+
+  private parseMarker(key: string, text: string, date: string): EmailMarker {
+    let problem: string;
+    try {
+      const parsed = emailMarkerSchema.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data;
+      const issue = parsed.error.issues[0];
+      problem = `"${issue?.path.join(".")}" ${issue?.message}`;
+    } catch (error) {
+      problem = `not JSON: ${(error as Error).message}`;
+    }
+    throw new CorruptEmailMarkerError(
+      `The email marker s3://${this.options.bucket}/${key} is corrupt (${problem}) — if no ${date} email went out, ` +
+        "delete it or re-run with force; if one did, nothing needs re-sending.",
+    );
   }
 
   private claimed(key: string, marker: EmailMarker): EmailClaim {

@@ -1,6 +1,6 @@
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dayKeys, S3ReportStore } from "../../lambda/adapters/s3-store.js";
+import { CorruptEmailMarkerError, dayKeys, S3ReportStore } from "../../lambda/adapters/s3-store.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
 
@@ -140,6 +140,22 @@ describe("S3ReportStore", () => {
       await first.fail(new Error("SES throttled batch 2"));
       const retry = await store.claimEmail("2025-08-04", { force: false });
       expect(retry).toMatchObject({ status: "claimed", alreadySent: [0] });
+    });
+
+    it.each([
+      ["is not JSON", '{"state": "sen', /corrupt \(not JSON: /],
+      ["has no valid state", '{"state":"done","claimedAt":"x","sent":{}}', /corrupt \("state" /],
+    ])("names the marker and how to clear it when it %s", async (_, body, problem) => {
+      const store = makeStore("claim-corrupt");
+      const key = dayKeys("claim-corrupt", "2025-08-04").emailMarker;
+      await emulator.client().send(new PutObjectCommand({ Bucket: emulator.bucket, Key: key, Body: body }));
+      const error = await store.claimEmail("2025-08-04", { force: false }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(CorruptEmailMarkerError);
+      expect((error as Error).message).toMatch(problem);
+      expect((error as Error).message).toContain(`s3://${emulator.bucket}/${key} is corrupt (`);
+      expect((error as Error).message).toMatch(/if no 2025-08-04 email went out, delete it or re-run with force/);
+      // Force overwrites the marker without reading it.
+      expect(await store.claimEmail("2025-08-04", { force: true })).toMatchObject({ status: "claimed" });
     });
 
     it("grants a forced claim even after the email went out", async () => {
