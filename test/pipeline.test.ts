@@ -1,25 +1,30 @@
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3ReportStore } from "../lambda/adapters/s3-store.js";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { SESClient } from "@aws-sdk/client-ses";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
+import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
 import { EmailInDoubtError, type ReportOptions, runReport } from "../lambda/pipeline.js";
 import type { Mailer, RawEmail } from "../lambda/ports.js";
 import { makeCall } from "./support/call-factory.js";
+import { closedPortEndpoint, type FaultyEndpoint, faultyEndpoint } from "./support/faulty-endpoints.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
+import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
 
 /**
  * The pipeline's ordering and exactly-once rules, against the real S3 store on s3rver. The
- * calls source and the mailer are in-process doubles: they produce the faults (a fetch that
- * breaks midway, a send with no answer) that no local server can.
+ * calls source is an in-process double (it breaks a fetch midway); the mailer is a recording
+ * double for the ordering rules and the real SES mailer for what a network failure means.
  */
 let s3: S3Emulator;
+let ses: SesEmulator;
 let prefixCounter = 0;
 
 beforeAll(async () => {
-  s3 = await startS3Emulator("pipeline-test");
+  [s3, ses] = await Promise.all([startS3Emulator("pipeline-test"), startSesEmulator()]);
 });
 afterAll(async () => {
-  await s3.close();
+  await Promise.all([s3.close(), ses.close()]);
 });
 
 const NOW = new Date("2025-08-05T06:30:00Z");
@@ -88,7 +93,12 @@ function newStore() {
     ((await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }))).Contents ?? [])
       .map((object) => object.Key?.split("/").pop())
       .sort();
-  return { store, keys };
+  const marker = async () => {
+    const key = dayKeys(prefix, "2025-08-04").emailMarker;
+    const response = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    return JSON.parse((await response.Body?.transformToString()) ?? "") as { state: string; sent: object };
+  };
+  return { store, keys, marker };
 }
 
 const someCalls = () => [makeCall(), makeCall({ durationSeconds: 0, status: "no-answer" }), makeCall()];
@@ -171,5 +181,64 @@ describe("runReport", () => {
     const result = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: again, clock });
     expect(result.email).toEqual({ status: "already-sent", sentAt: NOW.toISOString() });
     expect(again.sent).toHaveLength(0);
+  });
+});
+
+describe("runReport with the real SES mailer when SES fails on the network", () => {
+  const clients: SESClient[] = [];
+  /** The real SDK client with one attempt; a silent server gets a short timeout, the emulator a generous one. */
+  function sesMailer(endpoint: string, requestTimeout = 10_000): SesMailer {
+    const client = new SESClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+      requestHandler: { requestTimeout, throwOnRequestTimeout: true },
+    });
+    clients.push(client);
+    return new SesMailer({ client, sleep: async () => {} });
+  }
+  const run = (mailer: Mailer, store: S3ReportStore, force = false) =>
+    runReport(options({ force }), { calls: callsOf(someCalls()), store, mailer, clock });
+
+  beforeEach(() => ses.clear());
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.destroy();
+  });
+
+  describe.each(["never-answer", "reset"] as const)("a server that takes the request and then %s", (fault) => {
+    let server: FaultyEndpoint;
+    beforeEach(async () => {
+      server = await faultyEndpoint(fault);
+    });
+    afterEach(() => server.close());
+
+    it("ends in doubt, and a re-run sends nothing without force and sends with force", async () => {
+      const { store, marker } = newStore();
+      const error = await run(sesMailer(server.endpoint, 300), store).catch((caught: unknown) => caught);
+      expect(server.requestsReceived()).toBe(1);
+      expect(error).toBeInstanceOf(SesSendError);
+      expect(error).toMatchObject({ deliveryUnknown: true });
+      expect((error as Error).message).toMatch(/may or may not have been sent; check with a recipient/);
+      expect(await marker()).toMatchObject({ state: "sending", sent: {} });
+
+      await expect(run(sesMailer(ses.endpoint), store)).rejects.toThrow(EmailInDoubtError);
+      expect(await ses.messages()).toHaveLength(0);
+
+      const forced = await run(sesMailer(ses.endpoint), store, true);
+      expect(forced.email.status).toBe("sent");
+      expect(await ses.messages()).toHaveLength(1);
+    });
+  });
+
+  it("fails definitely when SES refuses the connection, and a re-run sends without force", async () => {
+    const { store, marker } = newStore();
+    const error = await run(sesMailer(await closedPortEndpoint()), store).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ECONNREFUSED", deliveryUnknown: false });
+    expect(await marker()).toMatchObject({ state: "failed" });
+
+    const retry = await run(sesMailer(ses.endpoint), store);
+    expect(retry.email.status).toBe("sent");
+    expect(await ses.messages()).toHaveLength(1);
   });
 });

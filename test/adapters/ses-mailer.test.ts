@@ -1,11 +1,12 @@
 import { Agent, createServer, type Server } from "node:http";
-import { type AddressInfo, createServer as createTcpServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SesMailer, SesSendError } from "../../lambda/adapters/ses-mailer.js";
 import type { ComposedEmail } from "../../lambda/ports.js";
 import { composeReportEmail } from "../../lambda/report/email-message.js";
 import { composeInput } from "../support/email-fixtures.js";
+import { closedPortEndpoint } from "../support/faulty-endpoints.js";
 import { type SesEmulator, startSesEmulator } from "../support/ses-emulator.js";
 
 function sesClient(endpoint: string): SESClient {
@@ -206,13 +207,7 @@ describe("SES out of reach", () => {
   };
 
   it("reports a refused connection as a definite failure: nothing was sent", async () => {
-    // A port that was free a moment ago: nothing listens there, the connection is refused.
-    const probe = createTcpServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise((resolve) => probe.close(resolve));
-
-    const error = await sendThrough(sesClient(`http://127.0.0.1:${port}`));
+    const error = await sendThrough(sesClient(await closedPortEndpoint()));
     expect(error).toBeInstanceOf(SesSendError);
     expect(error).toMatchObject({ code: "ECONNREFUSED", deliveryUnknown: false });
     expect((error as SesSendError).message).toMatch(/Could not reach SES .*nothing was sent; check the network/);
