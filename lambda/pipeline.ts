@@ -69,6 +69,11 @@ export class EmailInDoubtError extends Error {
   override name = "EmailInDoubtError";
 }
 
+/** The email went out but the marker could not record it: a retry must not send it again. */
+export class EmailNotRecordedError extends Error {
+  override name = "EmailNotRecordedError";
+}
+
 /** Workbooks up to this size are kept in memory for attaching; base64 makes 7.5 MB about 10 MB. */
 const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
 
@@ -215,22 +220,40 @@ async function sendEmail(
     );
   }
   const messageIds: string[] = [];
-  try {
-    for (const [batchIndex, message] of email.messages.entries()) {
-      if (claim.alreadySent.includes(batchIndex)) continue;
-      const messageId = await ports.mailer.send(message, { date: options.date, email, batchIndex });
-      messageIds.push(messageId);
-      await claim.recordSent(batchIndex, messageId);
+  // A marker write that fails after a send leaves the claim open, like a send with no answer:
+  // the retry reports it in doubt rather than send a second copy.
+  const record = async (write: () => Promise<void>) => {
+    try {
+      await write();
+    } catch (error) {
+      throw new EmailNotRecordedError(
+        `The ${options.date} email went out (message ids ${messageIds.join(", ")}) but recording that failed: ` +
+          `${errorMessage(error)} — do not re-send it with force; re-runs report it in doubt until the marker is fixed.`,
+        { cause: error },
+      );
     }
-    await claim.complete();
-  } catch (error) {
-    // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
-    // instead of risking a second copy; a definite refusal lets the retry send what is left.
-    const deliveryUnknown = (error as { deliveryUnknown?: unknown } | null)?.deliveryUnknown === true;
-    if (!deliveryUnknown) await claim.fail(error instanceof Error ? error : new Error(String(error)));
-    throw error;
+  };
+  for (const [batchIndex, message] of email.messages.entries()) {
+    if (claim.alreadySent.includes(batchIndex)) continue;
+    let messageId: string;
+    try {
+      messageId = await ports.mailer.send(message, { date: options.date, email, batchIndex });
+    } catch (error) {
+      // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
+      // instead of risking a second copy; a definite refusal lets the retry send what is left.
+      const deliveryUnknown = (error as { deliveryUnknown?: unknown } | null)?.deliveryUnknown === true;
+      if (!deliveryUnknown) await claim.fail(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    messageIds.push(messageId);
+    await record(() => claim.recordSent(batchIndex, messageId));
   }
+  await record(() => claim.complete());
   return { status: "sent", messageIds, attached: email.attached, subject: email.subject };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */

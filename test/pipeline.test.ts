@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
 import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
-import { EmailInDoubtError, type ReportOptions, runReport } from "../lambda/pipeline.js";
+import { EmailInDoubtError, EmailNotRecordedError, type ReportOptions, runReport } from "../lambda/pipeline.js";
 import type { Mailer, RawEmail } from "../lambda/ports.js";
 import { makeCall } from "./support/call-factory.js";
 import { closedPortEndpoint, type FaultyEndpoint, faultyEndpoint } from "./support/faulty-endpoints.js";
@@ -181,6 +181,44 @@ describe("runReport", () => {
     const result = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: again, clock });
     expect(result.email).toEqual({ status: "already-sent", sentAt: NOW.toISOString() });
     expect(again.sent).toHaveLength(0);
+  });
+});
+
+describe("runReport when the email marker cannot be written after the send", () => {
+  afterEach(() => s3.failRequests(null));
+
+  /** The S3 client's default: one write that keeps failing is three PUTs. */
+  const SDK_ATTEMPTS = 3;
+
+  // Marker writes in order: the claim, the batch recorded, the day completed. Only one write
+  // fails — the outage is over by the next one, so nothing but the pipeline keeps the claim open.
+  it.each([
+    ["recording the batch", 1],
+    ["completing the day", 2],
+  ])("says the email went out and keeps the retry from sending it again (%s fails)", async (_, writesBefore) => {
+    const { store, marker } = newStore();
+    let markerPuts = 0;
+    s3.failRequests(({ method, path }) => {
+      if (method !== "PUT" || !path.endsWith(".marker.json")) return false;
+      markerPuts++;
+      return markerPuts > writesBefore && markerPuts <= writesBefore + SDK_ATTEMPTS;
+    });
+    const first = new RecordingMailer();
+    const error = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: first, clock }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(first.sent).toHaveLength(1);
+    expect(error).toBeInstanceOf(EmailNotRecordedError);
+    expect((error as Error).message).toMatch(/^The 2025-08-04 email went out \(message ids msg-1\)/);
+    expect((error as Error).message).toContain("email-2025-08-04.marker.json");
+    expect((error as Error).message).toContain("do not re-send it with force");
+
+    expect((await marker()).state).toBe("sending");
+    const retry = new RecordingMailer();
+    await expect(runReport(options(), { calls: callsOf(someCalls()), store, mailer: retry, clock })).rejects.toThrow(
+      EmailInDoubtError,
+    );
+    expect(retry.sent).toHaveLength(0);
   });
 });
 

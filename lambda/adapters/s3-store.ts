@@ -231,7 +231,10 @@ export class S3ReportStore implements ReportStore {
     } catch (error) {
       // 412: the condition failed; 409: a concurrent conditional write to the same key won.
       if (isStatus(error, 412) || isStatus(error, 409)) return false;
-      throw error;
+      throw new Error(
+        `Could not write the email marker s3://${this.options.bucket}/${key}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
