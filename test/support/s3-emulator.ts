@@ -21,8 +21,11 @@ export interface S3Emulator {
 
 /**
  * s3rver on 127.0.0.1 behind a thin proxy that enforces what s3rver ignores: conditional
- * PUTs (`If-None-Match: *` and `If-Match`), answered with 412 like S3. Conditions are checked
- * and the write made under a per-key lock, so two racing claims cannot both win.
+ * PUTs, answered as S3 answers them — `If-None-Match: *` on an existing key and `If-Match` with
+ * another ETag get 412 PreconditionFailed, `If-Match` on a missing key 404 NoSuchKey
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html). Conditions
+ * are checked and the write made under a per-key lock, so two racing claims cannot both win.
+ * The proxy knows the ETags of the objects PUT through it (not of multipart uploads).
  */
 export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emulator> {
   const directory = await mkdtemp(join(tmpdir(), "s3rver-"));
@@ -51,6 +54,12 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
     }
     void withLock(path, async () => {
       const current = etags.get(path);
+      if (ifMatch !== undefined && current === undefined) {
+        request.resume();
+        response.writeHead(404, { "content-type": "application/xml" });
+        response.end("<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>");
+        return;
+      }
       if ((ifNoneMatch === "*" && current !== undefined) || (ifMatch !== undefined && ifMatch !== current)) {
         request.resume();
         response.writeHead(412, { "content-type": "application/xml" });
