@@ -83,3 +83,14 @@ export function parseReportEvent(
     : "";
   throw new InvalidEventError(`Invalid event: ${detail}${EXAMPLES}.`);
 }
+
+const typeName = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
+
+/**
+ * An event's shape for a log line: its keys and their value types, never the values, which
+ * could hold anything someone pasted into a manual invocation.
+ */
+export function eventShape(event: unknown): Record<string, string> | string {
+  if (typeName(event) !== "object") return typeName(event);
+  return Object.fromEntries(Object.entries(event as object).map(([key, value]) => [key, typeName(value)]));
+}

@@ -11,7 +11,7 @@ import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { AutocallsClient } from "./autocalls/client.js";
 import { type LambdaEnv, parseLambdaEnv } from "./config.js";
-import { parseReportEvent } from "./events.js";
+import { eventShape, parseReportEvent, type ReportRequest } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
 
 const logger = new Logger({ serviceName: "callreport" });
@@ -82,10 +82,17 @@ export interface HandlerResult {
  */
 export async function handler(event: unknown, context: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">) {
   const { config, s3, ses, secret } = getRuntime(process.env);
-  const request = parseReportEvent(event, {
-    timezone: config.REPORT_TIMEZONE,
-    maxBackfillDays: config.MAX_BACKFILL_DAYS,
-  });
+  let request: ReportRequest;
+  try {
+    request = parseReportEvent(event, { timezone: config.REPORT_TIMEZONE, maxBackfillDays: config.MAX_BACKFILL_DAYS });
+  } catch (error) {
+    logger.error("invalid event", {
+      reason: (error as Error).message,
+      event: eventShape(event),
+      requestId: context.awsRequestId,
+    });
+    throw error;
+  }
   logger.appendKeys({ trigger: request.trigger, requestId: context.awsRequestId });
   logger.info("report run started", { dates: request.dates, force: request.force });
 

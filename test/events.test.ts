@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidEventError, parseReportEvent } from "../lambda/events.js";
+import { eventShape, InvalidEventError, parseReportEvent } from "../lambda/events.js";
 
 const options = { timezone: "America/New_York", maxBackfillDays: 31 };
 
@@ -60,5 +60,23 @@ describe("parseReportEvent", () => {
   ])("rejects %j with a clear error", (event, message) => {
     expect(() => parseReportEvent(event, options)).toThrow(InvalidEventError);
     expect(() => parseReportEvent(event, options)).toThrow(message);
+  });
+});
+
+describe("eventShape", () => {
+  it("describes an event by its keys and value types, never its values", () => {
+    expect(eventShape({ date: "4 Aug", force: "yes", token: "s3cr3t", extra: null, list: [1] })).toEqual({
+      date: "string",
+      force: "string",
+      token: "string",
+      extra: "null",
+      list: "array",
+    });
+    expect([eventShape("s3cr3t"), eventShape(null), eventShape([1]), eventShape(undefined)]).toEqual([
+      "string",
+      "null",
+      "array",
+      "undefined",
+    ]);
   });
 });
