@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { handler, resetRuntimeForTests } from "../lambda/handler.js";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Summary } from "../lambda/report/summary.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
@@ -15,7 +14,13 @@ import { type Simulator, startSimulator } from "./support/simulator.js";
 /**
  * The real handler against real local servers: the simulated Autocalls API, s3rver, the SES
  * emulator and a Secrets Manager endpoint, reached through the SDK's own endpoint variables.
+ * Its structured log is captured at DEBUG for every test, and must never contain the token.
  */
+const TOKEN = "live-token";
+// Powertools reads the level when the handler module creates its logger.
+process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
+const { handler, resetRuntimeForTests } = await import("../lambda/handler.js");
+
 let simulator: Simulator;
 let s3: S3Emulator;
 let ses: SesEmulator;
@@ -26,17 +31,43 @@ const context = { awsRequestId: "test-request", getRemainingTimeInMillis: () => 
 
 beforeAll(async () => {
   [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: 150, token: "live-token" }),
+    startSimulator({ callsPerDay: 150, token: TOKEN }),
     startS3Emulator("callreport-reports"),
     startSesEmulator(),
     startSecretsEmulator(),
   ]);
-  secrets.setSecret("callreport/dev/autocalls-token", "live-token");
+  secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
 });
 
 afterAll(async () => {
   process.env = savedEnv;
   await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
+});
+
+/** What the handler's logger wrote (Powertools: one JSON object per line, on stdout or stderr). */
+let logOutput = "";
+const logLines = () =>
+  logOutput
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>);
+
+beforeEach(() => {
+  logOutput = "";
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
+      const text = String(chunk);
+      if (!text.startsWith('{"level":')) return write(chunk, ...rest);
+      logOutput += text;
+      return true;
+    }) as typeof stream.write);
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  expect(logOutput, "a log line contains the API token").not.toContain(TOKEN);
 });
 
 let prefixCounter = 0;
@@ -61,7 +92,6 @@ beforeEach(async () => {
     AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
     MAIL_FROM: "reports@example.com",
     MAIL_TO: "ana@example.com,ben@example.com",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
   };
 });
 
@@ -175,5 +205,50 @@ describe("the Lambda handler", () => {
   it("names the bad variable when the configuration is wrong", async () => {
     process.env.REPORT_TIMEZONE = "Berlin";
     await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/REPORT_TIMEZONE: not an IANA timezone/);
+  });
+});
+
+describe("the handler's log", () => {
+  const messages = () => logLines().map((line) => `${line.level} ${line.message}`);
+
+  it("has one line per stage and a final summary for a scheduled day", async () => {
+    await handler({ scheduledTime: "2025-08-05T04:30:00Z" }, context);
+    expect(messages()).toEqual(
+      expect.arrayContaining([
+        "INFO report run started",
+        "INFO calls fetched",
+        "INFO report stored",
+        "INFO email done",
+        "INFO report run finished",
+      ]),
+    );
+    expect(logLines().find((line) => line.message === "report run finished")).toMatchObject({
+      trigger: "schedule",
+      ok: 1,
+      failed: 0,
+    });
+  });
+
+  it("logs the error of a failing day with its date", async () => {
+    s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
+    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/report day\(s\) failed/);
+    expect(logLines().find((line) => line.message === "report day failed")).toMatchObject({
+      level: "ERROR",
+      reportDate: "2025-08-04",
+      error: { message: expect.stringMatching(/.+/) },
+    });
+  });
+
+  it("logs an invalid event's reason and shape, not its values", async () => {
+    await expect(handler({ date: "4 Aug", token: TOKEN }, context)).rejects.toThrow(/Invalid event/);
+    const lines = logLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "ERROR",
+      message: "invalid event",
+      reason: expect.stringMatching(/^Invalid event: /),
+      event: { date: "string", token: "string" },
+      requestId: "test-request",
+    });
   });
 });
