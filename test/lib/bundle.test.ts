@@ -24,7 +24,10 @@ import { type Simulator, startSimulator } from "../support/simulator.js";
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
 
+const TOKEN = "bundle-token";
+
 let bundlePath: string;
+let assemblyDir: string | undefined;
 let lambdaTmp: string | undefined;
 let templateEnv: Record<string, unknown>;
 let simulator: Simulator;
@@ -39,20 +42,28 @@ beforeAll(async () => {
   const resource = Template.fromStack(stack).toJSON().Resources[functionId];
   templateEnv = resource.Properties.Environment.Variables;
   const assetHash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, "");
-  bundlePath = join(app.synth().directory, `asset.${assetHash}`, "index.mjs");
+  assemblyDir = app.synth().directory;
+  bundlePath = join(assemblyDir, `asset.${assetHash}`, "index.mjs");
 
-  [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: 120, token: "bundle-token" }),
+  [simulator, s3, ses, secrets, lambdaTmp] = await Promise.all([
+    startSimulator({ callsPerDay: 120, token: TOKEN }),
     startS3Emulator("bundle-reports"),
     startSesEmulator(),
     startSecretsEmulator(),
+    mkdtemp(join(tmpdir(), "bundle-lambda-tmp-")),
   ]);
-  secrets.setSecret("dev-token", "bundle-token");
+  secrets.setSecret("dev-token", TOKEN);
 }, 120_000);
 
 afterAll(async () => {
-  if (lambdaTmp) await rm(lambdaTmp, { recursive: true, force: true });
-  await Promise.all([simulator?.close(), s3?.close(), ses?.close(), secrets?.close()]);
+  await Promise.all([
+    simulator?.close(),
+    s3?.close(),
+    ses?.close(),
+    secrets?.close(),
+    // The synthesized cloud assembly (~5 MB, in the OS temp dir) and the Lambda's own /tmp.
+    ...[assemblyDir, lambdaTmp].map((dir) => dir && rm(dir, { recursive: true, force: true })),
+  ]);
 });
 
 /** The template's environment with CloudFormation references swapped for the local servers. */
@@ -70,35 +81,59 @@ function lambdaEnvironment(): Record<string, string> {
   };
 }
 
+type LogLine = { level: string; message: string } & Record<string, unknown>;
+
+/**
+ * Runs the bundled handler once per event in one plain Node process, logging at DEBUG. Returns
+ * each invocation's result or error message, and every log line the process wrote.
+ */
+async function runBundle(events: unknown[]) {
+  const script = `
+    const { handler } = await import(${JSON.stringify(bundlePath)});
+    const outcomes = [];
+    for (const event of ${JSON.stringify(events)}) {
+      try {
+        outcomes.push({ result: await handler(event, { awsRequestId: "bundle", getRemainingTimeInMillis: () => 600000 }) });
+      } catch (error) {
+        outcomes.push({ error: error.message });
+      }
+    }
+    process.stdout.write(JSON.stringify({ outcomes }) + "\\n");
+  `;
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: "/",
+    env: {
+      PATH: process.env.PATH ?? "",
+      // Its own /tmp: the handler clears its spool folder at start, which must not be the
+      // one a handler test in the other worker is using.
+      TMPDIR: lambdaTmp ?? "",
+      ...lambdaEnvironment(),
+      ...s3.env,
+      AWS_ENDPOINT_URL_SES: ses.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      POWERTOOLS_LOG_LEVEL: "DEBUG",
+    },
+    timeout: 60_000,
+  });
+  const lines = `${stdout}${stderr}`.split("\n").filter((line) => line.startsWith("{"));
+  const logs = lines.map((line) => JSON.parse(line) as LogLine).filter((line) => "level" in line);
+  const { outcomes } = JSON.parse(lines.find((line) => line.startsWith('{"outcomes":')) ?? "{}") as {
+    outcomes: Array<{ result?: unknown; error?: string }>;
+  };
+  return { outcomes, logs, output: `${stdout}${stderr}` };
+}
+
 describe("the bundled Lambda asset", () => {
   it("is a single ESM file in the cloud assembly", () => {
     expect(existsSync(bundlePath)).toBe(true);
   });
 
   it("runs a manual report end to end in plain Node against the emulators", async () => {
-    lambdaTmp = await mkdtemp(join(tmpdir(), "bundle-lambda-tmp-"));
-    const script = `
-      const { handler } = await import(${JSON.stringify(bundlePath)});
-      const result = await handler({ date: "2025-08-04" }, { awsRequestId: "bundle", getRemainingTimeInMillis: () => 600000 });
-      process.stdout.write(JSON.stringify(result));
-    `;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: "/",
-      env: {
-        PATH: process.env.PATH ?? "",
-        // Its own /tmp: the handler clears its spool folder at start, which must not be the
-        // one a handler test in the other worker is using.
-        TMPDIR: lambdaTmp,
-        ...lambdaEnvironment(),
-        ...s3.env,
-        AWS_ENDPOINT_URL_SES: ses.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-        POWERTOOLS_LOG_LEVEL: "SILENT",
-      },
-      timeout: 60_000,
-    });
-    const result = JSON.parse(stdout);
-    expect(result).toMatchObject({ trigger: "manual", reports: [{ date: "2025-08-04", email: "sent" }] });
+    const { outcomes, output } = await runBundle([{ date: "2025-08-04" }]);
+    expect(outcomes).toMatchObject([
+      { result: { trigger: "manual", reports: [{ date: "2025-08-04", email: "sent" }] } },
+    ]);
+    expect(output).not.toContain(TOKEN);
 
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket }));
     const keys = (listed.Contents ?? []).map((object) => object.Key);
@@ -106,5 +141,29 @@ describe("the bundled Lambda asset", () => {
     const emails = await ses.messages();
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toMatch(/^\[dev\] Calls report — Mon 4 Aug 2025/);
+  });
+
+  it("logs a scheduled day, a failing day and an invalid event without ever printing the token", async () => {
+    s3.failRequests(({ method, path }) => method !== "GET" && path.includes("/2025/08/02/"));
+    try {
+      const { outcomes, logs, output } = await runBundle([
+        { scheduledTime: "2025-08-04T04:30:00Z" },
+        { date: "2025-08-02" },
+        { date: "4 Aug" },
+      ]);
+      expect(outcomes).toMatchObject([
+        { result: { trigger: "schedule", reports: [{ date: "2025-08-03", email: "sent" }] } },
+        { error: expect.stringMatching(/^1 of 1 report day\(s\) failed: 2025-08-02/) },
+        { error: expect.stringMatching(/^Invalid event: /) },
+      ]);
+      const messages = logs.map((line) => `${line.level} ${line.message}`);
+      expect(messages).toEqual(
+        expect.arrayContaining(["INFO report run finished", "ERROR report day failed", "ERROR invalid event"]),
+      );
+      expect(messages.filter((message) => message === "INFO email done")).toHaveLength(1);
+      expect(output).not.toContain(TOKEN);
+    } finally {
+      s3.failRequests(null);
+    }
   });
 });
