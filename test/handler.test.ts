@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -42,6 +42,8 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = savedEnv;
   await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
+  // The handler's spool root; the bundle test gives its Lambda a /tmp of its own.
+  await rm(join(tmpdir(), "callreport-spool"), { recursive: true, force: true });
 });
 
 /** What the handler's logger wrote (Powertools: one JSON object per line, on stdout or stderr). */

@@ -1,11 +1,11 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKEN_PLACEHOLDER } from "../../lambda/adapters/secrets.js";
 import { LAMBDA_ENV, parseLambdaEnv } from "../../lambda/config.js";
 import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
@@ -40,6 +40,9 @@ beforeAll(() => {
   prod = { ...stacks.prod, template: Template.fromStack(stacks.prod.stack) };
   assemblyDir = app.synth().directory;
 });
+
+// The cloud assembly lands in the OS temp dir (~5 MB with the bundled function).
+afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
 
 function only(template: Template, type: string, props: Record<string, unknown> = {}): [string, Resource] {
   const found = Object.entries(template.findResources(type, props)) as Array<[string, Resource]>;
