@@ -228,7 +228,8 @@ async function sendEmail(
     } catch (error) {
       throw new EmailNotRecordedError(
         `The ${options.date} email went out (message ids ${messageIds.join(", ")}) but recording that failed: ` +
-          `${errorMessage(error)} — do not re-send it with force; re-runs report it in doubt until the marker is fixed.`,
+          `${error instanceof Error ? error.message : String(error)} — the managers have it: do not re-send it ` +
+          "with force (re-runs of the day report it in doubt).",
         { cause: error },
       );
     }
@@ -250,10 +251,6 @@ async function sendEmail(
   }
   await record(() => claim.complete());
   return { status: "sent", messageIds, attached: email.attached, subject: email.subject };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */

@@ -211,7 +211,7 @@ describe("runReport when the email marker cannot be written after the send", () 
     expect(error).toBeInstanceOf(EmailNotRecordedError);
     expect((error as Error).message).toMatch(/^The 2025-08-04 email went out \(message ids msg-1\)/);
     expect((error as Error).message).toContain("email-2025-08-04.marker.json");
-    expect((error as Error).message).toContain("do not re-send it with force");
+    expect((error as Error).message).toContain("the managers have it: do not re-send it with force");
 
     expect((await marker()).state).toBe("sending");
     const retry = new RecordingMailer();
