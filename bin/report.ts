@@ -5,9 +5,7 @@
  *                     [--assistant-id N] [--campaign-id N] [--verbose]
  */
 import { parseArgs } from "node:util";
-import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
-import { AutocallsClient } from "../lambda/autocalls/client.js";
-import { collectDay, runReport } from "../lambda/pipeline.js";
+import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
 import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -29,6 +27,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return 0;
     }
 
+    // Loaded only once the flags are good: exceljs and friends take seconds to load, and
+    // --help or a mistyped flag should answer at once.
+    const [{ LocalReportFolder }, { AutocallsClient }, { collectDay, runReport }] = await Promise.all([
+      import("../lambda/adapters/local-folder.js"),
+      import("../lambda/autocalls/client.js"),
+      import("../lambda/pipeline.js"),
+    ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
     if (!input.demo) apiBaseUrl = baseUrl;

@@ -5,7 +5,7 @@
  * via the `html` tagged template below, so data can never become markup.
  */
 import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
+import { format } from "date-fns/format";
 import escapeHtml from "escape-html";
 import type { DownloadLink } from "../ports.js";
 import { delta } from "./compare.js";

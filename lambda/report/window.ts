@@ -1,5 +1,8 @@
 import { TZDate } from "@date-fns/tz";
-import { addDays, format, isValid, parse } from "date-fns";
+import { addDays } from "date-fns/addDays";
+import { format } from "date-fns/format";
+import { isValid } from "date-fns/isValid";
+import { parse } from "date-fns/parse";
 
 /** The report day as a half-open interval of instants: `[start, end)`. */
 export interface ReportWindow {

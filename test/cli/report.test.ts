@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,8 +158,10 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-// Each run costs about a second of tsx start-up, mostly waiting on the child: run them side by side.
-describe.concurrent("report --demo", () => {
+// Each run is a Node process that loads tsx, exceljs and the pipeline: CPU-bound, not waiting.
+// On a 2-core machine several at once only stretch each one towards its timeout, so the runs
+// go one after another; only the runs that mostly sleep (retry backoff) overlap with others.
+describe("report --demo", () => {
   let demoOut: string;
   let demo: CliRun;
 
@@ -284,22 +286,9 @@ describe.concurrent("report --demo", () => {
     };
     expect(await seen(againOut)).toEqual(await seen(demoOut));
   });
-
-  it("reads the day in --timezone: the Tokyo day starts at 15:00Z the day before", async () => {
-    const tokyoOut = newOutDir("demo-tokyo");
-
-    const tokyo = await runCli(["--demo", "--timezone", "Asia/Tokyo", "--out", tokyoOut]);
-
-    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
-    expect(await readSummary(tokyoOut)).toMatchObject({
-      date: DAY,
-      timezone: "Asia/Tokyo",
-      window: { start: "2025-08-03T15:00:00.000Z", end: "2025-08-04T15:00:00.000Z" },
-    });
-  });
 });
 
-describe.concurrent("report against the Autocalls API", () => {
+describe("report against the Autocalls API", () => {
   let apiOut: string;
   let apiRun: CliRun;
 
@@ -315,6 +304,41 @@ describe.concurrent("report against the Autocalls API", () => {
       date: DAY,
       totals: { calls: await countSimulatedCalls() },
     });
+  });
+
+  it("reads the day in --timezone: the Tokyo day starts at 15:00Z the day before", async () => {
+    const tokyoOut = newOutDir("tokyo");
+
+    const tokyo = await runCli(["--date", DAY, "--timezone", "Asia/Tokyo", "--out", tokyoOut], apiEnv());
+
+    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
+    expect(await readSummary(tokyoOut)).toMatchObject({
+      date: DAY,
+      timezone: "Asia/Tokyo",
+      window: { start: "2025-08-03T15:00:00.000Z", end: "2025-08-04T15:00:00.000Z" },
+    });
+  });
+
+  it("a failed run leaves an earlier run's report untouched", async () => {
+    expect(apiRun.exitCode, apiRun.stderr).toBe(0);
+    // A copy of the successful run's folder, timestamps included, so that one run serves both tests.
+    const out = newOutDir("earlier");
+    await cp(apiOut, out, { recursive: true, preserveTimestamps: true });
+    const snapshot = async () =>
+      Promise.all(
+        (await listing(out)).map(async (file) => ({
+          file,
+          bytes: await readFile(join(out, file)),
+          modifiedMs: (await stat(join(out, file))).mtimeMs,
+        })),
+      );
+    const before = await snapshot();
+
+    const failed = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
+
+    expect(failed.exitCode).toBe(1);
+    expect(await snapshot()).toEqual(before);
+    expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
   });
 
   it("shows no progress when stderr is not a terminal", () => {
@@ -380,8 +404,8 @@ describe.concurrent("report against the Autocalls API", () => {
   });
 });
 
-describe.concurrent("report failures", () => {
-  it("a rejected token: exit 1, the 401 and the variable to fix, no report files", async () => {
+describe("report failures", () => {
+  it.concurrent("a rejected token: exit 1, the 401 and the variable to fix, no report files", async () => {
     const out = newOutDir("wrong-token");
 
     const run = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
@@ -390,7 +414,7 @@ describe.concurrent("report failures", () => {
     expect(await listing(out)).toEqual([]);
   });
 
-  it("--verbose adds the stack trace under the same message", async () => {
+  it.concurrent("--verbose adds the stack trace under the same message", async () => {
     const run = await runCli(["--date", DAY, "--out", newOutDir("verbose"), "--verbose"], apiEnv("wrong"));
 
     expect(run.exitCode).toBe(1);
@@ -398,7 +422,7 @@ describe.concurrent("report failures", () => {
     expect(run.stderr).toMatch(/^\s+at /m);
   });
 
-  it("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
+  it.concurrent("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
     const out = newOutDir("unreachable");
     const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
 
@@ -467,14 +491,14 @@ describe.concurrent("report failures", () => {
     expect(await listing(out)).toEqual([]);
   });
 
-  it("Ctrl-C while the report is being written leaves no staging folder behind", async () => {
-    // A day big enough that the workbook takes a moment to write, so the interrupt lands in it.
-    const big = await startSimulator({ token: TOKEN, callsPerDay: 3_000 });
+  it("Ctrl-C during a run leaves no staging folder behind", async () => {
+    // Slow pages keep the run going, its staging folder in place, until the interrupt lands.
+    const slow = await startSimulator({ token: TOKEN, latencyMs: 2_000 });
     try {
       const out = newOutDir("interrupted");
       const { child, finished } = startCli(["--date", DAY, "--out", out], {
         AUTOCALLS_API_TOKEN: TOKEN,
-        AUTOCALLS_BASE_URL: big.baseUrl,
+        AUTOCALLS_BASE_URL: slow.baseUrl,
       });
       let exited = false;
       void finished.then(() => {
@@ -491,28 +515,7 @@ describe.concurrent("report failures", () => {
       expect(run.exitCode).toBe(130);
       expect(await listing(out)).toEqual([]);
     } finally {
-      await big.close();
+      await slow.close();
     }
-  });
-
-  it("a failed run leaves an earlier run's report untouched", async () => {
-    const out = newOutDir("earlier");
-    const earlier = await runCli(["--date", DAY, "--out", out], apiEnv());
-    expect(earlier.exitCode, earlier.stderr).toBe(0);
-    const snapshot = async () =>
-      Promise.all(
-        (await listing(out)).map(async (file) => ({
-          file,
-          bytes: await readFile(join(out, file)),
-          modifiedMs: (await stat(join(out, file))).mtimeMs,
-        })),
-      );
-    const before = await snapshot();
-
-    const failed = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
-
-    expect(failed.exitCode).toBe(1);
-    expect(await snapshot()).toEqual(before);
-    expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
   });
 });
