@@ -14,6 +14,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let stopDemo: (() => Promise<void>) | undefined;
   // Named in the error when the API cannot be reached; the demo's own address would not help.
   let apiBaseUrl: string | undefined;
+  // Named in the error when the file system refuses to write the report there.
+  let outDir: string | undefined;
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
@@ -22,6 +24,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
       env,
     );
+    outDir = input.outDir;
     if (input.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -108,7 +111,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   } catch (error) {
     await folder?.discard().catch(() => {});
     if (progressLineOpen) process.stderr.write("\n");
-    process.stderr.write(`${cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl })}\n`);
+    process.stderr.write(
+      `${cliErrorMessage(error, {
+        ...(apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl }),
+        ...(outDir === undefined ? {} : { outDir }),
+      })}\n`,
+    );
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -479,6 +479,23 @@ describe("report failures", () => {
 
     expectPlainFailure(run, 2, ['--assistant-id "abc"']);
     expect(await listing(out)).toEqual([]);
+  });
+
+  it("an empty --out: exit 2, instead of writing into the current folder", async () => {
+    const run = await runCli(["--demo", "--out", ""]);
+
+    expectPlainFailure(run, 2, ["--out is empty", "--out ./reports"]);
+  });
+
+  it("a file where the --out folder should be: exit 1, naming the folder and the file in the way", async () => {
+    const file = newOutDir("a-file");
+    await writeFile(file, "not a folder\n");
+
+    const run = await runCli(["--date", DAY, "--out", join(file, "reports")], apiEnv());
+
+    expectPlainFailure(run, 1, [`cannot write the report into ${join(file, "reports")}`, "a file is in the way"]);
+    expect(run.stderr).not.toContain("unexpected");
+    expect(await readFile(file, "utf8")).toBe("not a folder\n");
   });
 
   it("a failure after the workbook was written leaves no report files and no staging folder", async () => {
