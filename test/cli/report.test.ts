@@ -136,6 +136,20 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+async function stagingFolders(dir: string): Promise<string[]> {
+  return (await listing(dir)).filter((entry) => entry.startsWith(".callreport-staging-"));
+}
+
+/** Checks `condition` until it holds; fails if the run ends first (it was too quick to catch). */
+async function untilRunShows(finished: Promise<CliRun>, condition: () => Promise<boolean>): Promise<void> {
+  let exited = false;
+  void finished.then(() => {
+    exited = true;
+  });
+  while (!exited && !(await condition())) await sleep(10);
+  expect(exited, "the run ended before it could be caught").toBe(false);
+}
+
 let simulator: Simulator;
 
 function apiEnv(token = TOKEN): Record<string, string> {
@@ -517,20 +531,42 @@ describe("report failures", () => {
         AUTOCALLS_API_TOKEN: TOKEN,
         AUTOCALLS_BASE_URL: slow.baseUrl,
       });
-      let exited = false;
-      void finished.then(() => {
-        exited = true;
-      });
-      while (!exited && !(await listing(out)).some((entry) => entry.startsWith(".callreport-staging-"))) {
-        await sleep(10);
-      }
-      expect(exited, "the run ended before the staging folder was seen").toBe(false);
+      await untilRunShows(finished, async () => (await stagingFolders(out)).length > 0);
 
       child.kill("SIGINT");
       const run = await finished;
 
       expect(run.exitCode).toBe(130);
       expect(await listing(out)).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("a run killed mid-fetch (SIGKILL) leaves its spool behind, and the next run removes it", async () => {
+    const slow = await startSimulator({ token: TOKEN, latencyMs: 2_000 });
+    try {
+      const out = newOutDir("killed");
+      const { child, finished } = startCli(["--date", DAY, "--out", out], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: slow.baseUrl,
+      });
+      const spoolOf = async () => {
+        const [staging] = await stagingFolders(out);
+        const spool =
+          staging && (await listing(join(out, staging))).find((entry) => entry.startsWith("callreport-spool-"));
+        return staging && spool ? join(out, staging, spool, "calls.ndjson") : undefined;
+      };
+      await untilRunShows(finished, async () => existsSync((await spoolOf()) ?? ""));
+
+      child.kill("SIGKILL");
+      expect((await finished).exitCode).toBeNull();
+      expect(await stagingFolders(out)).toEqual([expect.stringContaining(`-${child.pid}-`)]);
+
+      const next = await runCli(["--date", DAY, "--out", out], apiEnv());
+
+      expect(next.exitCode, next.stderr).toBe(0);
+      expect(await listing(out)).toEqual(REPORT_FILES);
     } finally {
       await slow.close();
     }
