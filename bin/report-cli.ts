@@ -10,10 +10,11 @@ import {
   InvalidTimezoneError,
   previousLocalDate,
   reportWindow,
+  unfinishedDayReason,
 } from "../lambda/report/window.js";
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
-                         [--assistant-id N] [--campaign-id N] [--verbose]
+                         [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -21,6 +22,7 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --demo          run against a built-in simulated Autocalls API (no token needed)
   --assistant-id  only calls of this assistant
   --campaign-id   only calls of this campaign
+  --preview       report a day that has not ended yet, as a partial day (files named …-preview)
   --verbose       show stack traces on errors
 
 Environment:
@@ -38,6 +40,7 @@ export const CLI_OPTIONS = {
   demo: { type: "boolean" },
   "assistant-id": { type: "string" },
   "campaign-id": { type: "string" },
+  preview: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -73,6 +76,8 @@ export class CliUsageError extends Error {
 export interface CliInput {
   help: boolean;
   demo: boolean;
+  /** A partial report of a day that has not ended (and only then). */
+  preview: boolean;
   date: string;
   timezone: string;
   apiTimezone: string;
@@ -91,6 +96,7 @@ export interface CliValues {
   demo?: boolean;
   "assistant-id"?: string;
   "campaign-id"?: string;
+  preview?: boolean;
   help?: boolean;
 }
 
@@ -123,9 +129,19 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
 
   // A demo run pretends it is the morning after the report day, so its output never varies.
   const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
+  const clock: Clock = { now: demo ? () => demoNow : now };
+  const preview = values.preview === true;
+  const unfinished = unfinishedDayReason(date, timezone, clock.now());
+  if (unfinished && !preview) {
+    throw new CliUsageError(`${unfinished} — pick an earlier --date, or add --preview for a partial report.`);
+  }
+  if (!unfinished && preview) {
+    throw new CliUsageError(`${date} has ended in ${timezone} — leave out --preview to report the full day.`);
+  }
   return {
     help: values.help === true,
     demo,
+    preview,
     date,
     timezone,
     apiTimezone,
@@ -142,7 +158,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
       cc: [],
       bcc: [],
     },
-    clock: { now: demo ? () => demoNow : now },
+    clock,
   };
 }
 

@@ -2,10 +2,11 @@
 /**
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
- *                     [--assistant-id N] [--campaign-id N] [--verbose]
+ *                     [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
  */
 import { parseArgs } from "node:util";
 import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
+import { partialDayLabel } from "../lambda/report/summary.js";
 import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -79,6 +80,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         includeTranscripts: true,
         maskPhoneNumbers: false,
         force: false,
+        preview: input.preview,
         ...(showProgress
           ? {
               onProgress: ({ pagesDone, pagesTotal }) => {
@@ -100,8 +102,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     );
     const files = await folder.publish();
     const { totals } = result.summary;
+    const partial = partialDayLabel(result.summary);
     process.stdout.write(
-      `Report for ${result.date} (${input.timezone}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
+      `Report for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
         files
           .sort()
           .map((file) => `  ${file}\n`)

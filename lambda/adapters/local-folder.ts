@@ -5,12 +5,15 @@ import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { DownloadLink, EmailClaim, Mailer, RawEmail, ReportStore, StoredObject } from "../ports.js";
-import { type Summary, summaryFileName } from "../report/summary.js";
+import { PREVIEW_SUFFIX, type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
 
-export const emailFileName = (date: string, batchIndex = 0) =>
-  batchIndex === 0 ? `email-${date}.eml` : `email-${date}-part${batchIndex + 1}.eml`;
-export const emailPreviewFileName = (date: string) => `email-${date}.html`;
+export const emailFileName = (date: string, batchIndex = 0, preview = false) => {
+  const stem = `email-${date}${preview ? PREVIEW_SUFFIX : ""}`;
+  return batchIndex === 0 ? `${stem}.eml` : `${stem}-part${batchIndex + 1}.eml`;
+};
+export const emailPreviewFileName = (date: string, preview = false) =>
+  `email-${date}${preview ? PREVIEW_SUFFIX : ""}.html`;
 
 /** `.callreport-staging-<pid>-<uuid>`: the pid tells a later run whether the folder's run is still alive. */
 const STAGING_PREFIX = ".callreport-staging-";
@@ -52,15 +55,19 @@ export class LocalReportFolder implements ReportStore, Mailer {
     return stored ?? (await this.earlierSummary?.(date)) ?? null;
   }
 
-  async writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject> {
-    const fileName = workbookFileName(date);
+  async writeWorkbook(
+    date: string,
+    write: (out: Writable) => Promise<void>,
+    { preview = false } = {},
+  ): Promise<StoredObject> {
+    const fileName = workbookFileName(date, preview);
     const path = await this.stage(fileName);
     await write(createWriteStream(path));
     return { location: join(this.dir, fileName), fileName, bytes: (await stat(path)).size };
   }
 
   async writeSummary(summary: Summary): Promise<StoredObject> {
-    const fileName = summaryFileName(summary.date);
+    const fileName = summaryFileName(summary.date, Boolean(summary.partialAsOf));
     const body = `${JSON.stringify(summary, null, 2)}\n`;
     await writeFile(await this.stage(fileName), body);
     return { location: join(this.dir, fileName), fileName, bytes: Buffer.byteLength(body) };
@@ -83,12 +90,12 @@ export class LocalReportFolder implements ReportStore, Mailer {
 
   async send(
     message: RawEmail,
-    context: { date: string; email: { html: string }; batchIndex: number },
+    context: { date: string; email: { html: string }; batchIndex: number; preview?: boolean },
   ): Promise<string> {
-    const fileName = emailFileName(context.date, context.batchIndex);
+    const fileName = emailFileName(context.date, context.batchIndex, context.preview);
     await writeFile(await this.stage(fileName), message.raw);
     if (context.batchIndex === 0)
-      await writeFile(await this.stage(emailPreviewFileName(context.date)), context.email.html);
+      await writeFile(await this.stage(emailPreviewFileName(context.date, context.preview)), context.email.html);
     return `file:${fileName}`;
   }
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localDate, shiftDate } from "../../lambda/report/window.js";
 import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../support/simulator.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -510,6 +511,39 @@ describe("report failures", () => {
     expectPlainFailure(run, 1, [`cannot write the report into ${join(file, "reports")}`, "a file is in the way"]);
     expect(run.stderr).not.toContain("unexpected");
     expect(await readFile(file, "utf8")).toBe("not a folder\n");
+  });
+
+  it("a day that has not ended: exit 2, saying when it can be reported and offering --preview", async () => {
+    const out = newOutDir("tomorrow");
+    const tomorrow = shiftDate(localDate(new Date(), "UTC"), 1);
+
+    const run = await runCli(["--date", tomorrow, "--out", out], apiEnv());
+
+    expectPlainFailure(run, 2, [
+      `${tomorrow} has not ended in UTC yet (it can be reported from 00:15 on`,
+      "pick an earlier --date, or add --preview for a partial report",
+    ]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("--preview reports today so far under -preview names, labelled a partial day", async () => {
+    const out = newOutDir("preview");
+    const today = localDate(new Date(), "UTC");
+
+    const run = await runCli(["--date", today, "--preview", "--out", out], apiEnv());
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    const names = [`calls-report-${today}-preview.xlsx`, `email-${today}-preview.eml`, `email-${today}-preview.html`];
+    expect(await listing(out)).toEqual([...names, `summary-${today}-preview.json`]);
+    const summary = JSON.parse(await readFile(join(out, `summary-${today}-preview.json`), "utf8"));
+    expect(summary).toMatchObject({ date: today, partialAsOf: expect.any(String) });
+    expect((await simpleParser(await readFile(join(out, names[1] as string)))).subject).toMatch(
+      /partial day as of \d\d:\d\d/,
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(out, names[0] as string));
+    expect(String(workbook.getWorksheet("Summary")?.getCell("A1").value)).toMatch(/ — partial day as of \d\d:\d\d$/);
+    expect(run.stdout).toContain("partial day as of");
   });
 
   it("a failure after the workbook was written leaves no report files and no staging folder", async () => {
