@@ -8,12 +8,10 @@ import type { DownloadLink, EmailClaim, Mailer, RawEmail, ReportStore, StoredObj
 import { PREVIEW_SUFFIX, type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
 
-export const emailFileName = (date: string, batchIndex = 0, preview = false) => {
-  const stem = `email-${date}${preview ? PREVIEW_SUFFIX : ""}`;
-  return batchIndex === 0 ? `${stem}.eml` : `${stem}-part${batchIndex + 1}.eml`;
-};
-export const emailPreviewFileName = (date: string, preview = false) =>
-  `email-${date}${preview ? PREVIEW_SUFFIX : ""}.html`;
+const emailStem = (date: string, preview: boolean) => `email-${date}${preview ? PREVIEW_SUFFIX : ""}`;
+export const emailFileName = (date: string, batchIndex = 0, preview = false) =>
+  batchIndex === 0 ? `${emailStem(date, preview)}.eml` : `${emailStem(date, preview)}-part${batchIndex + 1}.eml`;
+export const emailPreviewFileName = (date: string, preview = false) => `${emailStem(date, preview)}.html`;
 
 /** `.callreport-staging-<pid>-<uuid>`: the pid tells a later run whether the folder's run is still alive. */
 const STAGING_PREFIX = ".callreport-staging-";
