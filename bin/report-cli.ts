@@ -1,3 +1,4 @@
+import { basename, resolve, sep } from "node:path";
 import type { CallFilters } from "../lambda/autocalls/call.js";
 import { AutocallsUnavailableError } from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
@@ -9,10 +10,11 @@ import {
   InvalidTimezoneError,
   previousLocalDate,
   reportWindow,
+  unfinishedDayReason,
 } from "../lambda/report/window.js";
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
-                         [--assistant-id N] [--campaign-id N] [--verbose]
+                         [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -20,6 +22,7 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --demo          run against a built-in simulated Autocalls API (no token needed)
   --assistant-id  only calls of this assistant
   --campaign-id   only calls of this campaign
+  --preview       report a day that has not ended yet, as a partial day (files named …-preview)
   --verbose       show stack traces on errors
 
 Environment:
@@ -37,6 +40,7 @@ export const CLI_OPTIONS = {
   demo: { type: "boolean" },
   "assistant-id": { type: "string" },
   "campaign-id": { type: "string" },
+  preview: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -72,6 +76,8 @@ export class CliUsageError extends Error {
 export interface CliInput {
   help: boolean;
   demo: boolean;
+  /** A partial report of a day that has not ended (and only then). */
+  preview: boolean;
   date: string;
   timezone: string;
   apiTimezone: string;
@@ -90,6 +96,7 @@ export interface CliValues {
   demo?: boolean;
   "assistant-id"?: string;
   "campaign-id"?: string;
+  preview?: boolean;
   help?: boolean;
 }
 
@@ -111,6 +118,9 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   if (!/^https?:\/\/[^/]+/.test(baseUrl) || !URL.canParse(baseUrl)) {
     throw new CliUsageError(`AUTOCALLS_BASE_URL "${baseUrl}" is not an http(s) URL — e.g. ${DEFAULT_API_BASE_URL}.`);
   }
+  if (values.out !== undefined && values.out.trim() === "") {
+    throw new CliUsageError("--out is empty — name the folder for the report files, e.g. --out ./reports.");
+  }
   const filters: CallFilters = {};
   const assistantId = positiveInteger(values["assistant-id"], "--assistant-id");
   const campaignId = positiveInteger(values["campaign-id"], "--campaign-id");
@@ -119,9 +129,19 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
 
   // A demo run pretends it is the morning after the report day, so its output never varies.
   const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
+  const clock: Clock = { now: demo ? () => demoNow : now };
+  const preview = values.preview === true;
+  const unfinished = unfinishedDayReason(date, timezone, clock.now());
+  if (unfinished && !preview) {
+    throw new CliUsageError(`${unfinished} — pick an earlier --date, or add --preview for a partial report.`);
+  }
+  if (!unfinished && preview) {
+    throw new CliUsageError(`${date} has ended in ${timezone} — leave out --preview to report the full day.`);
+  }
   return {
     help: values.help === true,
     demo,
+    preview,
     date,
     timezone,
     apiTimezone,
@@ -138,7 +158,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
       cc: [],
       bcc: [],
     },
-    clock: { now: demo ? () => demoNow : now },
+    clock,
   };
 }
 
@@ -164,14 +184,30 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
 /** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */
 const NETWORK_FAILURE = /^(network error|no answer within)/;
 
+/** What a file-system error inside --out means to the person who chose the folder, and the fix. */
+const OUT_FOLDER_PROBLEMS: Record<string, (error: NodeJS.ErrnoException & { dest?: string }) => string> = {
+  ENOTDIR: () => "a file is in the way where a folder should be — move the file, or pick another --out",
+  EEXIST: () => "a file is in the way where a folder should be — move the file, or pick another --out",
+  EACCES: () => "permission denied — pick a folder you can write to with --out, or fix its permissions",
+  EPERM: () => "permission denied — pick a folder you can write to with --out, or fix its permissions",
+  EROFS: () => "it is on a read-only file system — pick another --out",
+  ENOSPC: () => "the disk is full — free some space, or pick another --out",
+  EISDIR: (error) =>
+    `a folder named ${basename(error.dest ?? error.path ?? "")} is in the way — move it away and run again`,
+};
+
 const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"]);
 
 /**
  * One or two plain lines: what went wrong and what to do. Stack traces only with --verbose.
- * `context.baseUrl`: the API address the run used, named when the API could not be reached at all.
+ * `context.baseUrl`: the API address the run used, named when the API could not be reached at all;
+ * `context.outDir`: the report folder, named when the file system refuses to write there.
  */
-export function cliErrorMessage(error: unknown, context: { baseUrl?: string } = {}): string {
+export function cliErrorMessage(error: unknown, context: { baseUrl?: string; outDir?: string } = {}): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
+  const outFolderProblem = context.outDir === undefined ? undefined : describeOutFolderError(error, context.outDir);
+  if (outFolderProblem)
+    return `Error: cannot write the report into ${resolve(context.outDir as string)}: ${outFolderProblem}.`;
   if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
   // "Retry later" is the right advice for an outage, but a mistyped address fails the same way.
   if (error instanceof AutocallsUnavailableError && context.baseUrl && NETWORK_FAILURE.test(error.lastSeen)) {
@@ -187,4 +223,14 @@ export function isUsageError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
+}
+
+/** The reason a file-system error about a path inside `outDir` gives, or undefined for any other error. */
+function describeOutFolderError(error: Error, outDir: string): string | undefined {
+  const { code, path } = error as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : OUT_FOLDER_PROBLEMS[code];
+  if (!problem || path === undefined) return undefined;
+  const folder = resolve(outDir);
+  const inside = path === folder || path.startsWith(`${folder}${sep}`);
+  return inside ? problem(error) : undefined;
 }

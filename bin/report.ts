@@ -2,12 +2,11 @@
 /**
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
- *                     [--assistant-id N] [--campaign-id N] [--verbose]
+ *                     [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
  */
 import { parseArgs } from "node:util";
-import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
-import { AutocallsClient } from "../lambda/autocalls/client.js";
-import { collectDay, runReport } from "../lambda/pipeline.js";
+import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
+import { partialDayLabel } from "../lambda/report/summary.js";
 import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -16,6 +15,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let stopDemo: (() => Promise<void>) | undefined;
   // Named in the error when the API cannot be reached; the demo's own address would not help.
   let apiBaseUrl: string | undefined;
+  // Named in the error when the file system refuses to write the report there.
+  let outDir: string | undefined;
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
@@ -24,11 +25,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
       env,
     );
+    outDir = input.outDir;
     if (input.help) {
       process.stdout.write(USAGE);
       return 0;
     }
 
+    // Loaded only once the flags are good: exceljs and friends take seconds to load, and
+    // --help or a mistyped flag should answer at once.
+    const [{ LocalReportFolder }, { AutocallsClient }, { collectDay, runReport }] = await Promise.all([
+      import("../lambda/adapters/local-folder.js"),
+      import("../lambda/autocalls/client.js"),
+      import("../lambda/pipeline.js"),
+    ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
     if (!input.demo) apiBaseUrl = baseUrl;
@@ -71,6 +80,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         includeTranscripts: true,
         maskPhoneNumbers: false,
         force: false,
+        preview: input.preview,
         ...(showProgress
           ? {
               onProgress: ({ pagesDone, pagesTotal }) => {
@@ -92,8 +102,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     );
     const files = await folder.publish();
     const { totals } = result.summary;
+    const partial = partialDayLabel(result.summary);
     process.stdout.write(
-      `Report for ${result.date} (${input.timezone}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
+      `Report for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
         files
           .sort()
           .map((file) => `  ${file}\n`)
@@ -103,7 +114,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   } catch (error) {
     await folder?.discard().catch(() => {});
     if (progressLineOpen) process.stderr.write("\n");
-    process.stderr.write(`${cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl })}\n`);
+    process.stderr.write(
+      `${cliErrorMessage(error, {
+        ...(apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl }),
+        ...(outDir === undefined ? {} : { outDir }),
+      })}\n`,
+    );
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {

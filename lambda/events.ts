@@ -1,11 +1,13 @@
 import { z } from "zod";
-import { assertCalendarDate, previousLocalDate, shiftDate } from "./report/window.js";
+import { assertCalendarDate, previousLocalDate, shiftDate, unfinishedDayReason } from "./report/window.js";
 
 /** What one invocation should do: report these days, and whether to send again. */
 export interface ReportRequest {
   trigger: "schedule" | "manual" | "backfill";
   dates: string[];
   force: boolean;
+  /** A partial report of a day not over yet: stored apart, and never counted as the day's email. */
+  preview: boolean;
 }
 
 export class InvalidEventError extends Error {
@@ -25,35 +27,56 @@ const isoDate = z.string().refine(
 );
 
 const scheduledEvent = z.object({ scheduledTime: z.iso.datetime({ offset: true }) }).strict();
-const manualEvent = z.object({ date: isoDate, force: z.boolean().optional() }).strict();
+const manualEvent = z
+  .object({ date: isoDate, force: z.boolean().optional(), preview: z.boolean().optional() })
+  .strict();
 const backfillEvent = z.object({ from: isoDate, to: isoDate, force: z.boolean().optional() }).strict();
 
 const EXAMPLES =
-  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each may add "force":true)';
+  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each may add "force":true; a manual one "preview":true)';
 
 /**
  * Reads an invocation event. A scheduled run reports "yesterday" relative to the schedule's
- * own time, not the clock, so a retry hours later still reports the right day.
+ * own time, not the clock, so a retry hours later still reports the right day. A day that has
+ * not ended at `now` (plus the settling margin) is refused unless a manual event asks for a
+ * preview: reported as if complete, it would take the day's one email.
  */
 export function parseReportEvent(
   event: unknown,
-  options: { timezone: string; maxBackfillDays: number },
+  options: { timezone: string; maxBackfillDays: number; now: Date },
 ): ReportRequest {
+  const { timezone, now } = options;
   const scheduled = scheduledEvent.safeParse(event);
   if (scheduled.success) {
-    return {
-      trigger: "schedule",
-      dates: [previousLocalDate(new Date(scheduled.data.scheduledTime), options.timezone)],
-      force: false,
-    };
+    const date = previousLocalDate(new Date(scheduled.data.scheduledTime), timezone);
+    // The stage puts the schedule past the margin; a schedule is never refused for it (margin 0).
+    const unfinished = unfinishedDayReason(date, timezone, now, 0);
+    if (unfinished) throw new InvalidEventError(`Invalid event: ${unfinished} — a schedule cannot report the future.`);
+    return { trigger: "schedule", dates: [date], force: false, preview: false };
   }
   const manual = manualEvent.safeParse(event);
-  if (manual.success) return { trigger: "manual", dates: [manual.data.date], force: manual.data.force ?? false };
+  if (manual.success) {
+    const { date, force = false, preview = false } = manual.data;
+    const unfinished = unfinishedDayReason(date, timezone, now);
+    if (unfinished && !preview) {
+      throw new InvalidEventError(
+        `Invalid event: ${unfinished} — pick an earlier date, or add "preview":true for a partial report.`,
+      );
+    }
+    if (!unfinished && preview) {
+      throw new InvalidEventError(`Invalid event: ${date} has ended — leave out "preview" to report the full day.`);
+    }
+    return { trigger: "manual", dates: [date], force, preview };
+  }
 
   const backfill = backfillEvent.safeParse(event);
   if (backfill.success) {
     const { from, to } = backfill.data;
     if (from > to) throw new InvalidEventError(`Invalid event: "from" (${from}) is after "to" (${to}) — swap them.`);
+    // Checked before anything runs: a backfill either reports every day in full or nothing.
+    const unfinished = unfinishedDayReason(to, timezone, now);
+    if (unfinished)
+      throw new InvalidEventError(`Invalid event: "to": ${unfinished} — end the backfill on an earlier day.`);
     const dates: string[] = [];
     for (let date = from; date <= to; date = shiftDate(date, 1)) {
       dates.push(date);
@@ -63,7 +86,7 @@ export function parseReportEvent(
         );
       }
     }
-    return { trigger: "backfill", dates, force: backfill.data.force ?? false };
+    return { trigger: "backfill", dates, force: backfill.data.force ?? false, preview: false };
   }
 
   // Explain the failure of the shape the event was meant to have (judged by its keys).

@@ -82,9 +82,14 @@ export interface HandlerResult {
  */
 export async function handler(event: unknown, context: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">) {
   const { config, s3, ses, secret } = getRuntime(process.env);
+  const clock = { now: () => new Date() };
   let request: ReportRequest;
   try {
-    request = parseReportEvent(event, { timezone: config.REPORT_TIMEZONE, maxBackfillDays: config.MAX_BACKFILL_DAYS });
+    request = parseReportEvent(event, {
+      timezone: config.REPORT_TIMEZONE,
+      maxBackfillDays: config.MAX_BACKFILL_DAYS,
+      now: clock.now(),
+    });
   } catch (error) {
     logger.error("invalid event", {
       reason: (error as Error).message,
@@ -94,10 +99,9 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
     throw error;
   }
   logger.appendKeys({ trigger: request.trigger, requestId: context.awsRequestId });
-  logger.info("report run started", { dates: request.dates, force: request.force });
+  logger.info("report run started", { dates: request.dates, force: request.force, preview: request.preview });
 
   const token = await secret.token();
-  const clock = { now: () => new Date() };
   const calls = new AutocallsClient({
     baseUrl: config.AUTOCALLS_BASE_URL,
     token,
@@ -137,6 +141,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
           includeTranscripts: config.INCLUDE_TRANSCRIPTS,
           maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
           force: request.force,
+          preview: request.preview,
           fetchDeadline: Date.now() + remainingMs - Math.max(MIN_FINISH_MARGIN_MS, remainingMs * 0.3),
         },
         { calls, store, mailer, clock, logger: log, spoolDir: SPOOL_ROOT },

@@ -2,13 +2,13 @@ import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { CallSpool } from "./adapters/call-spool.js";
 import type { Call, CallFilters, CallsSource, FetchOptions } from "./autocalls/call.js";
-import type { Clock, ComposedEmail, Mailer, ReportStore, StoredObject } from "./ports.js";
+import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject } from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
 import { isEmptyDay } from "./report/email.js";
 import { composeReportEmail, type EmailRecipients } from "./report/email-message.js";
 import type { Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";
-import { workbookFileName, writeWorkbook } from "./report/workbook.js";
+import { writeWorkbook } from "./report/workbook.js";
 
 /** What to report and how; the same for the Lambda and the CLI. */
 export interface ReportOptions {
@@ -30,6 +30,11 @@ export interface ReportOptions {
   maskPhoneNumbers: boolean;
   /** Send again even when the day's email went out already. */
   force: boolean;
+  /**
+   * A partial report of a day not over yet: stored under preview names, labelled partial,
+   * and sent without claiming the day's email, so the finished day's run still sends.
+   */
+  preview?: boolean;
   /** Epoch ms by which the fetch must be done, leaving time to write and send. */
   fetchDeadline?: number;
   onProgress?: FetchOptions["onProgress"];
@@ -108,27 +113,31 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
 
     const workbookStarted = performance.now();
     let workbookBytes: Buffer | null = null;
-    const workbook = await ports.store.writeWorkbook(options.date, async (out) => {
-      const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
-      capture.stream.pipe(out);
-      await writeWorkbook(
-        capture.stream,
-        {
-          summary,
-          calls: spool.read(),
-          variableKeys: day.variableKeys,
-          evaluationKeys: day.evaluationKeys,
-        },
-        {
-          apiTimezone: options.apiTimezone,
-          includeTranscripts: options.includeTranscripts,
-          maskPhoneNumbers: options.maskPhoneNumbers,
-          createdAt: ports.clock.now(),
-        },
-      );
-      await finished(out);
-      workbookBytes = capture.bytes();
-    });
+    const workbook = await ports.store.writeWorkbook(
+      options.date,
+      async (out) => {
+        const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
+        capture.stream.pipe(out);
+        await writeWorkbook(
+          capture.stream,
+          {
+            summary,
+            calls: spool.read(),
+            variableKeys: day.variableKeys,
+            evaluationKeys: day.evaluationKeys,
+          },
+          {
+            apiTimezone: options.apiTimezone,
+            includeTranscripts: options.includeTranscripts,
+            maskPhoneNumbers: options.maskPhoneNumbers,
+            createdAt: ports.clock.now(),
+          },
+        );
+        await finished(out);
+        workbookBytes = capture.bytes();
+      },
+      { preview: options.preview ?? false },
+    );
     const summaryObject = await ports.store.writeSummary(summary);
     const workbookMs = performance.now() - workbookStarted;
     logger.info("report stored", {
@@ -150,7 +159,10 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
   }
 }
 
-type DayOptions = Pick<ReportOptions, "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress">;
+type DayOptions = Pick<
+  ReportOptions,
+  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "preview"
+>;
 
 /**
  * Fetches one day and aggregates it in a single pass, handing each in-window call to
@@ -163,6 +175,7 @@ export async function collectDay(
   onCall?: (call: Call) => Promise<void>,
 ): Promise<{ summary: Summary; variableKeys: string[]; evaluationKeys: string[] }> {
   const window = reportWindow(options.date, options.timezone);
+  const fetchedAt = ports.clock.now();
   const aggregator = new DayAggregator({
     window,
     apiTimezone: options.apiTimezone,
@@ -184,7 +197,12 @@ export async function collectDay(
     if (aggregator.add(call)) await onCall?.(call);
   }
   return {
-    summary: aggregator.finish({ fetch: calls.stats, generatedAt: ports.clock.now(), ...earlier }),
+    summary: aggregator.finish({
+      fetch: calls.stats,
+      generatedAt: ports.clock.now(),
+      partialAsOf: options.preview ? fetchedAt : null,
+      ...earlier,
+    }),
     variableKeys: aggregator.variableKeys,
     evaluationKeys: aggregator.evaluationKeys,
   };
@@ -203,7 +221,7 @@ async function sendEmail(
   const link = await ports.store.downloadLink(workbook);
   const email: ComposedEmail = await composeReportEmail({
     summary,
-    workbook: { fileName: workbookFileName(options.date), content: workbookBytes },
+    workbook: { fileName: workbook.fileName, content: workbookBytes },
     link,
     environment: options.environment,
     recipients: options.recipients,
@@ -211,7 +229,7 @@ async function sendEmail(
     sentAt: ports.clock.now(),
   });
 
-  const claim = await ports.store.claimEmail(options.date, { force: options.force });
+  const claim = options.preview ? PREVIEW_CLAIM : await ports.store.claimEmail(options.date, { force: options.force });
   if (claim.status === "already-sent") return { status: "already-sent", sentAt: claim.sentAt };
   if (claim.status === "in-doubt") {
     throw new EmailInDoubtError(
@@ -238,7 +256,12 @@ async function sendEmail(
     if (claim.alreadySent.includes(batchIndex)) continue;
     let messageId: string;
     try {
-      messageId = await ports.mailer.send(message, { date: options.date, email, batchIndex });
+      messageId = await ports.mailer.send(message, {
+        date: options.date,
+        email,
+        batchIndex,
+        preview: options.preview ?? false,
+      });
     } catch (error) {
       // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
       // instead of risking a second copy; a definite refusal lets the retry send what is left.
@@ -252,6 +275,15 @@ async function sendEmail(
   await record(() => claim.complete());
   return { status: "sent", messageIds, attached: email.attached, subject: email.subject };
 }
+
+/** A preview is not the day's email: it claims nothing, so the finished day's run still sends. */
+const PREVIEW_CLAIM: EmailClaim = {
+  status: "claimed",
+  alreadySent: [],
+  async recordSent() {},
+  async complete() {},
+  async fail() {},
+};
 
 /** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */
 function captureUpTo(limitBytes: number): { stream: PassThrough; bytes(): Buffer | null } {

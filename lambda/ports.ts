@@ -44,7 +44,12 @@ export interface ReportStore {
    * Streams the workbook into storage. `write` produces the bytes; if it throws, nothing is
    * left behind that looks like a finished workbook.
    */
-  writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject>;
+  writeWorkbook(
+    date: string,
+    write: (out: Writable) => Promise<void>,
+    options?: { preview?: boolean },
+  ): Promise<StoredObject>;
+  /** Stored under a preview's own name when `summary.partialAsOf` is set. */
   writeSummary(summary: Summary): Promise<StoredObject>;
   /** A link managers can open; null when the store cannot make one. */
   downloadLink(workbook: StoredObject): Promise<DownloadLink | null>;
@@ -73,7 +78,10 @@ export interface Mailer {
    * Sends one message; resolves with the provider's message id. Rejects with an error that
    * has `deliveryUnknown: true` when no answer came back and the message may have gone out.
    */
-  send(message: RawEmail, context: { date: string; email: ComposedEmail; batchIndex: number }): Promise<string>;
+  send(
+    message: RawEmail,
+    context: { date: string; email: ComposedEmail; batchIndex: number; preview?: boolean },
+  ): Promise<string>;
 }
 
 export interface Clock {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_CONCURRENCY } from "../lambda/autocalls/client.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
-import { isValidTimezone } from "../lambda/report/window.js";
+import { isValidTimezone, SETTLING_MARGIN_MINUTES } from "../lambda/report/window.js";
 
 /** CloudWatch Logs accepts only these retention periods (days); anything else fails at deploy, so fail at synth. */
 export const LOG_RETENTION_DAYS = [
@@ -138,6 +138,14 @@ export const stageSettingsSchema = z
       .default("INFO"),
   })
   .superRefine((settings, ctx) => {
+    if (minuteOfDay(settings.scheduleTime) < SETTLING_MARGIN_MINUTES) {
+      const earliest = hhmm(SETTLING_MARGIN_MINUTES);
+      ctx.addIssue({
+        code: "custom",
+        path: ["scheduleTime"],
+        message: `"${settings.scheduleTime}" is less than ${SETTLING_MARGIN_MINUTES} minutes after midnight, while the API still writes the previous day's last calls — pick "${earliest}" or later`,
+      });
+    }
     if (!isValidTimezone(settings.timezone)) return;
     const gap = springForwardGapContaining(settings.timezone, settings.scheduleTime, new Date());
     if (gap === undefined) return;

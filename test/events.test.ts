@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { eventShape, InvalidEventError, parseReportEvent } from "../lambda/events.js";
 
-const options = { timezone: "America/New_York", maxBackfillDays: 31 };
+// Noon in New York on 5 Aug 2025: the 4th is over, the 5th is not.
+const NOW = new Date("2025-08-05T16:00:00Z");
+const options = { timezone: "America/New_York", maxBackfillDays: 31, now: NOW };
 
 describe("parseReportEvent", () => {
   it("reports yesterday in the report timezone for a scheduled run", () => {
@@ -10,6 +12,7 @@ describe("parseReportEvent", () => {
       trigger: "schedule",
       dates: ["2025-08-04"],
       force: false,
+      preview: false,
     });
   });
 
@@ -28,6 +31,7 @@ describe("parseReportEvent", () => {
       trigger: "manual",
       dates: ["2025-08-04"],
       force: true,
+      preview: false,
     });
   });
 
@@ -36,7 +40,51 @@ describe("parseReportEvent", () => {
       trigger: "backfill",
       dates: ["2025-07-30", "2025-07-31", "2025-08-01", "2025-08-02"],
       force: false,
+      preview: false,
     });
+  });
+
+  it("refuses a day that has not ended, saying when it can be reported and how to ask for a preview", () => {
+    expect(() => parseReportEvent({ date: "2025-08-05" }, options)).toThrow(
+      'Invalid event: 2025-08-05 has not ended in America/New_York yet (it can be reported from 00:15 on 6 Aug 2025) — pick an earlier date, or add "preview":true for a partial report.',
+    );
+    expect(() => parseReportEvent({ date: "2099-01-01" }, options)).toThrow(InvalidEventError);
+  });
+
+  it("refuses a backfill whose last day has not ended as a whole", () => {
+    expect(() => parseReportEvent({ from: "2025-08-01", to: "2025-08-05" }, options)).toThrow(
+      /^Invalid event: "to": 2025-08-05 has not ended in America\/New_York yet .* — end the backfill on an earlier day\.$/,
+    );
+  });
+
+  it("takes a preview of a day that has not ended", () => {
+    expect(parseReportEvent({ date: "2025-08-05", preview: true }, options)).toEqual({
+      trigger: "manual",
+      dates: ["2025-08-05"],
+      force: false,
+      preview: true,
+    });
+  });
+
+  it("refuses a preview of a day that has ended: that is the full report", () => {
+    expect(() => parseReportEvent({ date: "2025-08-04", preview: true }, options)).toThrow(
+      'Invalid event: 2025-08-04 has ended — leave out "preview" to report the full day.',
+    );
+  });
+
+  it("never refuses a scheduled run, even one minutes after midnight", () => {
+    // 00:01 in New York on 6 Aug (04:01Z), delivered at once: the 5th ended a minute ago.
+    const justAfterMidnight = new Date("2025-08-06T04:01:00Z");
+    expect(
+      parseReportEvent({ scheduledTime: justAfterMidnight.toISOString() }, { ...options, now: justAfterMidnight })
+        .dates,
+    ).toEqual(["2025-08-05"]);
+  });
+
+  it("refuses a scheduled event whose day lies in the future", () => {
+    expect(() => parseReportEvent({ scheduledTime: "2099-01-02T12:00:00Z" }, options)).toThrow(
+      /^Invalid event: 2099-01-01 has not ended/,
+    );
   });
 
   it("refuses a backfill longer than the configured bound", () => {
@@ -57,6 +105,7 @@ describe("parseReportEvent", () => {
     ["2025-08-04", /expected \{"scheduledTime"/],
     [{ date: "2025-08-04", force: "yes" }, /"force"/],
     [{ date: "2025-08-04", extra: 1 }, /expected/],
+    [{ from: "2025-08-01", to: "2025-08-02", preview: true }, /unexpected "preview"/],
   ])("rejects %j with a clear error", (event, message) => {
     expect(() => parseReportEvent(event, options)).toThrow(InvalidEventError);
     expect(() => parseReportEvent(event, options)).toThrow(message);

@@ -6,6 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-
 import ExcelJS from "exceljs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Summary } from "../lambda/report/summary.js";
+import { localDate, shiftDate } from "../lambda/report/window.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
 import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
@@ -196,6 +197,42 @@ describe("the Lambda handler", () => {
     await handler({ date: "2025-08-04" }, context);
     expect(existsSync(leftover)).toBe(false);
     expect(await readdir(join(tmpdir(), "callreport-spool"))).toEqual([]);
+  });
+
+  it("refuses a day that has not ended, and a backfill ending on one, before doing anything", async () => {
+    const requestsBefore = simulator.requests.length;
+    const tomorrow = shiftDate(localDate(new Date(), "Europe/Berlin"), 1);
+
+    await expect(handler({ date: "2099-01-01" }, context)).rejects.toThrow(
+      /^Invalid event: 2099-01-01 has not ended in Europe\/Berlin yet \(it can be reported from 00:15 on 2 Jan 2099\) — pick an earlier date, or add "preview":true/,
+    );
+    await expect(handler({ from: shiftDate(tomorrow, -3), to: tomorrow }, context)).rejects.toThrow(
+      /^Invalid event: "to": .* has not ended/,
+    );
+
+    expect(simulator.requests.length).toBe(requestsBefore);
+    expect(await keys()).toEqual([]);
+    expect(await ses.messages()).toHaveLength(0);
+  });
+
+  it("stores a preview of today under its own names and sends it as a partial day, claiming no email marker", async () => {
+    const today = localDate(new Date(), "Europe/Berlin");
+    const [year, month, day] = today.split("-");
+
+    const result = await handler({ date: today, preview: true }, context);
+
+    expect(result.reports[0]).toMatchObject({ date: today, email: "sent" });
+    expect(await keys()).toEqual([
+      `${prefix}/${year}/${month}/${day}/calls-report-${today}-preview.xlsx`,
+      `${prefix}/${year}/${month}/${day}/summary-${today}-preview.json`,
+    ]);
+    const summary = JSON.parse(
+      (await getObject(`${prefix}/${year}/${month}/${day}/summary-${today}-preview.json`)).bytes.toString(),
+    ) as Summary;
+    expect(summary.partialAsOf).toEqual(expect.any(String));
+    const [email] = await ses.messages();
+    expect(email?.subject).toMatch(/^\[dev\] Calls report — .* — partial day as of \d\d:\d\d — /);
+    expect(email?.attachments[0]?.filename).toBe(`calls-report-${today}-preview.xlsx`);
   });
 
   it("rejects an invalid event before doing anything", async () => {

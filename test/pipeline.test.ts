@@ -174,6 +174,36 @@ describe("runReport", () => {
     expect(new Set(delivered).size).toBe(120);
   });
 
+  it("stores a preview apart and claims no email marker, so the run after the day ends still sends", async () => {
+    const { store, keys } = newStore();
+    const during = new Date("2025-08-04T15:30:00Z");
+    const mailer = new RecordingMailer();
+
+    const preview = await runReport(options({ preview: true }), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer,
+      clock: { now: () => during },
+    });
+    const full = await runReport(options(), { calls: callsOf(someCalls()), store, mailer, clock });
+
+    expect(preview.summary.partialAsOf).toBe(during.toISOString());
+    expect(preview.email).toMatchObject({
+      status: "sent",
+      subject: expect.stringContaining("partial day as of 15:30"),
+    });
+    expect(full.summary.partialAsOf).toBeNull();
+    expect(full.email.status).toBe("sent");
+    expect(mailer.sent).toHaveLength(2);
+    expect(await keys()).toEqual([
+      "calls-report-2025-08-04-preview.xlsx",
+      "calls-report-2025-08-04.xlsx",
+      "email-2025-08-04.marker.json",
+      "summary-2025-08-04-preview.json",
+      "summary-2025-08-04.json",
+    ]);
+  });
+
   it("does not send when the day's email already went out, and says so", async () => {
     const { store } = newStore();
     await runReport(options(), { calls: callsOf(someCalls()), store, mailer: new RecordingMailer(), clock });

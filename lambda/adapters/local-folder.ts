@@ -1,16 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream, rmSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createWriteStream, renameSync, rmSync } from "node:fs";
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { DownloadLink, EmailClaim, Mailer, RawEmail, ReportStore, StoredObject } from "../ports.js";
-import { type Summary, summaryFileName } from "../report/summary.js";
+import { PREVIEW_SUFFIX, type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
 
-export const emailFileName = (date: string, batchIndex = 0) =>
-  batchIndex === 0 ? `email-${date}.eml` : `email-${date}-part${batchIndex + 1}.eml`;
-export const emailPreviewFileName = (date: string) => `email-${date}.html`;
+const emailStem = (date: string, preview: boolean) => `email-${date}${preview ? PREVIEW_SUFFIX : ""}`;
+export const emailFileName = (date: string, batchIndex = 0, preview = false) =>
+  batchIndex === 0 ? `${emailStem(date, preview)}.eml` : `${emailStem(date, preview)}-part${batchIndex + 1}.eml`;
+export const emailPreviewFileName = (date: string, preview = false) => `${emailStem(date, preview)}.html`;
+
+/** `.callreport-staging-<pid>-<uuid>`: the pid tells a later run whether the folder's run is still alive. */
+const STAGING_PREFIX = ".callreport-staging-";
+const STAGING_NAME = /^\.callreport-staging-(\d+)-/;
 
 /**
  * The CLI's store and mailer: a report folder on disk. Everything is written into a hidden
@@ -21,6 +26,9 @@ export class LocalReportFolder implements ReportStore, Mailer {
   readonly dir: string;
   private readonly stagingDir: string;
   private readonly staged = new Set<string>();
+  private stagingReady: Promise<void> | undefined;
+  /** What `publish()` has moved so far, so that a failure can put the previous report back. */
+  private moves: Array<{ target: string; replaced: string | null; placed: boolean }> = [];
 
   /**
    * @param earlierSummary asked for a day with no stored summary (the demo computes the
@@ -31,7 +39,7 @@ export class LocalReportFolder implements ReportStore, Mailer {
     private readonly earlierSummary?: (date: string) => Promise<Summary | null>,
   ) {
     this.dir = resolve(dir);
-    this.stagingDir = join(this.dir, `.callreport-staging-${randomUUID()}`);
+    this.stagingDir = join(this.dir, `${STAGING_PREFIX}${process.pid}-${randomUUID()}`);
   }
 
   async readSummary(date: string): Promise<Summary | null> {
@@ -45,15 +53,19 @@ export class LocalReportFolder implements ReportStore, Mailer {
     return stored ?? (await this.earlierSummary?.(date)) ?? null;
   }
 
-  async writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject> {
-    const fileName = workbookFileName(date);
+  async writeWorkbook(
+    date: string,
+    write: (out: Writable) => Promise<void>,
+    { preview = false } = {},
+  ): Promise<StoredObject> {
+    const fileName = workbookFileName(date, preview);
     const path = await this.stage(fileName);
     await write(createWriteStream(path));
     return { location: join(this.dir, fileName), fileName, bytes: (await stat(path)).size };
   }
 
   async writeSummary(summary: Summary): Promise<StoredObject> {
-    const fileName = summaryFileName(summary.date);
+    const fileName = summaryFileName(summary.date, Boolean(summary.partialAsOf));
     const body = `${JSON.stringify(summary, null, 2)}\n`;
     await writeFile(await this.stage(fileName), body);
     return { location: join(this.dir, fileName), fileName, bytes: Buffer.byteLength(body) };
@@ -76,37 +88,66 @@ export class LocalReportFolder implements ReportStore, Mailer {
 
   async send(
     message: RawEmail,
-    context: { date: string; email: { html: string }; batchIndex: number },
+    context: { date: string; email: { html: string }; batchIndex: number; preview?: boolean },
   ): Promise<string> {
-    const fileName = emailFileName(context.date, context.batchIndex);
+    const fileName = emailFileName(context.date, context.batchIndex, context.preview);
     await writeFile(await this.stage(fileName), message.raw);
     if (context.batchIndex === 0)
-      await writeFile(await this.stage(emailPreviewFileName(context.date)), context.email.html);
+      await writeFile(await this.stage(emailPreviewFileName(context.date, context.preview)), context.email.html);
     return `file:${fileName}`;
   }
 
-  /** Moves every staged file into the report folder; returns their final paths. */
+  /**
+   * Moves every staged file into the report folder; returns their final paths. All or
+   * nothing: the files of an earlier report are moved aside first, and if any move fails they
+   * are put back and the new ones removed, so the folder holds the previous set unchanged.
+   */
   async publish(): Promise<string[]> {
-    const published: string[] = [];
-    for (const fileName of this.staged) {
-      const target = join(this.dir, fileName);
-      await rename(join(this.stagingDir, fileName), target);
-      published.push(target);
+    const replacedDir = join(this.stagingDir, "replaced");
+    await mkdir(replacedDir, { recursive: true });
+    try {
+      for (const fileName of this.staged) {
+        const move = { target: join(this.dir, fileName), replaced: null as string | null, placed: false };
+        this.moves.push(move);
+        // A folder in the way is not ours to move: the rename onto it fails and the run with it.
+        if ((await lstat(move.target).catch(() => null))?.isDirectory() === false) {
+          move.replaced = join(replacedDir, fileName);
+          await rename(move.target, move.replaced);
+        }
+        await rename(join(this.stagingDir, fileName), move.target);
+        move.placed = true;
+      }
+    } catch (error) {
+      this.rollBack();
+      throw error;
     }
+    const published = this.moves.map(({ target }) => target);
+    this.moves = [];
     await this.discard();
     return published;
   }
 
-  /** Drops everything staged by this run. */
+  /** Drops everything staged by this run (and undoes a publish that was under way). */
   async discard(): Promise<void> {
+    this.rollBack();
     this.staged.clear();
     await rm(this.stagingDir, { recursive: true, force: true });
   }
 
   /** The same, synchronously: for a signal handler, after which the process exits at once. */
   discardSync(): void {
+    this.rollBack();
     this.staged.clear();
     rmSync(this.stagingDir, { recursive: true, force: true });
+  }
+
+  /** Removes the files a publish moved in and returns the ones they replaced, last first. */
+  private rollBack(): void {
+    for (const { target, replaced, placed } of this.moves.reverse()) {
+      if (placed) rmSync(target, { force: true });
+      if (replaced) renameSync(replaced, target);
+    }
+    this.moves = [];
   }
 
   /**
@@ -114,14 +155,47 @@ export class LocalReportFolder implements ReportStore, Mailer {
    * run that is interrupted or fails leaves nothing behind, not even in the OS temp folder.
    */
   async scratchDir(): Promise<string> {
-    await mkdir(this.stagingDir, { recursive: true });
+    await this.createStaging();
     return this.stagingDir;
   }
 
   private async stage(fileName: string): Promise<string> {
-    await mkdir(this.stagingDir, { recursive: true });
+    await this.createStaging();
     this.staged.add(fileName);
     return join(this.stagingDir, fileName);
+  }
+
+  /**
+   * Creates the staging folder, first removing those of runs that were killed (SIGKILL, a
+   * crash, a power cut) and so never cleaned up: they hold phone numbers and transcripts.
+   */
+  private createStaging(): Promise<void> {
+    this.stagingReady ??= (async () => {
+      await removeStagingOfDeadRuns(this.dir);
+      await mkdir(this.stagingDir, { recursive: true });
+    })();
+    return this.stagingReady;
+  }
+}
+
+async function removeStagingOfDeadRuns(dir: string): Promise<void> {
+  // A folder that cannot be listed has nothing to clean; creating the staging folder will say why.
+  const entries = await readdir(dir).catch(() => []);
+  await Promise.all(
+    entries.map(async (entry) => {
+      const pid = Number(STAGING_NAME.exec(entry)?.[1] ?? 0);
+      if (pid > 0 && !isRunning(pid)) await rm(join(dir, entry), { recursive: true, force: true });
+    }),
+  );
+}
+
+/** Signal 0 checks that a process exists without touching it; EPERM means it exists as another user. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -24,12 +24,12 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const PART_SIZE_BYTES = 5 * 1024 * 1024;
 
 /** Where one day's objects live: `<prefix>/YYYY/MM/DD/…`. */
-export function dayKeys(prefix: string, date: string) {
+export function dayKeys(prefix: string, date: string, preview = false) {
   const [year, month, day] = date.split("-");
   const folder = [prefix, year, month, day].filter(Boolean).join("/");
   return {
-    workbook: `${folder}/${workbookFileName(date)}`,
-    summary: `${folder}/${summaryFileName(date)}`,
+    workbook: `${folder}/${workbookFileName(date, preview)}`,
+    summary: `${folder}/${summaryFileName(date, preview)}`,
     emailMarker: `${folder}/email-${date}.marker.json`,
   };
 }
@@ -67,9 +67,13 @@ export class S3ReportStore implements ReportStore {
     }
   }
 
-  async writeWorkbook(date: string, write: (out: Writable) => Promise<void>): Promise<StoredObject> {
-    const key = dayKeys(this.options.prefix, date).workbook;
-    const fileName = workbookFileName(date);
+  async writeWorkbook(
+    date: string,
+    write: (out: Writable) => Promise<void>,
+    { preview = false } = {},
+  ): Promise<StoredObject> {
+    const key = dayKeys(this.options.prefix, date, preview).workbook;
+    const fileName = workbookFileName(date, preview);
     let bytes = 0;
     // Counts on the way through; a "data" listener would race lib-storage's own reader.
     const body = new Transform({
@@ -107,7 +111,8 @@ export class S3ReportStore implements ReportStore {
   }
 
   async writeSummary(summary: Summary): Promise<StoredObject> {
-    const key = dayKeys(this.options.prefix, summary.date).summary;
+    const preview = Boolean(summary.partialAsOf);
+    const key = dayKeys(this.options.prefix, summary.date, preview).summary;
     const body = `${JSON.stringify(summary, null, 2)}\n`;
     await this.options.client.send(
       new PutObjectCommand({
@@ -120,7 +125,7 @@ export class S3ReportStore implements ReportStore {
     );
     return {
       location: `s3://${this.options.bucket}/${key}`,
-      fileName: summaryFileName(summary.date),
+      fileName: summaryFileName(summary.date, preview),
       bytes: body.length,
     };
   }

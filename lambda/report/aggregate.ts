@@ -24,6 +24,8 @@ export interface AggregatorOptions {
 export interface FinishInput {
   fetch: FetchStats;
   generatedAt: Date;
+  /** Set for a preview: the instant the day's calls were fetched up to. */
+  partialAsOf?: Date | null;
   /** The stored summary of the day before, or null when there is none. */
   previousDay: Summary | null;
   /** The stored summary of the same weekday a week earlier, or null when there is none. */
@@ -218,6 +220,7 @@ export class DayAggregator {
       window: { start: window.start.toISOString(), end: window.end.toISOString() },
       apiTimezone,
       generatedAt: input.generatedAt.toISOString(),
+      partialAsOf: input.partialAsOf?.toISOString() ?? null,
       filters: { ...filters },
       totals: this.totals(),
       byStatus: toCounts(this.byStatus),

@@ -5,11 +5,18 @@
  * via the `html` tagged template below, so data can never become markup.
  */
 import { TZDate } from "@date-fns/tz";
-import { format } from "date-fns";
+import { format } from "date-fns/format";
 import escapeHtml from "escape-html";
 import type { DownloadLink } from "../ports.js";
 import { delta } from "./compare.js";
-import type { Counts, Delta, GroupStats, HeadlineKpi, Summary } from "./summary.js";
+import {
+  type Counts,
+  type Delta,
+  type GroupStats,
+  type HeadlineKpi,
+  partialDayLabel,
+  type Summary,
+} from "./summary.js";
 
 export interface RenderEmailInput {
   summary: Summary;
@@ -348,7 +355,8 @@ function workbookFacts(input: RenderEmailInput): WorkbookFacts {
 
 function subjectLine(summary: Summary, environment: string | null): string {
   const tag = environment ? `[${environment}] ` : "";
-  const day = formatDay(summary.date);
+  const partial = partialDayLabel(summary);
+  const day = `${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`;
   if (isEmptyDay(summary)) return `${tag}Calls report — ${day} — no calls`;
   const t = summary.totals;
   const calls = `${formatCount(t.calls)} call${t.calls === 1 ? "" : "s"}`;

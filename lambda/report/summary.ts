@@ -1,3 +1,6 @@
+import { TZDate } from "@date-fns/tz";
+import { format } from "date-fns/format";
+
 /**
  * `summary-YYYY-MM-DD.json`: the stable, machine-readable result of one report day.
  * Additive changes keep `schemaVersion`; renames or removals bump it. Documented in
@@ -6,8 +9,24 @@
  */
 export const SUMMARY_SCHEMA_VERSION = 1;
 
-/** `summary-YYYY-MM-DD.json`, wherever the summary is stored. */
-export const summaryFileName = (date: string) => `summary-${date}.json`;
+/**
+ * Appended to a preview's file names (`summary-2026-12-01-preview.json`): a preview is never
+ * stored where the finished day's report lives, nor read back as an earlier day's summary.
+ */
+export const PREVIEW_SUFFIX = "-preview";
+
+/** `summary-YYYY-MM-DD.json` (or `…-preview.json`), wherever the summary is stored. */
+export const summaryFileName = (date: string, preview = false) =>
+  `summary-${date}${preview ? PREVIEW_SUFFIX : ""}.json`;
+
+/** A partial day's label for subject and sheet — `partial day as of 14:05` — or null for a finished day. */
+export function partialDayLabel(summary: Pick<Summary, "date" | "timezone" | "partialAsOf">): string | null {
+  if (!summary.partialAsOf) return null;
+  const asOf = new TZDate(new Date(summary.partialAsOf).getTime(), summary.timezone);
+  // A preview asked for in the minutes after midnight is as of the next day.
+  const sameDay = format(asOf, "yyyy-MM-dd") === summary.date;
+  return `partial day as of ${format(asOf, sameDay ? "HH:mm" : "d MMM HH:mm")}`;
+}
 
 /** value → number of calls, e.g. `{ completed: 812, "no-answer": 301 }`. */
 export type Counts = Record<string, number>;
@@ -110,6 +129,11 @@ export interface Summary {
   apiTimezone: string;
   /** ISO instant the summary was computed. */
   generatedAt: string;
+  /**
+   * A preview of a day that had not ended: the ISO instant its calls were fetched up to.
+   * Null (or absent, in summaries written before previews existed) for a finished day.
+   */
+  partialAsOf?: string | null;
   filters: { assistantId: number | null; campaignId: number | null; type: string | null; status: string | null };
   totals: Totals;
   byStatus: Counts;

@@ -1,5 +1,8 @@
 import { TZDate } from "@date-fns/tz";
-import { addDays, format, isValid, parse } from "date-fns";
+import { addDays } from "date-fns/addDays";
+import { format } from "date-fns/format";
+import { isValid } from "date-fns/isValid";
+import { parse } from "date-fns/parse";
 
 /** The report day as a half-open interval of instants: `[start, end)`. */
 export interface ReportWindow {
@@ -66,6 +69,31 @@ export function reportWindow(date: string, timezone: string): ReportWindow {
   const start = new Date(new TZDate(y, m - 1, d, 0, 0, 0, 0, timezone).getTime());
   const end = new Date(new TZDate(y, m - 1, d + 1, 0, 0, 0, 0, timezone).getTime());
   return { date, timezone, start, end };
+}
+
+/**
+ * How long after a day ends it is reported in full: the API writes some calls (and their final
+ * status and cost) a few minutes after they happen. The schedule runs later than this (see
+ * lib/stage-config.ts), so only a run asked for by hand can meet it.
+ */
+export const SETTLING_MARGIN_MINUTES = 15;
+
+/**
+ * Why `date` cannot be reported in full at `now` — it has not ended in `timezone`, or ended
+ * less than `marginMinutes` ago — or null when it can. Says from when it can.
+ */
+export function unfinishedDayReason(
+  date: string,
+  timezone: string,
+  now: Date,
+  marginMinutes = SETTLING_MARGIN_MINUTES,
+): string | null {
+  const { end } = reportWindow(date, timezone);
+  const reportableFrom = new Date(end.getTime() + marginMinutes * 60_000);
+  if (now >= reportableFrom) return null;
+  const state = now >= end ? `has only just ended in ${timezone}` : `has not ended in ${timezone} yet`;
+  const when = format(new TZDate(reportableFrom.getTime(), timezone), "HH:mm 'on' d MMM yyyy");
+  return `${date} ${state} (it can be reported from ${when})`;
 }
 
 /** The calendar day before `date`, or `days` before it. Pure calendar arithmetic, no zone. */

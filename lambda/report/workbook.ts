@@ -6,11 +6,19 @@
 
 import type { Writable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { format } from "date-fns";
+import { format } from "date-fns/format";
 import ExcelJS from "exceljs";
 import type { Call } from "../autocalls/call.js";
 import { CallsRowXml, CellType, columnLetters } from "./calls-row-xml.js";
-import type { Counts, Delta, GroupStats, HeadlineKpi, Summary } from "./summary.js";
+import {
+  type Counts,
+  type Delta,
+  type GroupStats,
+  type HeadlineKpi,
+  PREVIEW_SUFFIX,
+  partialDayLabel,
+  type Summary,
+} from "./summary.js";
 import { wallClock } from "./window.js";
 import {
   durationCell,
@@ -75,8 +83,8 @@ export class WorkbookOutputError extends Error {
   override name = "WorkbookOutputError";
 }
 
-export function workbookFileName(date: string): string {
-  return `calls-report-${date}.xlsx`;
+export function workbookFileName(date: string, preview = false): string {
+  return `calls-report-${date}${preview ? PREVIEW_SUFFIX : ""}.xlsx`;
 }
 
 type Sheet = ExcelJS.Worksheet;
@@ -379,7 +387,16 @@ function writeSummarySheet(sheet: Sheet, summary: Summary, options: WorkbookOpti
   sheet.columns = [{ width: 34 }, { width: 21 }, { width: 18 }, { width: 10 }, { width: 18 }, { width: 10 }];
   const { previousDay, sameWeekdayLastWeek } = summary.comparison;
 
-  addSpecRow(sheet, [{ value: `Calls report — ${dayTitle(summary.date)}`, font: TITLE_FONT }]);
+  const partial = partialDayLabel(summary);
+  addSpecRow(sheet, [
+    { value: `Calls report — ${dayTitle(summary.date)}${partial ? ` — ${partial}` : ""}`, font: TITLE_FONT },
+  ]);
+  if (summary.partialAsOf) {
+    addSpecRow(sheet, [
+      { value: "Partial day: calls up to" },
+      { value: wallClock(new Date(summary.partialAsOf), summary.timezone), numFmt: NUMBER_FORMATS.dateTime },
+    ]);
+  }
   addSpecRow(sheet, [{ value: "Timezone" }, { value: summary.timezone }]);
   addSpecRow(sheet, [
     { value: "Generated" },

@@ -138,6 +138,10 @@ describe("parseCliInput refusals", () => {
     expect(usageErrorOf(() => parse({ "assistant-id": value })).message).toContain("--assistant-id");
   });
 
+  it.each(["", "  "])("refuses an empty --out %j rather than write into the current folder", (out) => {
+    expect(usageErrorOf(() => parse({ out })).message).toMatch(/^--out is empty — .*--out \.\/reports/);
+  });
+
   it("refuses a --campaign-id that is not a positive whole number", () => {
     expect(usageErrorOf(() => parse({ "campaign-id": "x" })).message).toContain("--campaign-id");
   });
@@ -164,6 +168,43 @@ describe("cliErrorMessage", () => {
     expect(cliErrorMessage(new TypeError("x is not a function"))).toBe(
       "Error: x is not a function (unexpected — run again with --verbose for the details).",
     );
+  });
+
+  it.each([
+    ["EACCES", "permission denied"],
+    ["EPERM", "permission denied"],
+    ["EROFS", "it is on a read-only file system"],
+    ["ENOTDIR", "a file is in the way"],
+    ["ENOSPC", "the disk is full"],
+  ])("says which --out folder cannot be written and why on %s, as an ordinary error", (code, why) => {
+    const error = Object.assign(new Error(`${code}: mkdir '/srv/reports/.callreport-staging-1'`), {
+      code,
+      path: "/srv/reports/.callreport-staging-1",
+    });
+
+    const message = cliErrorMessage(error, { outDir: "/srv/reports" });
+
+    expect(message).toMatch(new RegExp(`^Error: cannot write the report into /srv/reports: ${why}.* — .*--out`));
+    expect(message).not.toContain("unexpected");
+    expect(message.split("\n")).toHaveLength(1);
+  });
+
+  it("names the folder that squats on a report file's name", () => {
+    const error = Object.assign(new Error("EISDIR: illegal operation on a directory, rename"), {
+      code: "EISDIR",
+      path: "/srv/reports/.callreport-staging-1/summary-2025-08-04.json",
+      dest: "/srv/reports/summary-2025-08-04.json",
+    });
+
+    expect(cliErrorMessage(error, { outDir: "/srv/reports" })).toBe(
+      "Error: cannot write the report into /srv/reports: a folder named summary-2025-08-04.json is in the way — move it away and run again.",
+    );
+  });
+
+  it("keeps a file error outside --out unexpected", () => {
+    const error = Object.assign(new Error("EACCES: open '/etc/x'"), { code: "EACCES", path: "/etc/x" });
+
+    expect(cliErrorMessage(error, { outDir: "/srv/reports" })).toContain("unexpected");
   });
 
   it("prints a thrown non-Error value", () => {

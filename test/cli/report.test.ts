@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localDate, shiftDate } from "../../lambda/report/window.js";
 import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../support/simulator.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -136,6 +137,20 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+async function stagingFolders(dir: string): Promise<string[]> {
+  return (await listing(dir)).filter((entry) => entry.startsWith(".callreport-staging-"));
+}
+
+/** Checks `condition` until it holds; fails if the run ends first (it was too quick to catch). */
+async function untilRunShows(finished: Promise<CliRun>, condition: () => Promise<boolean>): Promise<void> {
+  let exited = false;
+  void finished.then(() => {
+    exited = true;
+  });
+  while (!exited && !(await condition())) await sleep(10);
+  expect(exited, "the run ended before it could be caught").toBe(false);
+}
+
 let simulator: Simulator;
 
 function apiEnv(token = TOKEN): Record<string, string> {
@@ -158,14 +173,23 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-// Each run costs about a second of tsx start-up, mostly waiting on the child: run them side by side.
-describe.concurrent("report --demo", () => {
+// Each run is a Node process that loads tsx, exceljs and the pipeline: CPU-bound, not waiting.
+// On a 2-core machine several at once only stretch each one towards its timeout, so the runs
+// go one after another; only the runs that mostly sleep (retry backoff) overlap with others.
+describe("report --demo", () => {
   let demoOut: string;
   let demo: CliRun;
+  let againOut: string;
+  let again: CliRun;
 
+  // Both demo runs here, side by side (one per core), under the hook's longer limit.
   beforeAll(async () => {
     demoOut = newOutDir("demo");
-    demo = await runCli(["--demo", "--out", demoOut]);
+    againOut = newOutDir("demo-again");
+    [demo, again] = await Promise.all([
+      runCli(["--demo", "--out", demoOut]),
+      runCli(["--demo", "--out", againOut], { TZ: "America/Los_Angeles" }),
+    ]);
   });
 
   it("exits 0 and writes exactly the four report files into --out, with no staging folder left", async () => {
@@ -261,8 +285,6 @@ describe.concurrent("report --demo", () => {
   });
 
   it("writes the same summary and email on every run, whatever the machine's timezone", async () => {
-    const againOut = newOutDir("demo-again");
-    const again = await runCli(["--demo", "--out", againOut], { TZ: "America/Los_Angeles" });
     expect(again.exitCode, again.stderr).toBe(0);
 
     expect(await readFile(join(againOut, SUMMARY), "utf8")).toBe(await readFile(join(demoOut, SUMMARY), "utf8"));
@@ -284,22 +306,9 @@ describe.concurrent("report --demo", () => {
     };
     expect(await seen(againOut)).toEqual(await seen(demoOut));
   });
-
-  it("reads the day in --timezone: the Tokyo day starts at 15:00Z the day before", async () => {
-    const tokyoOut = newOutDir("demo-tokyo");
-
-    const tokyo = await runCli(["--demo", "--timezone", "Asia/Tokyo", "--out", tokyoOut]);
-
-    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
-    expect(await readSummary(tokyoOut)).toMatchObject({
-      date: DAY,
-      timezone: "Asia/Tokyo",
-      window: { start: "2025-08-03T15:00:00.000Z", end: "2025-08-04T15:00:00.000Z" },
-    });
-  });
 });
 
-describe.concurrent("report against the Autocalls API", () => {
+describe("report against the Autocalls API", () => {
   let apiOut: string;
   let apiRun: CliRun;
 
@@ -315,6 +324,41 @@ describe.concurrent("report against the Autocalls API", () => {
       date: DAY,
       totals: { calls: await countSimulatedCalls() },
     });
+  });
+
+  it("reads the day in --timezone: the Tokyo day starts at 15:00Z the day before", async () => {
+    const tokyoOut = newOutDir("tokyo");
+
+    const tokyo = await runCli(["--date", DAY, "--timezone", "Asia/Tokyo", "--out", tokyoOut], apiEnv());
+
+    expect(tokyo.exitCode, tokyo.stderr).toBe(0);
+    expect(await readSummary(tokyoOut)).toMatchObject({
+      date: DAY,
+      timezone: "Asia/Tokyo",
+      window: { start: "2025-08-03T15:00:00.000Z", end: "2025-08-04T15:00:00.000Z" },
+    });
+  });
+
+  it("a failed run leaves an earlier run's report untouched", async () => {
+    expect(apiRun.exitCode, apiRun.stderr).toBe(0);
+    // A copy of the successful run's folder, timestamps included, so that one run serves both tests.
+    const out = newOutDir("earlier");
+    await cp(apiOut, out, { recursive: true, preserveTimestamps: true });
+    const snapshot = async () =>
+      Promise.all(
+        (await listing(out)).map(async (file) => ({
+          file,
+          bytes: await readFile(join(out, file)),
+          modifiedMs: (await stat(join(out, file))).mtimeMs,
+        })),
+      );
+    const before = await snapshot();
+
+    const failed = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
+
+    expect(failed.exitCode).toBe(1);
+    expect(await snapshot()).toEqual(before);
+    expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
   });
 
   it("shows no progress when stderr is not a terminal", () => {
@@ -380,8 +424,8 @@ describe.concurrent("report against the Autocalls API", () => {
   });
 });
 
-describe.concurrent("report failures", () => {
-  it("a rejected token: exit 1, the 401 and the variable to fix, no report files", async () => {
+describe("report failures", () => {
+  it.concurrent("a rejected token: exit 1, the 401 and the variable to fix, no report files", async () => {
     const out = newOutDir("wrong-token");
 
     const run = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
@@ -390,7 +434,7 @@ describe.concurrent("report failures", () => {
     expect(await listing(out)).toEqual([]);
   });
 
-  it("--verbose adds the stack trace under the same message", async () => {
+  it.concurrent("--verbose adds the stack trace under the same message", async () => {
     const run = await runCli(["--date", DAY, "--out", newOutDir("verbose"), "--verbose"], apiEnv("wrong"));
 
     expect(run.exitCode).toBe(1);
@@ -398,7 +442,7 @@ describe.concurrent("report failures", () => {
     expect(run.stderr).toMatch(/^\s+at /m);
   });
 
-  it("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
+  it.concurrent("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
     const out = newOutDir("unreachable");
     const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
 
@@ -457,6 +501,56 @@ describe.concurrent("report failures", () => {
     expect(await listing(out)).toEqual([]);
   });
 
+  it("an empty --out: exit 2, instead of writing into the current folder", async () => {
+    const run = await runCli(["--demo", "--out", ""]);
+
+    expectPlainFailure(run, 2, ["--out is empty", "--out ./reports"]);
+  });
+
+  it("a file where the --out folder should be: exit 1, naming the folder and the file in the way", async () => {
+    const file = newOutDir("a-file");
+    await writeFile(file, "not a folder\n");
+
+    const run = await runCli(["--date", DAY, "--out", join(file, "reports")], apiEnv());
+
+    expectPlainFailure(run, 1, [`cannot write the report into ${join(file, "reports")}`, "a file is in the way"]);
+    expect(run.stderr).not.toContain("unexpected");
+    expect(await readFile(file, "utf8")).toBe("not a folder\n");
+  });
+
+  it("a day that has not ended: exit 2, saying when it can be reported and offering --preview", async () => {
+    const out = newOutDir("tomorrow");
+    const tomorrow = shiftDate(localDate(new Date(), "UTC"), 1);
+
+    const run = await runCli(["--date", tomorrow, "--out", out], apiEnv());
+
+    expectPlainFailure(run, 2, [
+      `${tomorrow} has not ended in UTC yet (it can be reported from 00:15 on`,
+      "pick an earlier --date, or add --preview for a partial report",
+    ]);
+    expect(await listing(out)).toEqual([]);
+  });
+
+  it("--preview reports today so far under -preview names, labelled a partial day", async () => {
+    const out = newOutDir("preview");
+    const today = localDate(new Date(), "UTC");
+
+    const run = await runCli(["--date", today, "--preview", "--out", out], apiEnv());
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    const names = [`calls-report-${today}-preview.xlsx`, `email-${today}-preview.eml`, `email-${today}-preview.html`];
+    expect(await listing(out)).toEqual([...names, `summary-${today}-preview.json`]);
+    const summary = JSON.parse(await readFile(join(out, `summary-${today}-preview.json`), "utf8"));
+    expect(summary).toMatchObject({ date: today, partialAsOf: expect.any(String) });
+    expect((await simpleParser(await readFile(join(out, names[1] as string)))).subject).toMatch(
+      /partial day as of \d\d:\d\d/,
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(out, names[0] as string));
+    expect(String(workbook.getWorksheet("Summary")?.getCell("A1").value)).toMatch(/ — partial day as of \d\d:\d\d$/);
+    expect(run.stdout).toContain("partial day as of");
+  });
+
   it("a failure after the workbook was written leaves no report files and no staging folder", async () => {
     const out = newOutDir("bad-recipient");
 
@@ -467,23 +561,16 @@ describe.concurrent("report failures", () => {
     expect(await listing(out)).toEqual([]);
   });
 
-  it("Ctrl-C while the report is being written leaves no staging folder behind", async () => {
-    // A day big enough that the workbook takes a moment to write, so the interrupt lands in it.
-    const big = await startSimulator({ token: TOKEN, callsPerDay: 3_000 });
+  it("Ctrl-C during a run leaves no staging folder behind", async () => {
+    // Slow pages keep the run going, its staging folder in place, until the interrupt lands.
+    const slow = await startSimulator({ token: TOKEN, latencyMs: 2_000 });
     try {
       const out = newOutDir("interrupted");
       const { child, finished } = startCli(["--date", DAY, "--out", out], {
         AUTOCALLS_API_TOKEN: TOKEN,
-        AUTOCALLS_BASE_URL: big.baseUrl,
+        AUTOCALLS_BASE_URL: slow.baseUrl,
       });
-      let exited = false;
-      void finished.then(() => {
-        exited = true;
-      });
-      while (!exited && !(await listing(out)).some((entry) => entry.startsWith(".callreport-staging-"))) {
-        await sleep(10);
-      }
-      expect(exited, "the run ended before the staging folder was seen").toBe(false);
+      await untilRunShows(finished, async () => (await stagingFolders(out)).length > 0);
 
       child.kill("SIGINT");
       const run = await finished;
@@ -491,28 +578,36 @@ describe.concurrent("report failures", () => {
       expect(run.exitCode).toBe(130);
       expect(await listing(out)).toEqual([]);
     } finally {
-      await big.close();
+      await slow.close();
     }
   });
 
-  it("a failed run leaves an earlier run's report untouched", async () => {
-    const out = newOutDir("earlier");
-    const earlier = await runCli(["--date", DAY, "--out", out], apiEnv());
-    expect(earlier.exitCode, earlier.stderr).toBe(0);
-    const snapshot = async () =>
-      Promise.all(
-        (await listing(out)).map(async (file) => ({
-          file,
-          bytes: await readFile(join(out, file)),
-          modifiedMs: (await stat(join(out, file))).mtimeMs,
-        })),
-      );
-    const before = await snapshot();
+  it("a run killed mid-fetch (SIGKILL) leaves its spool behind, and the next run removes it", async () => {
+    const slow = await startSimulator({ token: TOKEN, latencyMs: 2_000 });
+    try {
+      const out = newOutDir("killed");
+      const { child, finished } = startCli(["--date", DAY, "--out", out], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: slow.baseUrl,
+      });
+      const spoolOf = async () => {
+        const [staging] = await stagingFolders(out);
+        const spool =
+          staging && (await listing(join(out, staging))).find((entry) => entry.startsWith("callreport-spool-"));
+        return staging && spool ? join(out, staging, spool, "calls.ndjson") : undefined;
+      };
+      await untilRunShows(finished, async () => existsSync((await spoolOf()) ?? ""));
 
-    const failed = await runCli(["--date", DAY, "--out", out], apiEnv("wrong"));
+      child.kill("SIGKILL");
+      expect((await finished).exitCode).toBeNull();
+      expect(await stagingFolders(out)).toEqual([expect.stringContaining(`-${child.pid}-`)]);
 
-    expect(failed.exitCode).toBe(1);
-    expect(await snapshot()).toEqual(before);
-    expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
+      const next = await runCli(["--date", DAY, "--out", out], apiEnv());
+
+      expect(next.exitCode, next.stderr).toBe(0);
+      expect(await listing(out)).toEqual(REPORT_FILES);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -111,6 +111,16 @@ describe("resolveStage", () => {
     expect(error.message).toContain("02:00–03:00 is skipped");
   });
 
+  it.each(["00:00", "00:14"])("rejects the schedule time %s, before the previous day has settled", (time) => {
+    expect(errorOf(() => resolveDev({ scheduleTime: time })).message).toContain(
+      `stages.dev.scheduleTime: "${time}" is less than 15 minutes after midnight, while the API still writes the previous day's last calls — pick "00:15" or later`,
+    );
+  });
+
+  it("accepts 00:15, the first time after the settling margin", () => {
+    expect(resolveDev({ scheduleTime: "00:15" }).scheduleTime).toBe("00:15");
+  });
+
   it("accepts the first minute after the skipped hour", () => {
     expect(resolveDev({ timezone: "Europe/Berlin", scheduleTime: "03:00" }).scheduleTime).toBe("03:00");
   });

@@ -9,6 +9,7 @@ import {
   previousLocalDate,
   reportWindow,
   shiftDate,
+  unfinishedDayReason,
   wallClock,
 } from "../../lambda/report/window.js";
 
@@ -181,5 +182,28 @@ describe("calendar helpers", () => {
 
   it("encodes the local wall clock in the UTC fields for spreadsheets", () => {
     expect(wallClock(new Date("2025-08-04T22:15:30Z"), "Europe/Berlin").toISOString()).toBe("2025-08-05T00:15:30.000Z");
+  });
+});
+
+describe("unfinishedDayReason", () => {
+  const berlin = "Europe/Berlin";
+  // 1 Dec 2026 ends at 2 Dec 00:00 in Berlin (CET, UTC+1) = 1 Dec 23:00Z; +15 min settling.
+  it("refuses the day while it is still going on, saying from when it can be reported", () => {
+    expect(unfinishedDayReason("2026-12-01", berlin, new Date("2026-12-01T12:00:00Z"))).toBe(
+      "2026-12-01 has not ended in Europe/Berlin yet (it can be reported from 00:15 on 2 Dec 2026)",
+    );
+  });
+
+  it("refuses it for the settling margin after midnight, and accepts it from then on", () => {
+    expect(unfinishedDayReason("2026-12-01", berlin, new Date("2026-12-01T23:14:59Z"))).toMatch(
+      "2026-12-01 has only just ended in Europe/Berlin (it can be reported from 00:15 on 2 Dec 2026)",
+    );
+    expect(unfinishedDayReason("2026-12-01", berlin, new Date("2026-12-01T23:15:00Z"))).toBeNull();
+  });
+
+  it("counts the 25-hour fall-back day to its real end", () => {
+    // 25 Oct 2026 in Berlin: 24 Oct 22:00Z to 25 Oct 23:00Z.
+    expect(unfinishedDayReason("2026-10-25", berlin, new Date("2026-10-25T23:10:00Z"))).not.toBeNull();
+    expect(unfinishedDayReason("2026-10-25", berlin, new Date("2026-10-25T23:15:00Z"))).toBeNull();
   });
 });
