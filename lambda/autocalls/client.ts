@@ -80,12 +80,10 @@ interface FetchedPage extends CallsPage {
 /** A request that failed in a way worth repeating, and what to say if repeats run out. */
 class RetryableFailure extends Error {
   readonly kind: "rateLimited" | "server" | "network" | "body";
-  readonly retryAfterMs: number | undefined;
 
-  constructor(kind: RetryableFailure["kind"], message: string, retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(kind: RetryableFailure["kind"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.kind = kind;
-    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -319,7 +317,7 @@ export class AutocallsClient implements CallsSource {
       let failure: RetryableFailure;
       try {
         const answer = await this.request(url, signal);
-        reading = readRateLimit(answer.headers);
+        reading = readRateLimit(answer, this.now());
         this.logger.debug("autocalls page answered", {
           page,
           attempt,
@@ -342,7 +340,7 @@ export class AutocallsClient implements CallsSource {
       let pauseMs: number | undefined;
       if (failure.kind === "rateLimited") {
         run.stats.rateLimited++;
-        pauseMs = failure.retryAfterMs ?? this.backoffMs(attempt);
+        pauseMs = reading.resetAt === undefined ? this.backoffMs(attempt) : Math.max(0, reading.resetAt - this.now());
       }
       run.pacer.settle(seq, reading, pauseMs);
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
@@ -378,9 +376,7 @@ export class AutocallsClient implements CallsSource {
       if (controller.signal.reason === timedOut) {
         throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
       }
-      throw new RetryableFailure("network", `network error: ${this.redact(describeError(error))}`, undefined, {
-        cause: error,
-      });
+      throw new RetryableFailure("network", `network error: ${this.redact(describeError(error))}`, { cause: error });
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
@@ -401,7 +397,7 @@ export class AutocallsClient implements CallsSource {
           : body.length === 0
             ? "an empty body"
             : `truncated or invalid JSON (${body.length} characters)`;
-        throw new RetryableFailure("body", what, undefined, { cause: error });
+        throw new RetryableFailure("body", what, { cause: error });
       }
       const parsed = parseCallsPage(decoded);
       if (!parsed.ok) throw new AutocallsResponseError(page, this.redact(parsed.problem));
@@ -411,9 +407,7 @@ export class AutocallsClient implements CallsSource {
       return { page, ...parsed.page };
     }
     if (status === 401 || status === 403) throw new AutocallsAuthError(status);
-    if (status === 429) {
-      throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)", retryAfterMs(answer.headers, this.now()));
-    }
+    if (status === 429) throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)");
     if (status === 408 || status >= 500) {
       throw new RetryableFailure("server", `HTTP ${status}${html ? " with an HTML error page" : ""}`);
     }
@@ -499,26 +493,30 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
   return result;
 }
 
-function readRateLimit(headers: Headers): RateLimitReading {
-  return {
+/**
+ * The rate-limit headers. `resetAt` is when the API says the budget is back: a 429's
+ * `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else `X-RateLimit-Reset` (epoch
+ * seconds), plus a little slack; a time already past says nothing.
+ */
+function readRateLimit(answer: Answer, now: number): RateLimitReading {
+  const { headers } = answer;
+  const reading: RateLimitReading = {
     limit: headerInt(headers, "x-ratelimit-limit"),
     remaining: headerInt(headers, "x-ratelimit-remaining"),
   };
+  const retryAfter = answer.status === 429 ? headers.get("retry-after")?.trim() : undefined;
+  const reset = headerInt(headers, "x-ratelimit-reset");
+  let resetAt = Number.NaN;
+  if (retryAfter) resetAt = /^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter);
+  else if (reset !== undefined) resetAt = reset * 1000;
+  if (resetAt >= now) reading.resetAt = resetAt + RETRY_AFTER_MARGIN_MS;
+  return reading;
 }
 
 function headerInt(headers: Headers, name: string): number | undefined {
   const value = headers.get(name);
   if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
   return Number(value);
-}
-
-/** `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3), plus a little slack. */
-function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000 + RETRY_AFTER_MARGIN_MS;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now) + RETRY_AFTER_MARGIN_MS;
 }
 
 function looksLikeHtml(answer: Answer): boolean {

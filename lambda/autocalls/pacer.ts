@@ -10,7 +10,10 @@
  *   than a sliding-window, fixed-window or token-bucket limiter on the other side;
  * - `X-RateLimit-Remaining` covers what the log cannot see (another client using the same
  *   token): the latest reading, minus the requests sent after it, plus this client's requests
- *   that have left the window since, is a lower bound of the budget actually left.
+ *   that have left the window since, is a lower bound of the budget actually left — until the
+ *   API's own statement of when the budget is back (`Retry-After` on a 429, `X-RateLimit-Reset`)
+ *   has passed: then the reading is stale (Laravel sends `Remaining: 0` with every 429) and only
+ *   the log and the probe after a 429 hold the requests back.
  * Requests therefore go at once while there is budget and otherwise wait exactly until some
  * is freed, which uses the full allowed rate without provoking a 429.
  */
@@ -24,6 +27,8 @@ export interface PacerOptions {
 export interface RateLimitReading {
   limit: number | undefined;
   remaining: number | undefined;
+  /** Epoch ms at which the API said the budget is back (Retry-After, X-RateLimit-Reset). */
+  resetAt?: number;
 }
 
 export class RequestPacer {
@@ -40,6 +45,7 @@ export class RequestPacer {
   private remaining: number | undefined;
   private remainingSeq = 0;
   private readingAt = Number.NEGATIVE_INFINITY;
+  private readingExpiresAt = Number.POSITIVE_INFINITY;
   /** When each finished request leaves the window, ascending. */
   private expiries: number[] = [];
   private readonly changeWaiters = new Set<() => void>();
@@ -68,6 +74,7 @@ export class RequestPacer {
       this.remaining = reading.remaining;
       this.remainingSeq = seq;
       this.readingAt = now;
+      this.readingExpiresAt = reading.resetAt ?? Number.POSITIVE_INFINITY;
     }
     const probeAfterSeq = this.probeAfterSeq;
     if (probeAfterSeq !== undefined && seq > probeAfterSeq) this.probeInFlight = false;
@@ -126,7 +133,7 @@ export class RequestPacer {
       }
     }
     let budget = limit - active;
-    if (this.remaining !== undefined) {
+    if (this.remaining !== undefined && now < this.readingExpiresAt) {
       budget = Math.min(budget, this.remaining - (this.sent - this.remainingSeq) + freedSinceReading);
     }
     if (budget > 0) return 0;

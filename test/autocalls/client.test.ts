@@ -18,6 +18,8 @@ const DAY: CallsQuery = { dateFrom: "2025-08-04", dateTo: "2025-08-04" };
 // 45 calls at 10 per page: 5 pages, the last one short.
 const CALLS_PER_DAY = 45;
 const PER_PAGE = 10;
+/** A whole second, for clocks that must not move on their own. */
+const FROZEN_AT = Date.UTC(2025, 7, 5, 14, 0, 0);
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -30,13 +32,16 @@ async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return sim;
 }
 
-/** Time that passes only when the client sleeps, so backoffs and Retry-After cost nothing. */
-function virtualTime() {
+/**
+ * Time that passes only when the client sleeps, so backoffs and Retry-After cost nothing.
+ * `frozenAt` stops the real clock underneath too, for exact sums of the sleeps.
+ */
+function virtualTime(frozenAt?: number) {
   let skewMs = 0;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => Date.now() + skewMs,
+    now: () => (frozenAt ?? Date.now()) + skewMs,
     sleep: (ms: number, signal?: AbortSignal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
@@ -199,6 +204,51 @@ describe("AutocallsClient through transient faults", () => {
     expect(ids).toEqual(await idsOf(sim.callsFor(DAY)));
     expect(Math.max(...time.sleeps)).toBeGreaterThanOrEqual(7_000);
     expect(stream.stats).toMatchObject({ rateLimited: 1, retries: 1, requests: 6 });
+  });
+
+  it("resumes after Retry-After when a 429 also says X-RateLimit-Remaining: 0, as Laravel's does", async () => {
+    const time = virtualTime(FROZEN_AT);
+    // 13 pages, one at a time (nothing else in flight can bring a fresher reading); every 7th request is refused the way Laravel refuses it.
+    const laravel429: Fault = {
+      kind: "status",
+      status: 429,
+      body: JSON.stringify({ message: "Too Many Attempts." }),
+      headers: { "Retry-After": "1", "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0" },
+    };
+    const sim = await simulator({
+      callsPerDay: 130,
+      rateLimitPerMinute: 60,
+      fault: (request) => (request.n % 7 === 0 ? laravel429 : undefined),
+    });
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY);
+
+    const ids = await idsOf(stream);
+
+    expect(ids).toEqual(await idsOf(sim.callsFor(DAY)));
+    // 13 pages need 15 requests: the 7th and the 14th are refused. Each costs its Retry-After
+    // (1 s plus the client's 250 ms margin), not the minute the stale reading would suggest.
+    expect(stream.stats).toMatchObject({ requests: 15, rateLimited: 2 });
+    expect(time.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(2 * 1_250);
+  });
+
+  it("treats X-RateLimit-Reset on a 429 as when the budget is back", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({
+      fault: onPage(2, {
+        kind: "status",
+        status: 429,
+        headers: {
+          "X-RateLimit-Limit": "60",
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": String(FROZEN_AT / 1000 + 30),
+        },
+      }),
+    });
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY);
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    // 30 s plus the 250 ms margin, once.
+    expect(time.sleeps).toEqual([30_250]);
   });
 
   it("backs off after a 429 without Retry-After", async () => {

@@ -21,10 +21,10 @@ function pacer() {
       nowMs += ms;
     },
     /** Sends one request and answers it at once with the given limit headers. */
-    async request(limit?: number, remaining?: number, pauseMs?: number) {
+    async request(limit?: number, remaining?: number, pauseMs?: number, resetAt?: number) {
       const seq = await requests.acquire(signal);
       sent.push(nowMs);
-      requests.settle(seq, { limit, remaining }, pauseMs);
+      requests.settle(seq, { limit, remaining, ...(resetAt === undefined ? {} : { resetAt }) }, pauseMs);
     },
     acquire: () => requests.acquire(signal),
     settle: requests.settle.bind(requests),
@@ -101,5 +101,27 @@ describe("RequestPacer", () => {
     await api.request();
 
     expect(api.sent).toEqual([0, 7_000]);
+  });
+
+  it("lets a 429's Remaining: 0 expire when Retry-After says the budget is back", async () => {
+    const api = pacer();
+
+    // Laravel's 429: Retry-After 1 with X-RateLimit-Limit 60 and X-RateLimit-Remaining 0.
+    await api.request(60, 0, 1_000, 1_000);
+    await api.request(60, 59);
+    await api.request(60, 58);
+
+    // Not 60 s: the stale reading was replaced by the server's own statement of when to retry.
+    expect(api.sent).toEqual([0, 1_000, 1_000]);
+  });
+
+  it("keeps a 429's Remaining: 0 until a slot frees when the API did not say when to retry", async () => {
+    const api = pacer();
+
+    // No Retry-After and no X-RateLimit-Reset: the pause is only the client's own backoff.
+    await api.request(60, 0, 1_000);
+    await api.request(60, 59);
+
+    expect(api.sent).toEqual([0, WINDOW_MS]);
   });
 });
