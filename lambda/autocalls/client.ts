@@ -206,7 +206,7 @@ export class AutocallsClient implements CallsSource {
     });
     try {
       for (let pass = 0; ; pass++) {
-        let consistent = true;
+        let totalChange: { from: number; to: number } | undefined;
         let total = 0;
         let lastPage = 0;
         for await (const fetched of this.pages(query, run)) {
@@ -217,7 +217,7 @@ export class AutocallsClient implements CallsSource {
             run.pagesTotal += Math.max(lastPage, 1);
           } else if (fetched.total !== total || fetched.lastPage !== lastPage) {
             // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
-            consistent = false;
+            totalChange = { from: total, to: fetched.total };
           }
           stats.apiTotal = fetched.total;
           stats.received += fetched.calls.length;
@@ -232,10 +232,10 @@ export class AutocallsClient implements CallsSource {
             yield call;
           }
         }
-        if (consistent && seen.size === stats.apiTotal) break;
-        const reason = consistent ? "some calls were missing" : "the total changed while paging";
+        if (totalChange === undefined && seen.size === stats.apiTotal) break;
+        const reason = totalChange === undefined ? "some calls were missing" : "the total changed while paging";
         if (pass >= this.maxRefetches) {
-          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, reason);
+          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, totalChange);
         }
         stats.refetches++;
         this.logger.warn("autocalls result inconsistent, fetching all pages again", {

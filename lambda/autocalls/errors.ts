@@ -68,14 +68,20 @@ export class AutocallsIncompleteError extends AutocallsError {
   readonly uniqueReceived: number;
   readonly apiTotal: number;
   readonly refetches: number;
+  /** Set when the last pass saw the API's `total` change between pages. */
+  readonly totalChange: { from: number; to: number } | undefined;
 
-  constructor(uniqueReceived: number, apiTotal: number, refetches: number, reason: string) {
+  constructor(uniqueReceived: number, apiTotal: number, refetches: number, totalChange?: { from: number; to: number }) {
+    const what = totalChange
+      ? `The Autocalls API's total changed from ${totalChange.from} to ${totalChange.to} while paging (${uniqueReceived} unique calls received`
+      : `Received ${uniqueReceived} unique calls but the Autocalls API reported ${apiTotal} (some calls were missing`;
     super(
-      `Received ${uniqueReceived} unique calls but the Autocalls API reported ${apiTotal} (${reason}, after ${refetches} re-fetches) — the calls are changing under the fetch; run the report again later.`,
+      `${what}, after ${refetches} re-fetches) — the calls are changing under the fetch; run the report again later.`,
     );
     this.uniqueReceived = uniqueReceived;
     this.apiTotal = apiTotal;
     this.refetches = refetches;
+    this.totalChange = totalChange;
   }
 }
 

@@ -252,7 +252,7 @@ describe("AutocallsClient through transient faults", () => {
   });
 
   it("backs off after a 429 without Retry-After", async () => {
-    const time = virtualTime();
+    const time = virtualTime(FROZEN_AT);
     const sim = await simulator({ fault: onPage(2, { kind: "rateLimit" }, 2) });
     const stream = client(sim, { now: time.now, sleep: time.sleep, backoffBaseMs: 100 }).fetchCalls(DAY);
 
@@ -398,6 +398,27 @@ describe("AutocallsClient failures that retrying cannot fix", () => {
     expect(error).toBeInstanceOf(AutocallsIncompleteError);
     expect(error.message).toMatch(/^Received 3 unique calls but the Autocalls API reported 5 .*after 2 re-fetches/);
     expect(api.requests()).toBe(3);
+  });
+
+  it("says from what to what the total changed, never two equal numbers as if they disagreed", async () => {
+    // Page 1 says 2 calls; by page 2 a third one has arrived and page 2 carries it.
+    const sim = await simulator({
+      fault: ({ page }) => ({
+        kind: "status",
+        status: 200,
+        body: JSON.stringify(
+          page === 1
+            ? { current_page: 1, data: [call(1)], last_page: 2, total: 2 }
+            : { current_page: 2, data: [call(2), call(3)], last_page: 3, total: 3 },
+        ),
+      }),
+    });
+
+    const error = await failureOf(idsOf(client(sim).fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsIncompleteError);
+    expect(error.message).toMatch(/total changed from 2 to 3 while paging .*after 2 re-fetches/);
+    expect(error.message).not.toMatch(/Received 3 unique calls but the Autocalls API reported 3/);
   });
 });
 
