@@ -158,7 +158,11 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value))
     throw new CliUsageError(`${flag} "${value}" is not a positive whole number — e.g. ${flag} 12.`);
-  return Number(value);
+  const id = Number(value);
+  if (!Number.isSafeInteger(id)) {
+    throw new CliUsageError(`${flag} "${value}" is too large for an id — the largest is ${Number.MAX_SAFE_INTEGER}.`);
+  }
+  return id;
 }
 
 /** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */

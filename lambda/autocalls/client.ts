@@ -433,8 +433,8 @@ export class AutocallsClient implements CallsSource {
     const params = url.searchParams;
     params.set("date_from", query.dateFrom);
     params.set("date_to", query.dateTo);
-    if (query.assistantId !== undefined) params.set("assistant_id", String(query.assistantId));
-    if (query.campaignId !== undefined) params.set("campaign_id", String(query.campaignId));
+    if (query.assistantId !== undefined) params.set("assistant_id", idParam(query.assistantId, "assistant id"));
+    if (query.campaignId !== undefined) params.set("campaign_id", idParam(query.campaignId, "campaign id"));
     if (query.type !== undefined) params.set("type", query.type);
     if (query.status !== undefined) params.set("status", query.status);
     params.set("per_page", String(this.perPage));
@@ -498,6 +498,16 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
  * `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else `X-RateLimit-Reset` (epoch
  * seconds), plus a little slack; a time already past says nothing.
  */
+/** String(1e23) is "1e+23": an id the API would misread or reject. */
+function idParam(id: number, name: string): string {
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new AutocallsError(
+      `The ${name} ${id} is not a whole number from 1 to ${Number.MAX_SAFE_INTEGER} — fix the ${name} filter.`,
+    );
+  }
+  return String(id);
+}
+
 function readRateLimit(answer: Answer, now: number): RateLimitReading {
   const { headers } = answer;
   const reading: RateLimitReading = {

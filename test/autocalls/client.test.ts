@@ -118,6 +118,15 @@ describe("AutocallsClient paging", () => {
     expect(ids).toEqual(await idsOf(sim.callsFor(query)));
   });
 
+  it("refuses to send an id beyond the safe integer range rather than as 1e+23", async () => {
+    const sim = await simulator();
+
+    const error = await failureOf(idsOf(client(sim).fetchCalls({ ...DAY, assistantId: 1e23 })));
+
+    expect(error.message).toMatch(/assistant id 1e\+23 is not a whole number .*9007199254740991/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
   it("sends the token only in the Authorization header", async () => {
     const sim = await simulator();
 

@@ -141,6 +141,12 @@ describe("parseCliInput refusals", () => {
   it("refuses a --campaign-id that is not a positive whole number", () => {
     expect(usageErrorOf(() => parse({ "campaign-id": "x" })).message).toContain("--campaign-id");
   });
+
+  it.each(["--assistant-id", "--campaign-id"])("refuses a %s beyond the safe integer range", (flag) => {
+    const values = { [flag.slice(2)]: "99999999999999999999999" } as CliValues;
+
+    expect(usageErrorOf(() => parse(values)).message).toMatch(new RegExp(`^${flag} .*9007199254740991`));
+  });
 });
 
 describe("cliErrorMessage", () => {
