@@ -177,8 +177,14 @@ const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxErro
 export function cliErrorMessage(error: unknown, context: { baseUrl?: string } = {}): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
   if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
-  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way.
-  if (error instanceof AutocallsUnavailableError && context.baseUrl && NETWORK_FAILURE.test(error.lastSeen)) {
+  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way —
+  // only when the API never answered in this run.
+  if (
+    error instanceof AutocallsUnavailableError &&
+    context.baseUrl &&
+    !error.answered &&
+    NETWORK_FAILURE.test(error.lastSeen)
+  ) {
     return `Error: ${error.message}\nIf it persists, check that AUTOCALLS_BASE_URL (${context.baseUrl}) is the API's address and reachable from this machine.`;
   }
   // Our own errors are named classes whose messages already say what to fix.

@@ -69,6 +69,9 @@ const MAX_BODY_RETRIES = 3;
 // Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
 // the pause from arriving just before the window resets.
 const RETRY_AFTER_MARGIN_MS = 250;
+// Two tries, not one: a DNS answer can fail once in passing.
+const UNREACHABLE_TRIES = 2;
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
 
@@ -79,7 +82,8 @@ interface FetchedPage extends CallsPage {
 
 /** A request that failed in a way worth repeating, and what to say if repeats run out. */
 class RetryableFailure extends Error {
-  readonly kind: "rateLimited" | "server" | "network" | "body";
+  /** "unreachable": refused or not resolved — no server listens at the address, or not yet. */
+  readonly kind: "rateLimited" | "server" | "network" | "unreachable" | "body";
 
   constructor(kind: RetryableFailure["kind"], message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -93,6 +97,8 @@ interface Run {
   stats: FetchStats;
   pacer: RequestPacer;
   lastSeen: string | undefined;
+  /** Some request got an HTTP answer: the address is right, network errors are an outage. */
+  answered: boolean;
   pagesDone: number;
   pagesTotal: number;
 }
@@ -180,6 +186,7 @@ export class AutocallsClient implements CallsSource {
         now: this.now,
       }),
       lastSeen: undefined,
+      answered: false,
       pagesDone: 0,
       pagesTotal: 0,
     };
@@ -317,6 +324,7 @@ export class AutocallsClient implements CallsSource {
       let failure: RetryableFailure;
       try {
         const answer = await this.request(url, signal);
+        run.answered = true;
         reading = readRateLimit(answer, this.now());
         this.logger.debug("autocalls page answered", {
           page,
@@ -346,8 +354,14 @@ export class AutocallsClient implements CallsSource {
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
         throw new AutocallsResponseError(page, failure.message, { cause: failure.cause });
       }
-      if (attempt >= this.maxRetries) {
-        throw new AutocallsUnavailableError(page, attempt + 1, failure.message, { cause: failure.cause });
+      // Refused before the API ever answered: most likely a wrong address, not worth 7 tries.
+      const unreachable = failure.kind === "unreachable" && !run.answered && attempt >= UNREACHABLE_TRIES - 1;
+      if (attempt >= this.maxRetries || unreachable) {
+        throw new AutocallsUnavailableError(page, attempt + 1, failure.message, {
+          cause: failure.cause,
+          pagesDone: run.pagesDone,
+          answered: run.answered,
+        });
       }
       this.logger.warn("autocalls request failed, retrying", { page, attempt, problem: failure.message, pauseMs });
       // A 429 pauses every request in the pacer; other failures back off just this page.
@@ -376,7 +390,8 @@ export class AutocallsClient implements CallsSource {
       if (controller.signal.reason === timedOut) {
         throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
       }
-      throw new RetryableFailure("network", `network error: ${this.redact(describeError(error))}`, { cause: error });
+      const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
+      throw new RetryableFailure(kind, `network error: ${this.redact(describeError(error))}`, { cause: error });
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
@@ -573,8 +588,14 @@ function safeLocation(location: string | null): string | undefined {
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? (error.cause as Error & { code?: string }) : undefined;
-  return cause ? `${error.message} (${cause.code ?? cause.message})` : error.message;
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  return cause ? `${error.message} (${errorCode(error) ?? cause.message})` : error.message;
+}
+
+/** fetch's "fetch failed" carries the system error (ECONNREFUSED…) as its cause. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === "string" ? code : undefined;
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -38,15 +38,32 @@ export class AutocallsUnavailableError extends AutocallsError {
   readonly page: number;
   readonly attempts: number;
   readonly lastSeen: string;
+  /** Pages received before this one failed for good. */
+  readonly pagesDone: number;
+  /** Whether any request of the run got an HTTP answer; if none did, the address may be wrong. */
+  readonly answered: boolean;
 
-  constructor(page: number, attempts: number, lastSeen: string, options?: { cause?: unknown }) {
+  constructor(
+    page: number,
+    attempts: number,
+    lastSeen: string,
+    options: { cause?: unknown; pagesDone?: number; answered?: boolean } = {},
+  ) {
+    const pagesDone = options.pagesDone ?? 0;
+    const done = pagesDone === 1 ? "page 1" : `${pagesDone} pages`;
     super(
-      `The Autocalls API is unavailable: page ${page} failed ${attempts} times (last: ${lastSeen}) — it is worth retrying later.`,
-      options,
+      `The Autocalls API is unavailable: page ${page} failed ${attempts} times (last: ${lastSeen})${
+        pagesDone > 0
+          ? ` after ${done} succeeded — the API is slow or overloaded; retry later.`
+          : " — it is worth retrying later."
+      }`,
+      { cause: options.cause },
     );
     this.page = page;
     this.attempts = attempts;
     this.lastSeen = lastSeen;
+    this.pagesDone = pagesDone;
+    this.answered = options.answered ?? false;
   }
 }
 

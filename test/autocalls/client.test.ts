@@ -303,12 +303,54 @@ describe("AutocallsClient through transient faults", () => {
   it("fails as unavailable, worth retrying later, when a page keeps failing", async () => {
     const sim = await simulator({ fault: onPage(2, { kind: "status", status: 500 }, 100) });
 
-    const error = await failureOf(idsOf(client(sim, { maxRetries: 3 }).fetchCalls(DAY)));
+    const error = await failureOf(idsOf(client(sim, { maxRetries: 3, concurrency: 1 }).fetchCalls(DAY)));
 
     expect(error).toBeInstanceOf(AutocallsUnavailableError);
     expect(error.message).toBe(
-      "The Autocalls API is unavailable: page 2 failed 4 times (last: HTTP 500) — it is worth retrying later.",
+      "The Autocalls API is unavailable: page 2 failed 4 times (last: HTTP 500) after page 1 succeeded — the API is slow or overloaded; retry later.",
     );
+  });
+
+  it("says the API is slow, not unreachable, when a page keeps failing after others succeeded", async () => {
+    const sim = await simulator({ fault: onPage(2, { kind: "reset" }, 100) });
+
+    const error = await failureOf(idsOf(client(sim, { maxRetries: 3, concurrency: 1 }).fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsUnavailableError);
+    expect(error.message).toMatch(
+      /^The Autocalls API is unavailable: page 2 failed 4 times \(last: network error: .*\) after page 1 succeeded — the API is slow or overloaded; retry later\.$/,
+    );
+    expect(error).toMatchObject({ answered: true, pagesDone: 1 });
+  });
+
+  it("gives up after two tries when the very first requests are refused: the address is wrong", async () => {
+    const time = virtualTime();
+    const port = await closedPort();
+
+    const stream = client({ baseUrl: `http://127.0.0.1:${port}/api` }, { now: time.now, sleep: time.sleep });
+    const error = await failureOf(idsOf(stream.fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsUnavailableError);
+    expect(error).toMatchObject({ attempts: 2, answered: false, pagesDone: 0 });
+    expect(error.message).toMatch(/page 1 failed 2 times \(last: network error: .*ECONNREFUSED/);
+  });
+
+  it("keeps retrying a refused connection once the API has answered: an outage mid-run is transient", async () => {
+    const sim = await simulator();
+    // A server cannot refuse a connection and then accept again on the same port without a
+    // race, so the refusals come from a fetch that stands in front of the simulator.
+    let refusals = 3;
+    const refusingAfterPage1: typeof fetch = (input, init) => {
+      if (new URL(String(input)).searchParams.get("page") !== "1" && refusals-- > 0) {
+        const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+        return Promise.reject(new TypeError("fetch failed", { cause: refused }));
+      }
+      return fetch(input, init);
+    };
+    const stream = client(sim, { fetch: refusingAfterPage1, concurrency: 1 }).fetchCalls(DAY);
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    expect(stream.stats.retries).toBe(3);
   });
 
   it("fails naming the page when a 200 body stays unreadable", async () => {
@@ -541,6 +583,15 @@ describe("AutocallsClient deadline and safety", () => {
     );
   });
 });
+
+/** A port on 127.0.0.1 that nothing listens on: bound once by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 function call(id: number): Record<string, unknown> {
   return { id, created_at: "2025-08-04 10:00:00", total_cost: 0.01 };

@@ -185,6 +185,12 @@ describe("cliErrorMessage", () => {
     expect(lines[1]).toContain("AUTOCALLS_BASE_URL");
   });
 
+  it("does not blame the base URL when a page times out after the API had answered", () => {
+    const slow = new AutocallsUnavailableError(2, 7, "no answer within 30000 ms", { answered: true, pagesDone: 1 });
+
+    expect(cliErrorMessage(slow, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${slow.message}`);
+  });
+
   it("does not blame the base URL when the API answered with errors", () => {
     const outage = new AutocallsUnavailableError(1, 7, "HTTP 503 with an HTML error page");
 

@@ -402,7 +402,7 @@ describe.concurrent("report failures", () => {
     const out = newOutDir("unreachable");
     const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
 
-    // The client retries a refused connection 6 times with jittered backoff (~16 s on average).
+    // Refused before the API ever answered: the client gives up after a second try.
     const run = await runCli(["--date", DAY, "--out", out], {
       AUTOCALLS_API_TOKEN: TOKEN,
       AUTOCALLS_BASE_URL: baseUrl,
