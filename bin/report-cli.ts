@@ -1,5 +1,5 @@
-import type { CallFilters } from "../lambda/autocalls/call.js";
-import { AutocallsUnavailableError } from "../lambda/autocalls/errors.js";
+import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
+import { AutocallsUnavailableError, formatPause } from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import type { Clock } from "../lambda/ports.js";
 import {
@@ -163,6 +163,12 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
     throw new CliUsageError(`${flag} "${value}" is too large for an id — the largest is ${Number.MAX_SAFE_INTEGER}.`);
   }
   return id;
+}
+
+/** One stderr line per long wait, so that a rate-limited run is never a silent stall. */
+export function pauseLine(pause: FetchPause): string {
+  const what = pause.reason === "rateLimited" ? "Rate limited by the API" : "Pacing to the API's rate limit";
+  return `${what}: waiting ${formatPause(pause.ms)} (until ${new Date(pause.until).toISOString().slice(11, 19)} UTC)`;
 }
 
 /** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */

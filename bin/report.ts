@@ -8,7 +8,15 @@ import { parseArgs } from "node:util";
 import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
 import { AutocallsClient } from "../lambda/autocalls/client.js";
 import { collectDay, runReport } from "../lambda/pipeline.js";
-import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
+import {
+  CLI_OPTIONS,
+  cliErrorMessage,
+  demoCallsPerDay,
+  isUsageError,
+  parseCliInput,
+  pauseLine,
+  USAGE,
+} from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
@@ -18,6 +26,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let apiBaseUrl: string | undefined;
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
+  const writeLine = (line: string) => {
+    process.stderr.write(`${progressLineOpen ? "\n" : ""}${line}\n`);
+    progressLineOpen = false;
+  };
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   try {
     const input = parseCliInput(
@@ -71,6 +83,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         includeTranscripts: true,
         maskPhoneNumbers: false,
         force: false,
+        onPause: (pause) => writeLine(pauseLine(pause)),
         ...(showProgress
           ? {
               onProgress: ({ pagesDone, pagesTotal }) => {
@@ -102,8 +115,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
-    if (progressLineOpen) process.stderr.write("\n");
-    process.stderr.write(`${cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl })}\n`);
+    writeLine(cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl }));
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {

@@ -33,6 +33,8 @@ export interface ReportOptions {
   /** Epoch ms by which the fetch must be done, leaving time to write and send. */
   fetchDeadline?: number;
   onProgress?: FetchOptions["onProgress"];
+  /** Told of rate-limit waits of a few seconds or more, so that a long one is not a silent stall. */
+  onPause?: FetchOptions["onPause"];
 }
 
 export interface PipelineLogger {
@@ -145,7 +147,10 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
   }
 }
 
-type DayOptions = Pick<ReportOptions, "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress">;
+type DayOptions = Pick<
+  ReportOptions,
+  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "onPause"
+>;
 
 /**
  * Fetches one day and aggregates it in a single pass, handing each in-window call to
@@ -173,6 +178,7 @@ export async function collectDay(
     {
       ...(options.fetchDeadline === undefined ? {} : { deadline: options.fetchDeadline }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
     },
   );
   for await (const call of calls) {

@@ -5,6 +5,7 @@ import {
   AutocallsDeadlineError,
   AutocallsError,
   AutocallsIncompleteError,
+  AutocallsPauseTooLongError,
   AutocallsRequestError,
   AutocallsResponseError,
   AutocallsUnavailableError,
@@ -96,6 +97,7 @@ interface Run {
   signal: AbortSignal;
   stats: FetchStats;
   pacer: RequestPacer;
+  deadline: number | undefined;
   lastSeen: string | undefined;
   /** Some request got an HTTP answer: the address is right, network errors are an outage. */
   answered: boolean;
@@ -184,7 +186,9 @@ export class AutocallsClient implements CallsSource {
         windowMs: this.rateLimitWindowMs,
         sleep: this.sleep,
         now: this.now,
+        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
       }),
+      deadline: options.deadline,
       lastSeen: undefined,
       answered: false,
       pagesDone: 0,
@@ -320,7 +324,7 @@ export class AutocallsClient implements CallsSource {
       run.stats.requests++;
       if (attempt > 0) run.stats.retries++;
       const sentAt = this.now();
-      let reading: RateLimitReading = { limit: undefined, remaining: undefined };
+      let reading: RateLimitAnswer = { limit: undefined, remaining: undefined };
       let failure: RetryableFailure;
       try {
         const answer = await this.request(url, signal);
@@ -349,6 +353,10 @@ export class AutocallsClient implements CallsSource {
       if (failure.kind === "rateLimited") {
         run.stats.rateLimited++;
         pauseMs = reading.resetAt === undefined ? this.backoffMs(attempt) : Math.max(0, reading.resetAt - this.now());
+        if (reading.resetAt !== undefined && run.deadline !== undefined && reading.resetAt > run.deadline) {
+          run.pacer.settle(seq, reading, pauseMs);
+          throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
+        }
       }
       run.pacer.settle(seq, reading, pauseMs);
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
@@ -523,18 +531,23 @@ function idParam(id: number, name: string): string {
   return String(id);
 }
 
-function readRateLimit(answer: Answer, now: number): RateLimitReading {
+/** A reading, and which header said when the budget is back. */
+interface RateLimitAnswer extends RateLimitReading {
+  resetBy?: "Retry-After" | "X-RateLimit-Reset";
+}
+
+function readRateLimit(answer: Answer, now: number): RateLimitAnswer {
   const { headers } = answer;
-  const reading: RateLimitReading = {
+  const reading: RateLimitAnswer = {
     limit: headerInt(headers, "x-ratelimit-limit"),
     remaining: headerInt(headers, "x-ratelimit-remaining"),
   };
   const retryAfter = answer.status === 429 ? headers.get("retry-after")?.trim() : undefined;
   const reset = headerInt(headers, "x-ratelimit-reset");
-  let resetAt = Number.NaN;
-  if (retryAfter) resetAt = /^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter);
-  else if (reset !== undefined) resetAt = reset * 1000;
-  if (resetAt >= now) reading.resetAt = resetAt + RETRY_AFTER_MARGIN_MS;
+  const [resetAt, resetBy] = retryAfter
+    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
+    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
+  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
   return reading;
 }
 

@@ -117,3 +117,30 @@ export class AutocallsDeadlineError extends AutocallsError {
     this.pagesTotal = pagesTotal;
   }
 }
+
+/** A 429 asked for a pause that ends after the fetch's deadline: waiting could only end in failure. */
+export class AutocallsPauseTooLongError extends AutocallsError {
+  readonly pauseMs: number;
+  /** Epoch milliseconds when the API accepts requests again. */
+  readonly resumeAt: number;
+
+  constructor(pauseMs: number, resumeAt: number, header: string) {
+    super(
+      `The Autocalls API asks to wait ${formatPause(pauseMs)} (${header}) — more than this run has left; re-run after ${utcMinute(resumeAt, resumeAt - pauseMs)}.`,
+    );
+    this.pauseMs = pauseMs;
+    this.resumeAt = resumeAt;
+  }
+}
+
+/** "45 s", "60 min": how a person says a wait. */
+export function formatPause(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+/** "15:00 UTC", with the date in front when it is not the day of `from`. */
+function utcMinute(at: number, from: number): string {
+  const iso = new Date(at).toISOString();
+  const day = iso.slice(0, 10) === new Date(from).toISOString().slice(0, 10) ? "" : `${iso.slice(0, 10)} `;
+  return `${day}${iso.slice(11, 16)} UTC`;
+}

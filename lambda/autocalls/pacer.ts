@@ -1,3 +1,5 @@
+import type { FetchPause } from "./call.js";
+
 /**
  * Decides when the next request may leave, from what the API said about its rate limit.
  *
@@ -22,7 +24,12 @@ export interface PacerOptions {
   windowMs: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
+  /** Told of every wait of ANNOUNCED_PAUSE_MS or more, before it starts. */
+  onPause?: (pause: FetchPause) => void;
 }
+
+/** Shorter waits go unmentioned: a person notices a stall from a few seconds on. */
+export const ANNOUNCED_PAUSE_MS = 5_000;
 
 export interface RateLimitReading {
   limit: number | undefined;
@@ -93,7 +100,7 @@ export class RequestPacer {
       signal.throwIfAborted();
       const now = this.options.now();
       if (now < this.pausedUntil) {
-        await this.options.sleep(this.pausedUntil - now, signal);
+        await this.pause(this.pausedUntil - now, "rateLimited", signal);
         continue;
       }
       const wait = this.probeAfterSeq !== undefined && this.probeInFlight ? "answer" : this.budgetWait(now);
@@ -102,13 +109,18 @@ export class RequestPacer {
         continue;
       }
       if (wait <= 0) break;
-      await this.options.sleep(wait, signal);
+      await this.pause(wait, "pacing", signal);
     }
     this.lastSendAt = this.options.now();
     if (this.probeAfterSeq !== undefined) this.probeInFlight = true;
     this.inFlight++;
     this.sent++;
     return this.sent;
+  }
+
+  private pause(ms: number, reason: FetchPause["reason"], signal: AbortSignal): Promise<void> {
+    if (ms >= ANNOUNCED_PAUSE_MS) this.options.onPause?.({ ms, until: this.options.now() + ms, reason });
+    return this.options.sleep(ms, signal);
   }
 
   /** 0 to go now, a delay in ms, or "answer" when only the next answer can free budget. */

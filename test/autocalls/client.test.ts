@@ -1,12 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CallsQuery } from "../../lambda/autocalls/call.js";
+import type { CallsQuery, FetchPause } from "../../lambda/autocalls/call.js";
 import { AutocallsClient, type AutocallsClientOptions } from "../../lambda/autocalls/client.js";
 import {
   AutocallsAuthError,
   AutocallsDeadlineError,
   AutocallsIncompleteError,
+  AutocallsPauseTooLongError,
   AutocallsRequestError,
   AutocallsResponseError,
   AutocallsUnavailableError,
@@ -258,6 +259,37 @@ describe("AutocallsClient through transient faults", () => {
     expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
     // 30 s plus the 250 ms margin, once.
     expect(time.sleeps).toEqual([30_250]);
+  });
+
+  it("fails at once when Retry-After asks for more time than the deadline leaves", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({ fault: onPage(2, { kind: "rateLimit", retryAfterSeconds: 3_600 }) });
+    const deadline = FROZEN_AT + 10 * 60_000;
+
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY, { deadline });
+    const error = await failureOf(idsOf(stream));
+
+    expect(error).toBeInstanceOf(AutocallsPauseTooLongError);
+    // FROZEN_AT is 14:00 UTC: an hour later is 15:00.
+    expect(error.message).toBe(
+      "The Autocalls API asks to wait 60 min (Retry-After) — more than this run has left; re-run after 15:00 UTC.",
+    );
+    expect(time.sleeps).toEqual([]);
+    expect(sim.requests).toHaveLength(2);
+  });
+
+  it("announces a long rate-limit pause that fits the deadline, once, with how long and until when", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({ fault: onPage(2, { kind: "rateLimit", retryAfterSeconds: 45 }) });
+    const pauses: FetchPause[] = [];
+
+    const stream = client(sim, { now: time.now, sleep: time.sleep }).fetchCalls(DAY, {
+      deadline: FROZEN_AT + 10 * 60_000,
+      onPause: (pause) => pauses.push(pause),
+    });
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    expect(pauses).toEqual([{ ms: 45_250, until: FROZEN_AT + 45_250, reason: "rateLimited" }]);
   });
 
   it("backs off after a 429 without Retry-After", async () => {

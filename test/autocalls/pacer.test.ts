@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RequestPacer } from "../../lambda/autocalls/pacer.js";
+import type { FetchPause } from "../../lambda/autocalls/call.js";
+import { ANNOUNCED_PAUSE_MS, RequestPacer } from "../../lambda/autocalls/pacer.js";
 
 const WINDOW_MS = 60_000;
 
@@ -7,8 +8,10 @@ const WINDOW_MS = 60_000;
 function pacer() {
   let nowMs = 0;
   const sent: number[] = [];
+  const pauses: FetchPause[] = [];
   const requests = new RequestPacer({
     windowMs: WINDOW_MS,
+    onPause: (pause) => pauses.push(pause),
     now: () => nowMs,
     sleep: async (ms) => {
       nowMs += ms;
@@ -17,6 +20,7 @@ function pacer() {
   const signal = new AbortController().signal;
   return {
     sent,
+    pauses,
     advance: (ms: number) => {
       nowMs += ms;
     },
@@ -123,5 +127,20 @@ describe("RequestPacer", () => {
     await api.request(60, 59);
 
     expect(api.sent).toEqual([0, WINDOW_MS]);
+  });
+
+  it("announces a pause of ANNOUNCED_PAUSE_MS or more, saying whether the API asked for it", async () => {
+    const api = pacer();
+
+    await api.request(3, 2, ANNOUNCED_PAUSE_MS - 1); // too short to mention
+    await api.request(3, 1, ANNOUNCED_PAUSE_MS); // a 429's pause
+    await api.request(3, 0);
+    await api.request(3, 2); // the budget is spent: pacing until the first request leaves the window
+
+    const start = ANNOUNCED_PAUSE_MS - 1;
+    expect(api.pauses).toEqual([
+      { ms: ANNOUNCED_PAUSE_MS, until: start + ANNOUNCED_PAUSE_MS, reason: "rateLimited" },
+      { ms: WINDOW_MS - start - ANNOUNCED_PAUSE_MS, until: WINDOW_MS, reason: "pacing" },
+    ]);
   });
 });

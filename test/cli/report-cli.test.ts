@@ -7,6 +7,7 @@ import {
   DEMO_DATE,
   isUsageError,
   parseCliInput,
+  pauseLine,
 } from "../../bin/report-cli.js";
 import { AutocallsAuthError, AutocallsUnavailableError } from "../../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../../lambda/config.js";
@@ -195,5 +196,21 @@ describe("cliErrorMessage", () => {
     const outage = new AutocallsUnavailableError(1, 7, "HTTP 503 with an HTML error page");
 
     expect(cliErrorMessage(outage, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${outage.message}`);
+  });
+});
+
+describe("pauseLine", () => {
+  const at = Date.UTC(2025, 7, 5, 14, 4, 25);
+
+  it("says the API rate-limited the run, how long the wait is and until when", () => {
+    expect(pauseLine({ ms: 45_000, until: at + 45_000, reason: "rateLimited" })).toBe(
+      "Rate limited by the API: waiting 45 s (until 14:05:10 UTC)",
+    );
+  });
+
+  it("says the client is pacing itself when it holds back to avoid a 429", () => {
+    expect(pauseLine({ ms: 50_000, until: at + 50_000, reason: "pacing" })).toBe(
+      "Pacing to the API's rate limit: waiting 50 s (until 14:05:15 UTC)",
+    );
   });
 });
