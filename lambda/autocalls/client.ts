@@ -42,6 +42,11 @@ export interface AutocallsClientOptions {
   /** Only for faults a server cannot produce. */
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Real-time limits on waiting for the network — each request's timeout and the fetch's
+   * deadline — resolving when the limit is reached; tests end them on an event instead.
+   */
+  timer?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
@@ -123,6 +128,7 @@ export class AutocallsClient implements CallsSource {
   private readonly logger: AutocallsLogger;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly timer: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -148,6 +154,7 @@ export class AutocallsClient implements CallsSource {
     this.logger = options.logger ?? silentLogger;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.sleep = options.sleep ?? abortableSleep;
+    this.timer = options.timer ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -197,7 +204,7 @@ export class AutocallsClient implements CallsSource {
     const onCallerAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) onCallerAbort();
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadlineTimer = new AbortController();
     if (options.deadline !== undefined) {
       const deadline = options.deadline;
       // Aborting cancels every request in flight and every wait, so nothing outlives the deadline.
@@ -205,7 +212,7 @@ export class AutocallsClient implements CallsSource {
         controller.abort(new AutocallsDeadlineError(deadline, run.pagesDone, run.pagesTotal, run.lastSeen));
       const remainingMs = deadline - this.now();
       if (remainingMs <= 0) expire();
-      else deadlineTimer = setTimeout(expire, remainingMs);
+      else this.timer(remainingMs, deadlineTimer.signal).then(expire, () => {});
     }
 
     const seen = new Set<number>();
@@ -265,7 +272,7 @@ export class AutocallsClient implements CallsSource {
       throw error;
     } finally {
       // Also runs when the consumer stops early: nothing keeps fetching in the background.
-      clearTimeout(deadlineTimer);
+      deadlineTimer.abort();
       options.signal?.removeEventListener("abort", onCallerAbort);
       if (!controller.signal.aborted) controller.abort(new AutocallsError("The call stream was closed."));
     }
@@ -381,7 +388,11 @@ export class AutocallsClient implements CallsSource {
     signal.throwIfAborted();
     const controller = new AbortController();
     const timedOut = new Error("request timed out");
-    const timer = setTimeout(() => controller.abort(timedOut), this.requestTimeoutMs);
+    const timer = new AbortController();
+    this.timer(this.requestTimeoutMs, timer.signal).then(
+      () => controller.abort(timedOut),
+      () => {},
+    );
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
@@ -401,7 +412,7 @@ export class AutocallsClient implements CallsSource {
       const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
       throw new RetryableFailure(kind, `network error: ${this.redact(describeError(error))}`, { cause: error });
     } finally {
-      clearTimeout(timer);
+      timer.abort();
       signal.removeEventListener("abort", onAbort);
     }
   }

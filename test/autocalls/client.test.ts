@@ -53,6 +53,36 @@ function virtualTime(frozenAt?: number) {
   };
 }
 
+/** Timers that fire only when the test says so; `fired` lists the durations they stood for. */
+function manualTimers() {
+  const pending = new Map<() => void, number>();
+  const fired: number[] = [];
+  return {
+    fired,
+    timer: (ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        const fire = () => resolve();
+        pending.set(fire, ms);
+        signal.addEventListener(
+          "abort",
+          () => {
+            pending.delete(fire);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      }),
+    fireAll(which: (ms: number) => boolean = () => true) {
+      for (const [fire, ms] of [...pending]) {
+        if (!which(ms)) continue;
+        pending.delete(fire);
+        fired.push(ms);
+        fire();
+      }
+    },
+  };
+}
+
 function client(sim: { baseUrl: string }, options: Partial<AutocallsClientOptions> = {}): AutocallsClient {
   const time = virtualTime();
   return new AutocallsClient({
@@ -138,7 +168,20 @@ describe("AutocallsClient paging", () => {
   });
 
   it("fetches the pages after the first concurrently, never more than `concurrency` at once", async () => {
-    const sim = await simulator({ callsPerDay: 120, latencyMs: 20 });
+    // Answers after page 1 wait until three requests are open at once, so a correct client
+    // reaches exactly three however slow the machine is.
+    let releaseAnswers = () => {};
+    const threeOpen = new Promise<void>((resolve) => {
+      releaseAnswers = resolve;
+    });
+    const sim: Simulator = await simulator({
+      callsPerDay: 120,
+      holdAnswer: ({ page }) => {
+        if (page === 1) return undefined;
+        if (sim.requests.filter((request) => request.endedAt === 0).length >= 3) releaseAnswers();
+        return threeOpen;
+      },
+    });
 
     await idsOf(client(sim, { concurrency: 3 }).fetchCalls(DAY));
 
@@ -151,18 +194,29 @@ describe("AutocallsClient paging", () => {
     const calls = client(sim, { concurrency: 2 }).fetchCalls(DAY)[Symbol.asyncIterator]();
 
     for (let read = 0; read <= PER_PAGE; read++) await calls.next(); // all of page 1, the first call of page 2
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Page 3 is as far ahead as the client may go; by the time it has been answered, a client
+    // running further ahead would have asked for page 4 too.
+    const answeredPages = () => sim.requests.map((request) => (request.endedAt > 0 ? request.query.page : "open"));
+    await vi.waitFor(() => expect(answeredPages()).toEqual(["1", "2", "3"]), { timeout: 10_000 });
 
-    expect(sim.requests.map((request) => request.query.page)).toEqual(["1", "2", "3"]);
+    expect(answeredPages()).toEqual(["1", "2", "3"]);
     await calls.return?.();
   });
 
   it("stops requesting when the consumer stops early", async () => {
     const sim = await simulator({ callsPerDay: 120, latencyMs: 10 });
+    // Counted as the client calls fetch: once the loop has closed the stream, every request it
+    // will ever send has been started, so the count is final without waiting.
+    let started = 0;
+    const counting: typeof fetch = (input, init) => {
+      started++;
+      return fetch(input, init);
+    };
 
-    for await (const _call of client(sim, { concurrency: 2 }).fetchCalls(DAY)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for await (const _call of client(sim, { concurrency: 2, fetch: counting }).fetchCalls(DAY)) break;
 
+    expect(started).toBe(1);
+    await vi.waitFor(() => expect(sim.requests.every((request) => request.endedAt > 0)).toBe(true));
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -323,13 +377,25 @@ describe("AutocallsClient through transient faults", () => {
   });
 
   it("gives up on a hung request after requestTimeoutMs and retries it", async () => {
-    const sim = await simulator({ fault: onPage(4, { kind: "hang" }) });
-    const stream = client(sim, { requestTimeoutMs: 200 }).fetchCalls(DAY);
+    const timers = manualTimers();
+    // The hung request's timeout fires as soon as the server holds it; one page at a time, so
+    // no other request's timeout is running then.
+    let hung = false;
+    const sim = await simulator({
+      fault: (request) => {
+        if (request.page !== 4 || hung) return undefined;
+        hung = true;
+        setImmediate(() => timers.fireAll());
+        return { kind: "hang" };
+      },
+    });
+    const stream = client(sim, { timer: timers.timer, concurrency: 1 }).fetchCalls(DAY);
 
     const ids = await idsOf(stream);
 
     expect(ids).toEqual(await idsOf(sim.callsFor(DAY)));
     expect(stream.stats.retries).toBe(1);
+    expect(timers.fired).toEqual([30_000]);
   });
 
   it("fails as unavailable, worth retrying later, when a page keeps failing", async () => {
@@ -507,12 +573,23 @@ describe("AutocallsClient failures that retrying cannot fix", () => {
 
 describe("AutocallsClient deadline and safety", () => {
   it("ends with a deadline error, and no request open, when a server hangs past the deadline", async () => {
-    const sim = await simulator({ fault: (request) => (request.page === 3 ? { kind: "hang" } : undefined) });
-    const deadline = Date.now() + 300;
+    const timers = manualTimers();
+    const deadline = Date.now() + 3_600_000;
+    // The deadline is reached the moment page 3 hangs — the only timer longer than a request's 30 s.
+    const sim = await simulator({
+      fault: (request) => {
+        if (request.page !== 3) return undefined;
+        setImmediate(() => timers.fireAll((ms) => ms > 30_000));
+        return { kind: "hang" };
+      },
+    });
 
     const error = await failureOf(
       idsOf(
-        new AutocallsClient({ baseUrl: sim.baseUrl, token: TOKEN, perPage: PER_PAGE }).fetchCalls(DAY, { deadline }),
+        new AutocallsClient({ baseUrl: sim.baseUrl, token: TOKEN, perPage: PER_PAGE, timer: timers.timer }).fetchCalls(
+          DAY,
+          { deadline },
+        ),
       ),
     );
 
