@@ -1,5 +1,10 @@
 import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
-import { AutocallsUnavailableError, formatPause } from "../lambda/autocalls/errors.js";
+import {
+  AutocallsDeadlineError,
+  AutocallsPauseTooLongError,
+  AutocallsUnavailableError,
+  formatPause,
+} from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import type { Clock } from "../lambda/ports.js";
 import {
@@ -11,8 +16,11 @@ import {
   reportWindow,
 } from "../lambda/report/window.js";
 
+/** Like the Lambda's fetch budget (about 10 of its 15 minutes): a hung API ends in a clear error. */
+export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
+
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
-                         [--assistant-id N] [--campaign-id N] [--verbose]
+                         [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -20,6 +28,7 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --demo          run against a built-in simulated Autocalls API (no token needed)
   --assistant-id  only calls of this assistant
   --campaign-id   only calls of this campaign
+  --fetch-timeout minutes the fetch may take before it gives up (default: ${DEFAULT_FETCH_TIMEOUT_MINUTES})
   --verbose       show stack traces on errors
 
 Environment:
@@ -37,6 +46,7 @@ export const CLI_OPTIONS = {
   demo: { type: "boolean" },
   "assistant-id": { type: "string" },
   "campaign-id": { type: "string" },
+  "fetch-timeout": { type: "string" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -79,6 +89,7 @@ export interface CliInput {
   baseUrl: string;
   token: string | undefined;
   filters: CallFilters;
+  fetchTimeoutMinutes: number;
   recipients: { from: string; to: string[]; cc: string[]; bcc: string[] };
   clock: Clock;
 }
@@ -90,6 +101,7 @@ export interface CliValues {
   demo?: boolean;
   "assistant-id"?: string;
   "campaign-id"?: string;
+  "fetch-timeout"?: string;
   help?: boolean;
 }
 
@@ -116,6 +128,13 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   const campaignId = positiveInteger(values["campaign-id"], "--campaign-id");
   if (assistantId !== undefined) filters.assistantId = assistantId;
   if (campaignId !== undefined) filters.campaignId = campaignId;
+  const fetchTimeout = values["fetch-timeout"] ?? String(DEFAULT_FETCH_TIMEOUT_MINUTES);
+  const fetchTimeoutMinutes = /^\d+(\.\d+)?$/.test(fetchTimeout) ? Number(fetchTimeout) : 0;
+  if (!(fetchTimeoutMinutes > 0)) {
+    throw new CliUsageError(
+      `--fetch-timeout "${fetchTimeout}" is not a positive number of minutes — e.g. --fetch-timeout 30.`,
+    );
+  }
 
   // A demo run pretends it is the morning after the report day, so its output never varies.
   const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
@@ -129,6 +148,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
     baseUrl,
     token,
     filters,
+    fetchTimeoutMinutes,
     recipients: {
       from: env.MAIL_FROM?.trim() || "callreport@example.com",
       to: (env.MAIL_TO?.trim() || "managers@example.com")
@@ -165,6 +185,30 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   return id;
 }
 
+/** How often a log (stderr not a terminal) hears of the fetch: every tenth of the pages, or this often. */
+const PROGRESS_LINE_EVERY_MS = 15_000;
+
+/**
+ * Progress for a log instead of a terminal's `\r` line: the first and last page, each tenth of
+ * the pages, and any page 15 s or more after the previous line; undefined when nothing is due.
+ */
+export function progressLines(now: () => number = Date.now) {
+  let lastDone = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return ({ pagesDone, pagesTotal }: { pagesDone: number; pagesTotal: number }): string | undefined => {
+    const tenth = Math.max(1, Math.ceil(pagesTotal / 10));
+    const due =
+      pagesDone === 1 ||
+      pagesDone === pagesTotal ||
+      Math.floor(pagesDone / tenth) > Math.floor(lastDone / tenth) ||
+      now() - lastAt >= PROGRESS_LINE_EVERY_MS;
+    if (!due) return undefined;
+    lastDone = pagesDone;
+    lastAt = now();
+    return `Fetching calls: page ${pagesDone}/${pagesTotal}`;
+  };
+}
+
 /** One stderr line per long wait, so that a rate-limited run is never a silent stall. */
 export function pauseLine(pause: FetchPause): string {
   const what = pause.reason === "rateLimited" ? "Rate limited by the API" : "Pacing to the API's rate limit";
@@ -180,7 +224,10 @@ const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxErro
  * One or two plain lines: what went wrong and what to do. Stack traces only with --verbose.
  * `context.baseUrl`: the API address the run used, named when the API could not be reached at all.
  */
-export function cliErrorMessage(error: unknown, context: { baseUrl?: string } = {}): string {
+export function cliErrorMessage(
+  error: unknown,
+  context: { baseUrl?: string; fetchTimeoutMinutes?: number } = {},
+): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
   if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
   // "Retry later" is the right advice for an outage, but a mistyped address fails the same way —
@@ -192,6 +239,12 @@ export function cliErrorMessage(error: unknown, context: { baseUrl?: string } = 
     NETWORK_FAILURE.test(error.lastSeen)
   ) {
     return `Error: ${error.message}\nIf it persists, check that AUTOCALLS_BASE_URL (${context.baseUrl}) is the API's address and reachable from this machine.`;
+  }
+  if (
+    (error instanceof AutocallsDeadlineError || error instanceof AutocallsPauseTooLongError) &&
+    context.fetchTimeoutMinutes !== undefined
+  ) {
+    return `Error: ${error.message}\nTo give the fetch more time, raise --fetch-timeout (now ${context.fetchTimeoutMinutes} minutes).`;
   }
   // Our own errors are named classes whose messages already say what to fix.
   if (!BUILT_IN_ERRORS.has(error.name)) return `Error: ${error.message}`;

@@ -2,7 +2,7 @@
 /**
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
- *                     [--assistant-id N] [--campaign-id N] [--verbose]
+ *                     [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES] [--verbose]
  */
 import { parseArgs } from "node:util";
 import { LocalReportFolder } from "../lambda/adapters/local-folder.js";
@@ -15,6 +15,7 @@ import {
   isUsageError,
   parseCliInput,
   pauseLine,
+  progressLines,
   USAGE,
 } from "./report-cli.js";
 
@@ -22,8 +23,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
   let folder: LocalReportFolder | undefined;
   let stopDemo: (() => Promise<void>) | undefined;
-  // Named in the error when the API cannot be reached; the demo's own address would not help.
-  let apiBaseUrl: string | undefined;
+  // What an error message may name: the API address when it cannot be reached (not the demo's
+  // own, which would not help) and the --fetch-timeout to raise.
+  const errorContext: Parameters<typeof cliErrorMessage>[1] = {};
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
   const writeLine = (line: string) => {
@@ -43,7 +45,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
     let baseUrl = input.baseUrl;
     let token = input.token;
-    if (!input.demo) apiBaseUrl = baseUrl;
+    if (!input.demo) errorContext.baseUrl = baseUrl;
+    errorContext.fetchTimeoutMinutes = input.fetchTimeoutMinutes;
     if (input.demo) {
       // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
       const { startSimulator } = await import("../test/support/simulator.js");
@@ -71,7 +74,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const showProgress = process.stderr.isTTY === true;
+    const terminal = process.stderr.isTTY === true;
+    const logLine = progressLines();
     const result = await runReport(
       {
         ...day,
@@ -84,16 +88,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         maskPhoneNumbers: false,
         force: false,
         onPause: (pause) => writeLine(pauseLine(pause)),
-        ...(showProgress
-          ? {
-              onProgress: ({ pagesDone, pagesTotal }) => {
-                progressLineOpen = pagesDone !== pagesTotal;
-                process.stderr.write(
-                  `\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`,
-                );
-              },
-            }
-          : {}),
+        fetchDeadline: Date.now() + input.fetchTimeoutMinutes * 60_000,
+        onProgress: ({ pagesDone, pagesTotal }) => {
+          if (!terminal) {
+            const line = logLine({ pagesDone, pagesTotal });
+            if (line) writeLine(line);
+            return;
+          }
+          progressLineOpen = pagesDone !== pagesTotal;
+          process.stderr.write(`\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`);
+        },
       },
       {
         calls,
@@ -115,7 +119,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
-    writeLine(cliErrorMessage(error, apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl }));
+    writeLine(cliErrorMessage(error, errorContext));
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {
