@@ -10,7 +10,7 @@ import {
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "./errors.js";
-import { type RateLimitReading, RequestPacer } from "./pacer.js";
+import { type RateLimitAnswer, RequestPacer, readRateLimit } from "./pacer.js";
 import { type CallsPage, parseCallsPage } from "./schema.js";
 
 export interface AutocallsLogger {
@@ -72,9 +72,6 @@ const DEFAULTS = {
 // A 200 with a broken body (a proxy cutting the stream) is retried, but fewer times than an
 // outage: if the same page keeps coming back unreadable, the API has changed.
 const MAX_BODY_RETRIES = 3;
-// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
-// the pause from arriving just before the window resets.
-const RETRY_AFTER_MARGIN_MS = 250;
 // Two tries, not one: a DNS answer can fail once in passing.
 const UNREACHABLE_TRIES = 2;
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
@@ -336,7 +333,7 @@ export class AutocallsClient implements CallsSource {
       try {
         const answer = await this.request(url, signal);
         run.answered = true;
-        reading = readRateLimit(answer, this.now());
+        reading = readRateLimit(answer.status, answer.headers, this.now());
         this.logger.debug("autocalls page answered", {
           page,
           attempt,
@@ -360,12 +357,12 @@ export class AutocallsClient implements CallsSource {
       if (failure.kind === "rateLimited") {
         run.stats.rateLimited++;
         pauseMs = reading.resetAt === undefined ? this.backoffMs(attempt) : Math.max(0, reading.resetAt - this.now());
-        if (reading.resetAt !== undefined && run.deadline !== undefined && reading.resetAt > run.deadline) {
-          run.pacer.settle(seq, reading, pauseMs);
-          throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
-        }
       }
       run.pacer.settle(seq, reading, pauseMs);
+      // Waiting past the deadline could only end in the deadline error, later and saying less.
+      if (pauseMs !== undefined && reading.resetAt !== undefined && reading.resetAt > (run.deadline ?? Infinity)) {
+        throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
+      }
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
         throw new AutocallsResponseError(page, failure.message, { cause: failure.cause });
       }
@@ -527,11 +524,6 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
   return result;
 }
 
-/**
- * The rate-limit headers. `resetAt` is when the API says the budget is back: a 429's
- * `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else `X-RateLimit-Reset` (epoch
- * seconds), plus a little slack; a time already past says nothing.
- */
 /** String(1e23) is "1e+23": an id the API would misread or reject. */
 function idParam(id: number, name: string): string {
   if (!Number.isSafeInteger(id) || id < 1) {
@@ -540,32 +532,6 @@ function idParam(id: number, name: string): string {
     );
   }
   return String(id);
-}
-
-/** A reading, and which header said when the budget is back. */
-interface RateLimitAnswer extends RateLimitReading {
-  resetBy?: "Retry-After" | "X-RateLimit-Reset";
-}
-
-function readRateLimit(answer: Answer, now: number): RateLimitAnswer {
-  const { headers } = answer;
-  const reading: RateLimitAnswer = {
-    limit: headerInt(headers, "x-ratelimit-limit"),
-    remaining: headerInt(headers, "x-ratelimit-remaining"),
-  };
-  const retryAfter = answer.status === 429 ? headers.get("retry-after")?.trim() : undefined;
-  const reset = headerInt(headers, "x-ratelimit-reset");
-  const [resetAt, resetBy] = retryAfter
-    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
-    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
-  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
-  return reading;
-}
-
-function headerInt(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
-  return Number(value);
 }
 
 function looksLikeHtml(answer: Answer): boolean {
