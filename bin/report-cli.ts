@@ -1,6 +1,11 @@
 import { basename, resolve, sep } from "node:path";
-import type { CallFilters } from "../lambda/autocalls/call.js";
-import { AutocallsUnavailableError } from "../lambda/autocalls/errors.js";
+import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
+import {
+  AutocallsDeadlineError,
+  AutocallsPauseTooLongError,
+  AutocallsUnavailableError,
+  formatPause,
+} from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import type { Clock } from "../lambda/ports.js";
 import {
@@ -13,8 +18,12 @@ import {
   unfinishedDayReason,
 } from "../lambda/report/window.js";
 
+/** Like the Lambda's fetch budget (about 10 of its 15 minutes): a hung API ends in a clear error. */
+export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
+
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
-                         [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
+                         [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
+                         [--preview] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -22,6 +31,7 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --demo          run against a built-in simulated Autocalls API (no token needed)
   --assistant-id  only calls of this assistant
   --campaign-id   only calls of this campaign
+  --fetch-timeout minutes the fetch may take before it gives up (default: ${DEFAULT_FETCH_TIMEOUT_MINUTES})
   --preview       report a day that has not ended yet, as a partial day (files named …-preview)
   --verbose       show stack traces on errors
 
@@ -40,6 +50,7 @@ export const CLI_OPTIONS = {
   demo: { type: "boolean" },
   "assistant-id": { type: "string" },
   "campaign-id": { type: "string" },
+  "fetch-timeout": { type: "string" },
   preview: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -85,6 +96,7 @@ export interface CliInput {
   baseUrl: string;
   token: string | undefined;
   filters: CallFilters;
+  fetchTimeoutMinutes: number;
   recipients: { from: string; to: string[]; cc: string[]; bcc: string[] };
   clock: Clock;
 }
@@ -96,6 +108,7 @@ export interface CliValues {
   demo?: boolean;
   "assistant-id"?: string;
   "campaign-id"?: string;
+  "fetch-timeout"?: string;
   preview?: boolean;
   help?: boolean;
 }
@@ -126,6 +139,13 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   const campaignId = positiveInteger(values["campaign-id"], "--campaign-id");
   if (assistantId !== undefined) filters.assistantId = assistantId;
   if (campaignId !== undefined) filters.campaignId = campaignId;
+  const fetchTimeout = values["fetch-timeout"] ?? String(DEFAULT_FETCH_TIMEOUT_MINUTES);
+  const fetchTimeoutMinutes = /^\d+(\.\d+)?$/.test(fetchTimeout) ? Number(fetchTimeout) : 0;
+  if (!(fetchTimeoutMinutes > 0)) {
+    throw new CliUsageError(
+      `--fetch-timeout "${fetchTimeout}" is not a positive number of minutes — e.g. --fetch-timeout 30.`,
+    );
+  }
 
   // A demo run pretends it is the morning after the report day, so its output never varies.
   const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
@@ -149,6 +169,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
     baseUrl,
     token,
     filters,
+    fetchTimeoutMinutes,
     recipients: {
       from: env.MAIL_FROM?.trim() || "callreport@example.com",
       to: (env.MAIL_TO?.trim() || "managers@example.com")
@@ -178,7 +199,41 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value))
     throw new CliUsageError(`${flag} "${value}" is not a positive whole number — e.g. ${flag} 12.`);
-  return Number(value);
+  const id = Number(value);
+  if (!Number.isSafeInteger(id)) {
+    throw new CliUsageError(`${flag} "${value}" is too large for an id — the largest is ${Number.MAX_SAFE_INTEGER}.`);
+  }
+  return id;
+}
+
+/** How often a log (stderr not a terminal) hears of the fetch: every tenth of the pages, or this often. */
+const PROGRESS_LINE_EVERY_MS = 15_000;
+
+/**
+ * Progress for a log instead of a terminal's `\r` line: the first and last page, each tenth of
+ * the pages, and any page 15 s or more after the previous line; undefined when nothing is due.
+ */
+export function progressLines(now: () => number = Date.now) {
+  let lastDone = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return ({ pagesDone, pagesTotal }: { pagesDone: number; pagesTotal: number }): string | undefined => {
+    const tenth = Math.max(1, Math.ceil(pagesTotal / 10));
+    const due =
+      pagesDone === 1 ||
+      pagesDone === pagesTotal ||
+      Math.floor(pagesDone / tenth) > Math.floor(lastDone / tenth) ||
+      now() - lastAt >= PROGRESS_LINE_EVERY_MS;
+    if (!due) return undefined;
+    lastDone = pagesDone;
+    lastAt = now();
+    return `Fetching calls: page ${pagesDone}/${pagesTotal}`;
+  };
+}
+
+/** One stderr line per long wait, so that a rate-limited run is never a silent stall. */
+export function pauseLine(pause: FetchPause): string {
+  const what = pause.reason === "rateLimited" ? "Rate limited by the API" : "Pacing to the API's rate limit";
+  return `${what}: waiting ${formatPause(pause.ms)} (until ${new Date(pause.until).toISOString().slice(11, 19)} UTC)`;
 }
 
 /** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */
@@ -203,15 +258,30 @@ const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxErro
  * `context.baseUrl`: the API address the run used, named when the API could not be reached at all;
  * `context.outDir`: the report folder, named when the file system refuses to write there.
  */
-export function cliErrorMessage(error: unknown, context: { baseUrl?: string; outDir?: string } = {}): string {
+export function cliErrorMessage(
+  error: unknown,
+  context: { baseUrl?: string; outDir?: string; fetchTimeoutMinutes?: number } = {},
+): string {
   if (!(error instanceof Error)) return `Error: ${String(error)}`;
   const outFolderProblem = context.outDir === undefined ? undefined : describeOutFolderError(error, context.outDir);
   if (outFolderProblem)
     return `Error: cannot write the report into ${resolve(context.outDir as string)}: ${outFolderProblem}.`;
   if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
-  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way.
-  if (error instanceof AutocallsUnavailableError && context.baseUrl && NETWORK_FAILURE.test(error.lastSeen)) {
+  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way —
+  // only when the API never answered in this run.
+  if (
+    error instanceof AutocallsUnavailableError &&
+    context.baseUrl &&
+    !error.answered &&
+    NETWORK_FAILURE.test(error.lastSeen)
+  ) {
     return `Error: ${error.message}\nIf it persists, check that AUTOCALLS_BASE_URL (${context.baseUrl}) is the API's address and reachable from this machine.`;
+  }
+  if (
+    (error instanceof AutocallsDeadlineError || error instanceof AutocallsPauseTooLongError) &&
+    context.fetchTimeoutMinutes !== undefined
+  ) {
+    return `Error: ${error.message}\nTo give the fetch more time, raise --fetch-timeout (now ${context.fetchTimeoutMinutes} minutes).`;
   }
   // Our own errors are named classes whose messages already say what to fix.
   if (!BUILT_IN_ERRORS.has(error.name)) return `Error: ${error.message}`;

@@ -2,30 +2,43 @@
 /**
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
- *                     [--assistant-id N] [--campaign-id N] [--preview] [--verbose]
+ *                     [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
+ *                     [--preview] [--verbose]
  */
 import { parseArgs } from "node:util";
 import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
 import { partialDayLabel } from "../lambda/report/summary.js";
-import { CLI_OPTIONS, cliErrorMessage, demoCallsPerDay, isUsageError, parseCliInput, USAGE } from "./report-cli.js";
+import {
+  CLI_OPTIONS,
+  cliErrorMessage,
+  demoCallsPerDay,
+  isUsageError,
+  parseCliInput,
+  pauseLine,
+  progressLines,
+  USAGE,
+} from "./report-cli.js";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
   let folder: LocalReportFolder | undefined;
   let stopDemo: (() => Promise<void>) | undefined;
-  // Named in the error when the API cannot be reached; the demo's own address would not help.
-  let apiBaseUrl: string | undefined;
-  // Named in the error when the file system refuses to write the report there.
-  let outDir: string | undefined;
+  // What an error message may name: the API address when it cannot be reached (not the demo's
+  // own, which would not help), the --out folder the file system refuses, the --fetch-timeout to raise.
+  const errorContext: Parameters<typeof cliErrorMessage>[1] = {};
   // A progress line ends in \r until the last page; an error must not be glued onto it.
   let progressLineOpen = false;
+  const writeLine = (line: string) => {
+    process.stderr.write(`${progressLineOpen ? "\n" : ""}${line}\n`);
+    progressLineOpen = false;
+  };
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
   try {
     const input = parseCliInput(
       parseArgs({ args: argv, options: CLI_OPTIONS, strict: true, allowPositionals: false }).values,
       env,
     );
-    outDir = input.outDir;
+    errorContext.outDir = input.outDir;
     if (input.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -40,7 +53,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
-    if (!input.demo) apiBaseUrl = baseUrl;
+    if (!input.demo) errorContext.baseUrl = baseUrl;
+    errorContext.fetchTimeoutMinutes = input.fetchTimeoutMinutes;
     if (input.demo) {
       // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
       const { startSimulator } = await import("../test/support/simulator.js");
@@ -68,7 +82,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const showProgress = process.stderr.isTTY === true;
+    const terminal = process.stderr.isTTY === true;
+    const logLine = progressLines();
     const result = await runReport(
       {
         ...day,
@@ -81,16 +96,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         maskPhoneNumbers: false,
         force: false,
         preview: input.preview,
-        ...(showProgress
-          ? {
-              onProgress: ({ pagesDone, pagesTotal }) => {
-                progressLineOpen = pagesDone !== pagesTotal;
-                process.stderr.write(
-                  `\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`,
-                );
-              },
-            }
-          : {}),
+        onPause: (pause) => writeLine(pauseLine(pause)),
+        fetchDeadline: Date.now() + input.fetchTimeoutMinutes * 60_000,
+        onProgress: ({ pagesDone, pagesTotal }) => {
+          if (!terminal) {
+            const line = logLine({ pagesDone, pagesTotal });
+            if (line) writeLine(line);
+            return;
+          }
+          progressLineOpen = pagesDone !== pagesTotal;
+          process.stderr.write(`\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`);
+        },
       },
       {
         calls,
@@ -113,13 +129,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
-    if (progressLineOpen) process.stderr.write("\n");
-    process.stderr.write(
-      `${cliErrorMessage(error, {
-        ...(apiBaseUrl === undefined ? {} : { baseUrl: apiBaseUrl }),
-        ...(outDir === undefined ? {} : { outDir }),
-      })}\n`,
-    );
+    writeLine(cliErrorMessage(error, errorContext));
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;
   } finally {

@@ -55,7 +55,15 @@ const optionalPositiveInt = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
-  .pipe(z.number().int().positive().optional());
+  .pipe(
+    z
+      .number()
+      .positive()
+      // Beyond it the id would be rounded, or reach the API as 1e+23.
+      .max(Number.MAX_SAFE_INTEGER, { message: `too large for an id (at most ${Number.MAX_SAFE_INTEGER})` })
+      .int()
+      .optional(),
+  );
 const optionalText = z
   .string()
   .optional()

@@ -143,6 +143,8 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
           force: request.force,
           preview: request.preview,
           fetchDeadline: Date.now() + remainingMs - Math.max(MIN_FINISH_MARGIN_MS, remainingMs * 0.3),
+          onPause: (pause) =>
+            log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
         },
         { calls, store, mailer, clock, logger: log, spoolDir: SPOOL_ROOT },
       );

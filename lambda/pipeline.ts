@@ -38,6 +38,8 @@ export interface ReportOptions {
   /** Epoch ms by which the fetch must be done, leaving time to write and send. */
   fetchDeadline?: number;
   onProgress?: FetchOptions["onProgress"];
+  /** Told of rate-limit waits of a few seconds or more, so that a long one is not a silent stall. */
+  onPause?: FetchOptions["onPause"];
 }
 
 export interface PipelineLogger {
@@ -161,7 +163,7 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
 
 type DayOptions = Pick<
   ReportOptions,
-  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "preview"
+  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "onPause" | "preview"
 >;
 
 /**
@@ -191,6 +193,7 @@ export async function collectDay(
     {
       ...(options.fetchDeadline === undefined ? {} : { deadline: options.fetchDeadline }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
     },
   );
   for await (const call of calls) {

@@ -67,10 +67,27 @@ export interface FetchStats {
 }
 
 export interface FetchOptions {
-  /** Epoch milliseconds after which the fetch gives up with a clear error. */
+  /**
+   * Epoch milliseconds after which the fetch gives up with a clear error; a rate-limit pause that
+   * would end after it fails at once.
+   */
   deadline?: number;
   signal?: AbortSignal;
   onProgress?: (progress: { pagesDone: number; pagesTotal: number }) => void;
+  /** Called before every wait of a few seconds or more (`ANNOUNCED_PAUSE_MS`). */
+  onPause?: (pause: FetchPause) => void;
+}
+
+/** A wait before the next request. */
+export interface FetchPause {
+  ms: number;
+  /** Epoch milliseconds when requests resume. */
+  until: number;
+  /**
+   * `rateLimited`: the API answered 429 and said (or the client chose) how long to wait;
+   * `pacing`: the client holds back to stay inside the API's rate-limit headers.
+   */
+  reason: "rateLimited" | "pacing";
 }
 
 /**

@@ -5,11 +5,12 @@ import {
   AutocallsDeadlineError,
   AutocallsError,
   AutocallsIncompleteError,
+  AutocallsPauseTooLongError,
   AutocallsRequestError,
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "./errors.js";
-import { type RateLimitReading, RequestPacer } from "./pacer.js";
+import { type RateLimitAnswer, RequestPacer, readRateLimit } from "./pacer.js";
 import { type CallsPage, parseCallsPage } from "./schema.js";
 
 export interface AutocallsLogger {
@@ -41,6 +42,11 @@ export interface AutocallsClientOptions {
   /** Only for faults a server cannot produce. */
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Real-time limits on waiting for the network — each request's timeout and the fetch's
+   * deadline — resolving when the limit is reached; tests end them on an event instead.
+   */
+  timer?: (ms: number, signal: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
 }
@@ -66,9 +72,9 @@ const DEFAULTS = {
 // A 200 with a broken body (a proxy cutting the stream) is retried, but fewer times than an
 // outage: if the same page keeps coming back unreadable, the API has changed.
 const MAX_BODY_RETRIES = 3;
-// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
-// the pause from arriving just before the window resets.
-const RETRY_AFTER_MARGIN_MS = 250;
+// Two tries, not one: a DNS answer can fail once in passing.
+const UNREACHABLE_TRIES = 2;
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
 
@@ -79,13 +85,12 @@ interface FetchedPage extends CallsPage {
 
 /** A request that failed in a way worth repeating, and what to say if repeats run out. */
 class RetryableFailure extends Error {
-  readonly kind: "rateLimited" | "server" | "network" | "body";
-  readonly retryAfterMs: number | undefined;
+  /** "unreachable": refused or not resolved — no server listens at the address, or not yet. */
+  readonly kind: "rateLimited" | "server" | "network" | "unreachable" | "body";
 
-  constructor(kind: RetryableFailure["kind"], message: string, retryAfterMs?: number, options?: { cause?: unknown }) {
+  constructor(kind: RetryableFailure["kind"], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.kind = kind;
-    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -94,7 +99,10 @@ interface Run {
   signal: AbortSignal;
   stats: FetchStats;
   pacer: RequestPacer;
+  deadline: number | undefined;
   lastSeen: string | undefined;
+  /** Some request got an HTTP answer: the address is right, network errors are an outage. */
+  answered: boolean;
   pagesDone: number;
   pagesTotal: number;
 }
@@ -117,6 +125,7 @@ export class AutocallsClient implements CallsSource {
   private readonly logger: AutocallsLogger;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly timer: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -142,6 +151,7 @@ export class AutocallsClient implements CallsSource {
     this.logger = options.logger ?? silentLogger;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
     this.sleep = options.sleep ?? abortableSleep;
+    this.timer = options.timer ?? abortableSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -180,15 +190,18 @@ export class AutocallsClient implements CallsSource {
         windowMs: this.rateLimitWindowMs,
         sleep: this.sleep,
         now: this.now,
+        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
       }),
+      deadline: options.deadline,
       lastSeen: undefined,
+      answered: false,
       pagesDone: 0,
       pagesTotal: 0,
     };
     const onCallerAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) onCallerAbort();
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadlineTimer = new AbortController();
     if (options.deadline !== undefined) {
       const deadline = options.deadline;
       // Aborting cancels every request in flight and every wait, so nothing outlives the deadline.
@@ -196,7 +209,7 @@ export class AutocallsClient implements CallsSource {
         controller.abort(new AutocallsDeadlineError(deadline, run.pagesDone, run.pagesTotal, run.lastSeen));
       const remainingMs = deadline - this.now();
       if (remainingMs <= 0) expire();
-      else deadlineTimer = setTimeout(expire, remainingMs);
+      else this.timer(remainingMs, deadlineTimer.signal).then(expire, () => {});
     }
 
     const seen = new Set<number>();
@@ -208,7 +221,7 @@ export class AutocallsClient implements CallsSource {
     });
     try {
       for (let pass = 0; ; pass++) {
-        let consistent = true;
+        let totalChange: { from: number; to: number } | undefined;
         let total = 0;
         let lastPage = 0;
         for await (const fetched of this.pages(query, run)) {
@@ -219,7 +232,7 @@ export class AutocallsClient implements CallsSource {
             run.pagesTotal += Math.max(lastPage, 1);
           } else if (fetched.total !== total || fetched.lastPage !== lastPage) {
             // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
-            consistent = false;
+            totalChange = { from: total, to: fetched.total };
           }
           stats.apiTotal = fetched.total;
           stats.received += fetched.calls.length;
@@ -234,10 +247,10 @@ export class AutocallsClient implements CallsSource {
             yield call;
           }
         }
-        if (consistent && seen.size === stats.apiTotal) break;
-        const reason = consistent ? "some calls were missing" : "the total changed while paging";
+        if (totalChange === undefined && seen.size === stats.apiTotal) break;
+        const reason = totalChange === undefined ? "some calls were missing" : "the total changed while paging";
         if (pass >= this.maxRefetches) {
-          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, reason);
+          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, totalChange);
         }
         stats.refetches++;
         this.logger.warn("autocalls result inconsistent, fetching all pages again", {
@@ -256,7 +269,7 @@ export class AutocallsClient implements CallsSource {
       throw error;
     } finally {
       // Also runs when the consumer stops early: nothing keeps fetching in the background.
-      clearTimeout(deadlineTimer);
+      deadlineTimer.abort();
       options.signal?.removeEventListener("abort", onCallerAbort);
       if (!controller.signal.aborted) controller.abort(new AutocallsError("The call stream was closed."));
     }
@@ -315,11 +328,12 @@ export class AutocallsClient implements CallsSource {
       run.stats.requests++;
       if (attempt > 0) run.stats.retries++;
       const sentAt = this.now();
-      let reading: RateLimitReading = { limit: undefined, remaining: undefined };
+      let reading: RateLimitAnswer = { limit: undefined, remaining: undefined };
       let failure: RetryableFailure;
       try {
         const answer = await this.request(url, signal);
-        reading = readRateLimit(answer.headers);
+        run.answered = true;
+        reading = readRateLimit(answer.status, answer.headers, this.now());
         this.logger.debug("autocalls page answered", {
           page,
           attempt,
@@ -342,14 +356,24 @@ export class AutocallsClient implements CallsSource {
       let pauseMs: number | undefined;
       if (failure.kind === "rateLimited") {
         run.stats.rateLimited++;
-        pauseMs = failure.retryAfterMs ?? this.backoffMs(attempt);
+        pauseMs = reading.resetAt === undefined ? this.backoffMs(attempt) : Math.max(0, reading.resetAt - this.now());
       }
       run.pacer.settle(seq, reading, pauseMs);
+      // Waiting past the deadline could only end in the deadline error, later and saying less.
+      if (pauseMs !== undefined && reading.resetAt !== undefined && reading.resetAt > (run.deadline ?? Infinity)) {
+        throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
+      }
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
         throw new AutocallsResponseError(page, failure.message, { cause: failure.cause });
       }
-      if (attempt >= this.maxRetries) {
-        throw new AutocallsUnavailableError(page, attempt + 1, failure.message, { cause: failure.cause });
+      // Refused before the API ever answered: most likely a wrong address, not worth 7 tries.
+      const unreachable = failure.kind === "unreachable" && !run.answered && attempt >= UNREACHABLE_TRIES - 1;
+      if (attempt >= this.maxRetries || unreachable) {
+        throw new AutocallsUnavailableError(page, attempt + 1, failure.message, {
+          cause: failure.cause,
+          pagesDone: run.pagesDone,
+          answered: run.answered,
+        });
       }
       this.logger.warn("autocalls request failed, retrying", { page, attempt, problem: failure.message, pauseMs });
       // A 429 pauses every request in the pacer; other failures back off just this page.
@@ -361,7 +385,11 @@ export class AutocallsClient implements CallsSource {
     signal.throwIfAborted();
     const controller = new AbortController();
     const timedOut = new Error("request timed out");
-    const timer = setTimeout(() => controller.abort(timedOut), this.requestTimeoutMs);
+    const timer = new AbortController();
+    this.timer(this.requestTimeoutMs, timer.signal).then(
+      () => controller.abort(timedOut),
+      () => {},
+    );
     const onAbort = () => controller.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
@@ -378,11 +406,10 @@ export class AutocallsClient implements CallsSource {
       if (controller.signal.reason === timedOut) {
         throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
       }
-      throw new RetryableFailure("network", `network error: ${this.redact(describeError(error))}`, undefined, {
-        cause: error,
-      });
+      const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
+      throw new RetryableFailure(kind, `network error: ${this.redact(describeError(error))}`, { cause: error });
     } finally {
-      clearTimeout(timer);
+      timer.abort();
       signal.removeEventListener("abort", onAbort);
     }
   }
@@ -401,7 +428,7 @@ export class AutocallsClient implements CallsSource {
           : body.length === 0
             ? "an empty body"
             : `truncated or invalid JSON (${body.length} characters)`;
-        throw new RetryableFailure("body", what, undefined, { cause: error });
+        throw new RetryableFailure("body", what, { cause: error });
       }
       const parsed = parseCallsPage(decoded);
       if (!parsed.ok) throw new AutocallsResponseError(page, this.redact(parsed.problem));
@@ -411,9 +438,7 @@ export class AutocallsClient implements CallsSource {
       return { page, ...parsed.page };
     }
     if (status === 401 || status === 403) throw new AutocallsAuthError(status);
-    if (status === 429) {
-      throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)", retryAfterMs(answer.headers, this.now()));
-    }
+    if (status === 429) throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)");
     if (status === 408 || status >= 500) {
       throw new RetryableFailure("server", `HTTP ${status}${html ? " with an HTML error page" : ""}`);
     }
@@ -439,8 +464,8 @@ export class AutocallsClient implements CallsSource {
     const params = url.searchParams;
     params.set("date_from", query.dateFrom);
     params.set("date_to", query.dateTo);
-    if (query.assistantId !== undefined) params.set("assistant_id", String(query.assistantId));
-    if (query.campaignId !== undefined) params.set("campaign_id", String(query.campaignId));
+    if (query.assistantId !== undefined) params.set("assistant_id", idParam(query.assistantId, "assistant id"));
+    if (query.campaignId !== undefined) params.set("campaign_id", idParam(query.campaignId, "campaign id"));
     if (query.type !== undefined) params.set("type", query.type);
     if (query.status !== undefined) params.set("status", query.status);
     params.set("per_page", String(this.perPage));
@@ -499,26 +524,14 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
   return result;
 }
 
-function readRateLimit(headers: Headers): RateLimitReading {
-  return {
-    limit: headerInt(headers, "x-ratelimit-limit"),
-    remaining: headerInt(headers, "x-ratelimit-remaining"),
-  };
-}
-
-function headerInt(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
-  return Number(value);
-}
-
-/** `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3), plus a little slack. */
-function retryAfterMs(headers: Headers, now: number): number | undefined {
-  const value = headers.get("retry-after")?.trim();
-  if (!value) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000 + RETRY_AFTER_MARGIN_MS;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now) + RETRY_AFTER_MARGIN_MS;
+/** String(1e23) is "1e+23": an id the API would misread or reject. */
+function idParam(id: number, name: string): string {
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new AutocallsError(
+      `The ${name} ${id} is not a whole number from 1 to ${Number.MAX_SAFE_INTEGER} — fix the ${name} filter.`,
+    );
+  }
+  return String(id);
 }
 
 function looksLikeHtml(answer: Answer): boolean {
@@ -565,8 +578,14 @@ function safeLocation(location: string | null): string | undefined {
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? (error.cause as Error & { code?: string }) : undefined;
-  return cause ? `${error.message} (${cause.code ?? cause.message})` : error.message;
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  return cause ? `${error.message} (${errorCode(error) ?? cause.message})` : error.message;
+}
+
+/** fetch's "fetch failed" carries the system error (ECONNREFUSED…) as its cause. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === "string" ? code : undefined;
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

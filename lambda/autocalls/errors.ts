@@ -38,15 +38,32 @@ export class AutocallsUnavailableError extends AutocallsError {
   readonly page: number;
   readonly attempts: number;
   readonly lastSeen: string;
+  /** Pages received before this one failed for good. */
+  readonly pagesDone: number;
+  /** Whether any request of the run got an HTTP answer; if none did, the address may be wrong. */
+  readonly answered: boolean;
 
-  constructor(page: number, attempts: number, lastSeen: string, options?: { cause?: unknown }) {
+  constructor(
+    page: number,
+    attempts: number,
+    lastSeen: string,
+    options: { cause?: unknown; pagesDone?: number; answered?: boolean } = {},
+  ) {
+    const pagesDone = options.pagesDone ?? 0;
+    const done = pagesDone === 1 ? "page 1" : `${pagesDone} pages`;
     super(
-      `The Autocalls API is unavailable: page ${page} failed ${attempts} times (last: ${lastSeen}) — it is worth retrying later.`,
-      options,
+      `The Autocalls API is unavailable: page ${page} failed ${attempts} times (last: ${lastSeen})${
+        pagesDone > 0
+          ? ` after ${done} succeeded — the API is slow or overloaded; retry later.`
+          : " — it is worth retrying later."
+      }`,
+      { cause: options.cause },
     );
     this.page = page;
     this.attempts = attempts;
     this.lastSeen = lastSeen;
+    this.pagesDone = pagesDone;
+    this.answered = options.answered ?? false;
   }
 }
 
@@ -68,14 +85,20 @@ export class AutocallsIncompleteError extends AutocallsError {
   readonly uniqueReceived: number;
   readonly apiTotal: number;
   readonly refetches: number;
+  /** Set when the last pass saw the API's `total` change between pages. */
+  readonly totalChange: { from: number; to: number } | undefined;
 
-  constructor(uniqueReceived: number, apiTotal: number, refetches: number, reason: string) {
+  constructor(uniqueReceived: number, apiTotal: number, refetches: number, totalChange?: { from: number; to: number }) {
+    const what = totalChange
+      ? `The Autocalls API's total changed from ${totalChange.from} to ${totalChange.to} while paging (${uniqueReceived} unique calls received`
+      : `Received ${uniqueReceived} unique calls but the Autocalls API reported ${apiTotal} (some calls were missing`;
     super(
-      `Received ${uniqueReceived} unique calls but the Autocalls API reported ${apiTotal} (${reason}, after ${refetches} re-fetches) — the calls are changing under the fetch; run the report again later.`,
+      `${what}, after ${refetches} re-fetches) — the calls are changing under the fetch; run the report again later.`,
     );
     this.uniqueReceived = uniqueReceived;
     this.apiTotal = apiTotal;
     this.refetches = refetches;
+    this.totalChange = totalChange;
   }
 }
 
@@ -93,4 +116,31 @@ export class AutocallsDeadlineError extends AutocallsError {
     this.pagesDone = pagesDone;
     this.pagesTotal = pagesTotal;
   }
+}
+
+/** A 429 asked for a pause that ends after the fetch's deadline: waiting could only end in failure. */
+export class AutocallsPauseTooLongError extends AutocallsError {
+  readonly pauseMs: number;
+  /** Epoch milliseconds when the API accepts requests again. */
+  readonly resumeAt: number;
+
+  constructor(pauseMs: number, resumeAt: number, header: string) {
+    super(
+      `The Autocalls API asks to wait ${formatPause(pauseMs)} (${header}) — more than this run has left; re-run after ${utcMinute(resumeAt, resumeAt - pauseMs)}.`,
+    );
+    this.pauseMs = pauseMs;
+    this.resumeAt = resumeAt;
+  }
+}
+
+/** "45 s", "60 min": how a person says a wait. */
+export function formatPause(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+/** "15:00 UTC", with the date in front when it is not the day of `from`. */
+function utcMinute(at: number, from: number): string {
+  const iso = new Date(at).toISOString();
+  const day = iso.slice(0, 10) === new Date(from).toISOString().slice(0, 10) ? "" : `${iso.slice(0, 10)} `;
+  return `${day}${iso.slice(11, 16)} UTC`;
 }

@@ -1,3 +1,5 @@
+import type { FetchPause } from "./call.js";
+
 /**
  * Decides when the next request may leave, from what the API said about its rate limit.
  *
@@ -10,7 +12,10 @@
  *   than a sliding-window, fixed-window or token-bucket limiter on the other side;
  * - `X-RateLimit-Remaining` covers what the log cannot see (another client using the same
  *   token): the latest reading, minus the requests sent after it, plus this client's requests
- *   that have left the window since, is a lower bound of the budget actually left.
+ *   that have left the window since, is a lower bound of the budget actually left — until the
+ *   API's own statement of when the budget is back (`Retry-After` on a 429, `X-RateLimit-Reset`)
+ *   has passed: then the reading is stale (Laravel sends `Remaining: 0` with every 429) and only
+ *   the log and the probe after a 429 hold the requests back.
  * Requests therefore go at once while there is budget and otherwise wait exactly until some
  * is freed, which uses the full allowed rate without provoking a 429.
  */
@@ -19,11 +24,22 @@ export interface PacerOptions {
   windowMs: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
+  /** Told of every wait of ANNOUNCED_PAUSE_MS or more, before it starts. */
+  onPause?: (pause: FetchPause) => void;
 }
+
+// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
+// the pause from arriving just before the window resets.
+const RETRY_AFTER_MARGIN_MS = 250;
+
+/** Shorter waits go unmentioned: a person notices a stall from a few seconds on. */
+export const ANNOUNCED_PAUSE_MS = 5_000;
 
 export interface RateLimitReading {
   limit: number | undefined;
   remaining: number | undefined;
+  /** Epoch ms at which the API said the budget is back (Retry-After, X-RateLimit-Reset). */
+  resetAt?: number;
 }
 
 export class RequestPacer {
@@ -40,6 +56,7 @@ export class RequestPacer {
   private remaining: number | undefined;
   private remainingSeq = 0;
   private readingAt = Number.NEGATIVE_INFINITY;
+  private readingExpiresAt = Number.POSITIVE_INFINITY;
   /** When each finished request leaves the window, ascending. */
   private expiries: number[] = [];
   private readonly changeWaiters = new Set<() => void>();
@@ -68,6 +85,7 @@ export class RequestPacer {
       this.remaining = reading.remaining;
       this.remainingSeq = seq;
       this.readingAt = now;
+      this.readingExpiresAt = reading.resetAt ?? Number.POSITIVE_INFINITY;
     }
     const probeAfterSeq = this.probeAfterSeq;
     if (probeAfterSeq !== undefined && seq > probeAfterSeq) this.probeInFlight = false;
@@ -86,7 +104,7 @@ export class RequestPacer {
       signal.throwIfAborted();
       const now = this.options.now();
       if (now < this.pausedUntil) {
-        await this.options.sleep(this.pausedUntil - now, signal);
+        await this.pause(this.pausedUntil - now, "rateLimited", signal);
         continue;
       }
       const wait = this.probeAfterSeq !== undefined && this.probeInFlight ? "answer" : this.budgetWait(now);
@@ -95,13 +113,18 @@ export class RequestPacer {
         continue;
       }
       if (wait <= 0) break;
-      await this.options.sleep(wait, signal);
+      await this.pause(wait, "pacing", signal);
     }
     this.lastSendAt = this.options.now();
     if (this.probeAfterSeq !== undefined) this.probeInFlight = true;
     this.inFlight++;
     this.sent++;
     return this.sent;
+  }
+
+  private pause(ms: number, reason: FetchPause["reason"], signal: AbortSignal): Promise<void> {
+    if (ms >= ANNOUNCED_PAUSE_MS) this.options.onPause?.({ ms, until: this.options.now() + ms, reason });
+    return this.options.sleep(ms, signal);
   }
 
   /** 0 to go now, a delay in ms, or "answer" when only the next answer can free budget. */
@@ -126,7 +149,7 @@ export class RequestPacer {
       }
     }
     let budget = limit - active;
-    if (this.remaining !== undefined) {
+    if (this.remaining !== undefined && now < this.readingExpiresAt) {
       budget = Math.min(budget, this.remaining - (this.sent - this.remainingSeq) + freedSinceReading);
     }
     if (budget > 0) return 0;
@@ -156,4 +179,34 @@ function insertSorted(values: number[], value: number): void {
   let index = values.length;
   while (index > 0 && (values[index - 1] as number) > value) index--;
   values.splice(index, 0, value);
+}
+
+/** A reading, and which header said when the budget is back. */
+export interface RateLimitAnswer extends RateLimitReading {
+  resetBy?: "Retry-After" | "X-RateLimit-Reset";
+}
+
+/**
+ * What an answer's headers say about the rate limit. `resetAt` is when the API says the budget
+ * is back: a 429's `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else
+ * `X-RateLimit-Reset` (epoch seconds), plus a little slack; a time already past says nothing.
+ */
+export function readRateLimit(status: number, headers: Headers, now: number): RateLimitAnswer {
+  const reading: RateLimitAnswer = {
+    limit: headerInt(headers, "x-ratelimit-limit"),
+    remaining: headerInt(headers, "x-ratelimit-remaining"),
+  };
+  const retryAfter = status === 429 ? headers.get("retry-after")?.trim() : undefined;
+  const reset = headerInt(headers, "x-ratelimit-reset");
+  const [resetAt, resetBy] = retryAfter
+    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
+    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
+  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
+  return reading;
+}
+
+function headerInt(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -1,12 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CallsQuery } from "../../lambda/autocalls/call.js";
+import type { CallsQuery, FetchPause } from "../../lambda/autocalls/call.js";
 import { AutocallsClient, type AutocallsClientOptions } from "../../lambda/autocalls/client.js";
 import {
   AutocallsAuthError,
   AutocallsDeadlineError,
   AutocallsIncompleteError,
+  AutocallsPauseTooLongError,
   AutocallsRequestError,
   AutocallsResponseError,
   AutocallsUnavailableError,
@@ -18,6 +19,8 @@ const DAY: CallsQuery = { dateFrom: "2025-08-04", dateTo: "2025-08-04" };
 // 45 calls at 10 per page: 5 pages, the last one short.
 const CALLS_PER_DAY = 45;
 const PER_PAGE = 10;
+/** A whole second, for clocks that must not move on their own. */
+const FROZEN_AT = Date.UTC(2025, 7, 5, 14, 0, 0);
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -30,13 +33,16 @@ async function simulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return sim;
 }
 
-/** Time that passes only when the client sleeps, so backoffs and Retry-After cost nothing. */
-function virtualTime() {
+/**
+ * Time that passes only when the client sleeps, so backoffs and Retry-After cost nothing.
+ * `frozenAt` stops the real clock underneath too, for exact sums of the sleeps.
+ */
+function virtualTime(frozenAt?: number) {
   let skewMs = 0;
   const sleeps: number[] = [];
   return {
     sleeps,
-    now: () => Date.now() + skewMs,
+    now: () => (frozenAt ?? Date.now()) + skewMs,
     sleep: (ms: number, signal?: AbortSignal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
@@ -44,6 +50,36 @@ function virtualTime() {
         skewMs += ms;
         setImmediate(resolve);
       }),
+  };
+}
+
+/** Timers that fire only when the test says so; `fired` lists the durations they stood for. */
+function manualTimers() {
+  const pending = new Map<() => void, number>();
+  const fired: number[] = [];
+  return {
+    fired,
+    timer: (ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        const fire = () => resolve();
+        pending.set(fire, ms);
+        signal.addEventListener(
+          "abort",
+          () => {
+            pending.delete(fire);
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      }),
+    fireAll(which: (ms: number) => boolean = () => true) {
+      for (const [fire, ms] of [...pending]) {
+        if (!which(ms)) continue;
+        pending.delete(fire);
+        fired.push(ms);
+        fire();
+      }
+    },
   };
 }
 
@@ -113,6 +149,15 @@ describe("AutocallsClient paging", () => {
     expect(ids).toEqual(await idsOf(sim.callsFor(query)));
   });
 
+  it("refuses to send an id beyond the safe integer range rather than as 1e+23", async () => {
+    const sim = await simulator();
+
+    const error = await failureOf(idsOf(client(sim).fetchCalls({ ...DAY, assistantId: 1e23 })));
+
+    expect(error.message).toMatch(/assistant id 1e\+23 is not a whole number .*9007199254740991/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
   it("sends the token only in the Authorization header", async () => {
     const sim = await simulator();
 
@@ -123,7 +168,20 @@ describe("AutocallsClient paging", () => {
   });
 
   it("fetches the pages after the first concurrently, never more than `concurrency` at once", async () => {
-    const sim = await simulator({ callsPerDay: 120, latencyMs: 20 });
+    // Answers after page 1 wait until three requests are open at once, so a correct client
+    // reaches exactly three however slow the machine is.
+    let releaseAnswers = () => {};
+    const threeOpen = new Promise<void>((resolve) => {
+      releaseAnswers = resolve;
+    });
+    const sim: Simulator = await simulator({
+      callsPerDay: 120,
+      holdAnswer: ({ page }) => {
+        if (page === 1) return undefined;
+        if (sim.requests.filter((request) => request.endedAt === 0).length >= 3) releaseAnswers();
+        return threeOpen;
+      },
+    });
 
     await idsOf(client(sim, { concurrency: 3 }).fetchCalls(DAY));
 
@@ -136,18 +194,29 @@ describe("AutocallsClient paging", () => {
     const calls = client(sim, { concurrency: 2 }).fetchCalls(DAY)[Symbol.asyncIterator]();
 
     for (let read = 0; read <= PER_PAGE; read++) await calls.next(); // all of page 1, the first call of page 2
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Page 3 is as far ahead as the client may go; by the time it has been answered, a client
+    // running further ahead would have asked for page 4 too.
+    const answeredPages = () => sim.requests.map((request) => (request.endedAt > 0 ? request.query.page : "open"));
+    await vi.waitFor(() => expect(answeredPages()).toEqual(["1", "2", "3"]), { timeout: 10_000 });
 
-    expect(sim.requests.map((request) => request.query.page)).toEqual(["1", "2", "3"]);
+    expect(answeredPages()).toEqual(["1", "2", "3"]);
     await calls.return?.();
   });
 
   it("stops requesting when the consumer stops early", async () => {
     const sim = await simulator({ callsPerDay: 120, latencyMs: 10 });
+    // Counted as the client calls fetch: once the loop has closed the stream, every request it
+    // will ever send has been started, so the count is final without waiting.
+    let started = 0;
+    const counting: typeof fetch = (input, init) => {
+      started++;
+      return fetch(input, init);
+    };
 
-    for await (const _call of client(sim, { concurrency: 2 }).fetchCalls(DAY)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    for await (const _call of client(sim, { concurrency: 2, fetch: counting }).fetchCalls(DAY)) break;
 
+    expect(started).toBe(1);
+    await vi.waitFor(() => expect(sim.requests.every((request) => request.endedAt > 0)).toBe(true));
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -201,8 +270,84 @@ describe("AutocallsClient through transient faults", () => {
     expect(stream.stats).toMatchObject({ rateLimited: 1, retries: 1, requests: 6 });
   });
 
+  it("resumes after Retry-After when a 429 also says X-RateLimit-Remaining: 0, as Laravel's does", async () => {
+    const time = virtualTime(FROZEN_AT);
+    // 13 pages, one at a time (nothing else in flight can bring a fresher reading); every 7th request is refused the way Laravel refuses it.
+    const laravel429: Fault = {
+      kind: "status",
+      status: 429,
+      body: JSON.stringify({ message: "Too Many Attempts." }),
+      headers: { "Retry-After": "1", "X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0" },
+    };
+    const sim = await simulator({
+      callsPerDay: 130,
+      rateLimitPerMinute: 60,
+      fault: (request) => (request.n % 7 === 0 ? laravel429 : undefined),
+    });
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY);
+
+    const ids = await idsOf(stream);
+
+    expect(ids).toEqual(await idsOf(sim.callsFor(DAY)));
+    // 13 pages need 15 requests: the 7th and the 14th are refused. Each costs its Retry-After
+    // (1 s plus the client's 250 ms margin), not the minute the stale reading would suggest.
+    expect(stream.stats).toMatchObject({ requests: 15, rateLimited: 2 });
+    expect(time.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(2 * 1_250);
+  });
+
+  it("treats X-RateLimit-Reset on a 429 as when the budget is back", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({
+      fault: onPage(2, {
+        kind: "status",
+        status: 429,
+        headers: {
+          "X-RateLimit-Limit": "60",
+          "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": String(FROZEN_AT / 1000 + 30),
+        },
+      }),
+    });
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY);
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    // 30 s plus the 250 ms margin, once.
+    expect(time.sleeps).toEqual([30_250]);
+  });
+
+  it("fails at once when Retry-After asks for more time than the deadline leaves", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({ fault: onPage(2, { kind: "rateLimit", retryAfterSeconds: 3_600 }) });
+    const deadline = FROZEN_AT + 10 * 60_000;
+
+    const stream = client(sim, { now: time.now, sleep: time.sleep, concurrency: 1 }).fetchCalls(DAY, { deadline });
+    const error = await failureOf(idsOf(stream));
+
+    expect(error).toBeInstanceOf(AutocallsPauseTooLongError);
+    // FROZEN_AT is 14:00 UTC: an hour later is 15:00.
+    expect(error.message).toBe(
+      "The Autocalls API asks to wait 60 min (Retry-After) — more than this run has left; re-run after 15:00 UTC.",
+    );
+    expect(time.sleeps).toEqual([]);
+    expect(sim.requests).toHaveLength(2);
+  });
+
+  it("announces a long rate-limit pause that fits the deadline, once, with how long and until when", async () => {
+    const time = virtualTime(FROZEN_AT);
+    const sim = await simulator({ fault: onPage(2, { kind: "rateLimit", retryAfterSeconds: 45 }) });
+    const pauses: FetchPause[] = [];
+
+    const stream = client(sim, { now: time.now, sleep: time.sleep }).fetchCalls(DAY, {
+      deadline: FROZEN_AT + 10 * 60_000,
+      onPause: (pause) => pauses.push(pause),
+    });
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    expect(pauses).toEqual([{ ms: 45_250, until: FROZEN_AT + 45_250, reason: "rateLimited" }]);
+  });
+
   it("backs off after a 429 without Retry-After", async () => {
-    const time = virtualTime();
+    const time = virtualTime(FROZEN_AT);
     const sim = await simulator({ fault: onPage(2, { kind: "rateLimit" }, 2) });
     const stream = client(sim, { now: time.now, sleep: time.sleep, backoffBaseMs: 100 }).fetchCalls(DAY);
 
@@ -232,24 +377,78 @@ describe("AutocallsClient through transient faults", () => {
   });
 
   it("gives up on a hung request after requestTimeoutMs and retries it", async () => {
-    const sim = await simulator({ fault: onPage(4, { kind: "hang" }) });
-    const stream = client(sim, { requestTimeoutMs: 200 }).fetchCalls(DAY);
+    const timers = manualTimers();
+    // The hung request's timeout fires as soon as the server holds it; one page at a time, so
+    // no other request's timeout is running then.
+    let hung = false;
+    const sim = await simulator({
+      fault: (request) => {
+        if (request.page !== 4 || hung) return undefined;
+        hung = true;
+        setImmediate(() => timers.fireAll());
+        return { kind: "hang" };
+      },
+    });
+    const stream = client(sim, { timer: timers.timer, concurrency: 1 }).fetchCalls(DAY);
 
     const ids = await idsOf(stream);
 
     expect(ids).toEqual(await idsOf(sim.callsFor(DAY)));
     expect(stream.stats.retries).toBe(1);
+    expect(timers.fired).toEqual([30_000]);
   });
 
   it("fails as unavailable, worth retrying later, when a page keeps failing", async () => {
     const sim = await simulator({ fault: onPage(2, { kind: "status", status: 500 }, 100) });
 
-    const error = await failureOf(idsOf(client(sim, { maxRetries: 3 }).fetchCalls(DAY)));
+    const error = await failureOf(idsOf(client(sim, { maxRetries: 3, concurrency: 1 }).fetchCalls(DAY)));
 
     expect(error).toBeInstanceOf(AutocallsUnavailableError);
     expect(error.message).toBe(
-      "The Autocalls API is unavailable: page 2 failed 4 times (last: HTTP 500) — it is worth retrying later.",
+      "The Autocalls API is unavailable: page 2 failed 4 times (last: HTTP 500) after page 1 succeeded — the API is slow or overloaded; retry later.",
     );
+  });
+
+  it("says the API is slow, not unreachable, when a page keeps failing after others succeeded", async () => {
+    const sim = await simulator({ fault: onPage(2, { kind: "reset" }, 100) });
+
+    const error = await failureOf(idsOf(client(sim, { maxRetries: 3, concurrency: 1 }).fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsUnavailableError);
+    expect(error.message).toMatch(
+      /^The Autocalls API is unavailable: page 2 failed 4 times \(last: network error: .*\) after page 1 succeeded — the API is slow or overloaded; retry later\.$/,
+    );
+    expect(error).toMatchObject({ answered: true, pagesDone: 1 });
+  });
+
+  it("gives up after two tries when the very first requests are refused: the address is wrong", async () => {
+    const time = virtualTime();
+    const port = await closedPort();
+
+    const stream = client({ baseUrl: `http://127.0.0.1:${port}/api` }, { now: time.now, sleep: time.sleep });
+    const error = await failureOf(idsOf(stream.fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsUnavailableError);
+    expect(error).toMatchObject({ attempts: 2, answered: false, pagesDone: 0 });
+    expect(error.message).toMatch(/page 1 failed 2 times \(last: network error: .*ECONNREFUSED/);
+  });
+
+  it("keeps retrying a refused connection once the API has answered: an outage mid-run is transient", async () => {
+    const sim = await simulator();
+    // A server cannot refuse a connection and then accept again on the same port without a
+    // race, so the refusals come from a fetch that stands in front of the simulator.
+    let refusals = 3;
+    const refusingAfterPage1: typeof fetch = (input, init) => {
+      if (new URL(String(input)).searchParams.get("page") !== "1" && refusals-- > 0) {
+        const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+        return Promise.reject(new TypeError("fetch failed", { cause: refused }));
+      }
+      return fetch(input, init);
+    };
+    const stream = client(sim, { fetch: refusingAfterPage1, concurrency: 1 }).fetchCalls(DAY);
+
+    expect(await idsOf(stream)).toEqual(await idsOf(sim.callsFor(DAY)));
+    expect(stream.stats.retries).toBe(3);
   });
 
   it("fails naming the page when a 200 body stays unreadable", async () => {
@@ -349,16 +548,48 @@ describe("AutocallsClient failures that retrying cannot fix", () => {
     expect(error.message).toMatch(/^Received 3 unique calls but the Autocalls API reported 5 .*after 2 re-fetches/);
     expect(api.requests()).toBe(3);
   });
+
+  it("says from what to what the total changed, never two equal numbers as if they disagreed", async () => {
+    // Page 1 says 2 calls; by page 2 a third one has arrived and page 2 carries it.
+    const sim = await simulator({
+      fault: ({ page }) => ({
+        kind: "status",
+        status: 200,
+        body: JSON.stringify(
+          page === 1
+            ? { current_page: 1, data: [call(1)], last_page: 2, total: 2 }
+            : { current_page: 2, data: [call(2), call(3)], last_page: 3, total: 3 },
+        ),
+      }),
+    });
+
+    const error = await failureOf(idsOf(client(sim).fetchCalls(DAY)));
+
+    expect(error).toBeInstanceOf(AutocallsIncompleteError);
+    expect(error.message).toMatch(/total changed from 2 to 3 while paging .*after 2 re-fetches/);
+    expect(error.message).not.toMatch(/Received 3 unique calls but the Autocalls API reported 3/);
+  });
 });
 
 describe("AutocallsClient deadline and safety", () => {
   it("ends with a deadline error, and no request open, when a server hangs past the deadline", async () => {
-    const sim = await simulator({ fault: (request) => (request.page === 3 ? { kind: "hang" } : undefined) });
-    const deadline = Date.now() + 300;
+    const timers = manualTimers();
+    const deadline = Date.now() + 3_600_000;
+    // The deadline is reached the moment page 3 hangs — the only timer longer than a request's 30 s.
+    const sim = await simulator({
+      fault: (request) => {
+        if (request.page !== 3) return undefined;
+        setImmediate(() => timers.fireAll((ms) => ms > 30_000));
+        return { kind: "hang" };
+      },
+    });
 
     const error = await failureOf(
       idsOf(
-        new AutocallsClient({ baseUrl: sim.baseUrl, token: TOKEN, perPage: PER_PAGE }).fetchCalls(DAY, { deadline }),
+        new AutocallsClient({ baseUrl: sim.baseUrl, token: TOKEN, perPage: PER_PAGE, timer: timers.timer }).fetchCalls(
+          DAY,
+          { deadline },
+        ),
       ),
     );
 
@@ -461,6 +692,15 @@ describe("AutocallsClient deadline and safety", () => {
     );
   });
 });
+
+/** A port on 127.0.0.1 that nothing listens on: bound once by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 function call(id: number): Record<string, unknown> {
   return { id, created_at: "2025-08-04 10:00:00", total_cost: 0.01 };

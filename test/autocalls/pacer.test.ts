@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { RequestPacer } from "../../lambda/autocalls/pacer.js";
+import type { FetchPause } from "../../lambda/autocalls/call.js";
+import { ANNOUNCED_PAUSE_MS, RequestPacer } from "../../lambda/autocalls/pacer.js";
 
 const WINDOW_MS = 60_000;
 
@@ -7,8 +8,10 @@ const WINDOW_MS = 60_000;
 function pacer() {
   let nowMs = 0;
   const sent: number[] = [];
+  const pauses: FetchPause[] = [];
   const requests = new RequestPacer({
     windowMs: WINDOW_MS,
+    onPause: (pause) => pauses.push(pause),
     now: () => nowMs,
     sleep: async (ms) => {
       nowMs += ms;
@@ -17,14 +20,15 @@ function pacer() {
   const signal = new AbortController().signal;
   return {
     sent,
+    pauses,
     advance: (ms: number) => {
       nowMs += ms;
     },
     /** Sends one request and answers it at once with the given limit headers. */
-    async request(limit?: number, remaining?: number, pauseMs?: number) {
+    async request(limit?: number, remaining?: number, pauseMs?: number, resetAt?: number) {
       const seq = await requests.acquire(signal);
       sent.push(nowMs);
-      requests.settle(seq, { limit, remaining }, pauseMs);
+      requests.settle(seq, { limit, remaining, ...(resetAt === undefined ? {} : { resetAt }) }, pauseMs);
     },
     acquire: () => requests.acquire(signal),
     settle: requests.settle.bind(requests),
@@ -101,5 +105,42 @@ describe("RequestPacer", () => {
     await api.request();
 
     expect(api.sent).toEqual([0, 7_000]);
+  });
+
+  it("lets a 429's Remaining: 0 expire when Retry-After says the budget is back", async () => {
+    const api = pacer();
+
+    // Laravel's 429: Retry-After 1 with X-RateLimit-Limit 60 and X-RateLimit-Remaining 0.
+    await api.request(60, 0, 1_000, 1_000);
+    await api.request(60, 59);
+    await api.request(60, 58);
+
+    // Not 60 s: the stale reading was replaced by the server's own statement of when to retry.
+    expect(api.sent).toEqual([0, 1_000, 1_000]);
+  });
+
+  it("keeps a 429's Remaining: 0 until a slot frees when the API did not say when to retry", async () => {
+    const api = pacer();
+
+    // No Retry-After and no X-RateLimit-Reset: the pause is only the client's own backoff.
+    await api.request(60, 0, 1_000);
+    await api.request(60, 59);
+
+    expect(api.sent).toEqual([0, WINDOW_MS]);
+  });
+
+  it("announces a pause of ANNOUNCED_PAUSE_MS or more, saying whether the API asked for it", async () => {
+    const api = pacer();
+
+    await api.request(3, 2, ANNOUNCED_PAUSE_MS - 1); // too short to mention
+    await api.request(3, 1, ANNOUNCED_PAUSE_MS); // a 429's pause
+    await api.request(3, 0);
+    await api.request(3, 2); // the budget is spent: pacing until the first request leaves the window
+
+    const start = ANNOUNCED_PAUSE_MS - 1;
+    expect(api.pauses).toEqual([
+      { ms: ANNOUNCED_PAUSE_MS, until: start + ANNOUNCED_PAUSE_MS, reason: "rateLimited" },
+      { ms: WINDOW_MS - start - ANNOUNCED_PAUSE_MS, until: WINDOW_MS, reason: "pacing" },
+    ]);
   });
 });

@@ -7,8 +7,15 @@ import {
   DEMO_DATE,
   isUsageError,
   parseCliInput,
+  pauseLine,
+  progressLines,
 } from "../../bin/report-cli.js";
-import { AutocallsAuthError, AutocallsUnavailableError } from "../../lambda/autocalls/errors.js";
+import {
+  AutocallsAuthError,
+  AutocallsDeadlineError,
+  AutocallsPauseTooLongError,
+  AutocallsUnavailableError,
+} from "../../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../../lambda/config.js";
 
 const TOKEN_ENV = { AUTOCALLS_API_TOKEN: "secret-token" };
@@ -42,6 +49,7 @@ describe("parseCliInput defaults", () => {
       baseUrl: DEFAULT_API_BASE_URL,
       token: "secret-token",
       filters: {},
+      fetchTimeoutMinutes: 10,
     });
   });
 
@@ -145,6 +153,22 @@ describe("parseCliInput refusals", () => {
   it("refuses a --campaign-id that is not a positive whole number", () => {
     expect(usageErrorOf(() => parse({ "campaign-id": "x" })).message).toContain("--campaign-id");
   });
+
+  it("takes --fetch-timeout in minutes, fractions too", () => {
+    expect(parse({ "fetch-timeout": "2.5" }).fetchTimeoutMinutes).toBe(2.5);
+  });
+
+  it.each(["0", "-1", "ten", "1e3", ""])("refuses --fetch-timeout %j, naming the flag", (value) => {
+    expect(usageErrorOf(() => parse({ "fetch-timeout": value })).message).toMatch(
+      /^--fetch-timeout ".*" is not a positive number of minutes/,
+    );
+  });
+
+  it.each(["--assistant-id", "--campaign-id"])("refuses a %s beyond the safe integer range", (flag) => {
+    const values = { [flag.slice(2)]: "99999999999999999999999" } as CliValues;
+
+    expect(usageErrorOf(() => parse(values)).message).toMatch(new RegExp(`^${flag} .*9007199254740991`));
+  });
 });
 
 describe("cliErrorMessage", () => {
@@ -220,9 +244,64 @@ describe("cliErrorMessage", () => {
     expect(lines[1]).toContain("AUTOCALLS_BASE_URL");
   });
 
+  it("does not blame the base URL when a page times out after the API had answered", () => {
+    const slow = new AutocallsUnavailableError(2, 7, "no answer within 30000 ms", { answered: true, pagesDone: 1 });
+
+    expect(cliErrorMessage(slow, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${slow.message}`);
+  });
+
+  it.each([
+    ["the deadline", new AutocallsDeadlineError(Date.UTC(2025, 7, 5, 14), 3, 13, "no answer within 30000 ms")],
+    ["a pause past the deadline", new AutocallsPauseTooLongError(3_600_000, Date.UTC(2025, 7, 5, 15), "Retry-After")],
+  ])("says how to give the fetch more time after %s", (_name, error) => {
+    expect(cliErrorMessage(error, { fetchTimeoutMinutes: 10 }).split("\n")).toEqual([
+      `Error: ${error.message}`,
+      "To give the fetch more time, raise --fetch-timeout (now 10 minutes).",
+    ]);
+  });
+
   it("does not blame the base URL when the API answered with errors", () => {
     const outage = new AutocallsUnavailableError(1, 7, "HTTP 503 with an HTML error page");
 
     expect(cliErrorMessage(outage, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${outage.message}`);
+  });
+});
+
+describe("pauseLine", () => {
+  const at = Date.UTC(2025, 7, 5, 14, 4, 25);
+
+  it("says the API rate-limited the run, how long the wait is and until when", () => {
+    expect(pauseLine({ ms: 45_000, until: at + 45_000, reason: "rateLimited" })).toBe(
+      "Rate limited by the API: waiting 45 s (until 14:05:10 UTC)",
+    );
+  });
+
+  it("says the client is pacing itself when it holds back to avoid a 429", () => {
+    expect(pauseLine({ ms: 50_000, until: at + 50_000, reason: "pacing" })).toBe(
+      "Pacing to the API's rate limit: waiting 50 s (until 14:05:15 UTC)",
+    );
+  });
+});
+
+describe("progressLines (stderr is not a terminal)", () => {
+  it("prints the first and last page and every tenth of the pages between", () => {
+    const line = progressLines(() => 0);
+
+    const printed = Array.from({ length: 50 }, (_, i) => line({ pagesDone: i + 1, pagesTotal: 50 })).filter(Boolean);
+
+    expect(printed).toEqual([1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50].map((n) => `Fetching calls: page ${n}/50`));
+  });
+
+  it("prints a page that comes 15 s or more after the last line, however few pages that is", () => {
+    let now = 0;
+    const line = progressLines(() => now);
+    line({ pagesDone: 1, pagesTotal: 100 });
+
+    now = 14_999;
+    const early = line({ pagesDone: 2, pagesTotal: 100 });
+    now = 15_000;
+    const late = line({ pagesDone: 3, pagesTotal: 100 });
+
+    expect([early, late]).toEqual([undefined, "Fetching calls: page 3/100"]);
   });
 });

@@ -116,10 +116,19 @@ async function readSummary(dir: string): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(join(dir, SUMMARY), "utf8")) as Record<string, unknown>;
 }
 
-/** The contract for every failure: plain lines on stderr that say what and how to fix, no stack. */
+/** Lines the CLI writes while it works (stderr not a terminal), before any error. */
+const WORKING_LINE = /^(Fetching calls: page \d+\/\d+|Rate limited by the API: .*|Pacing to the API's rate limit: .*)$/;
+
+/**
+ * The contract for every failure: after any progress lines, one or two plain lines on stderr
+ * that say what and how to fix, no stack.
+ */
 function expectPlainFailure(run: CliRun, exitCode: number, mentions: string[]): void {
   expect(run.exitCode, run.stderr).toBe(exitCode);
-  const lines = run.stderr.trimEnd().split("\n");
+  const lines = run.stderr
+    .trimEnd()
+    .split("\n")
+    .filter((line) => !WORKING_LINE.test(line));
   expect(lines.length).toBeGreaterThanOrEqual(1);
   expect(lines.length).toBeLessThanOrEqual(2);
   for (const mention of mentions) expect(run.stderr).toContain(mention);
@@ -361,10 +370,12 @@ describe("report against the Autocalls API", () => {
     expect(before.map(({ file }) => file)).toEqual(REPORT_FILES);
   });
 
-  it("shows no progress when stderr is not a terminal", () => {
+  it("shows progress as whole lines, no \\r, when stderr is not a terminal", () => {
     expect(apiRun.exitCode, apiRun.stderr).toBe(0);
     expect(apiRun.stderr).not.toContain("\r");
-    expect(apiRun.stderr).not.toMatch(/page \d+\/\d+/);
+    expect(apiRun.stderr).toBe(
+      ["Fetching calls: page 1/3", "Fetching calls: page 2/3", "Fetching calls: page 3/3", ""].join("\n"),
+    );
   });
 
   it.skipIf(!hasScript)("shows page progress on stderr when it is a terminal", async () => {
@@ -446,7 +457,7 @@ describe("report failures", () => {
     const out = newOutDir("unreachable");
     const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
 
-    // The client retries a refused connection 6 times with jittered backoff (~16 s on average).
+    // Refused before the API ever answered: the client gives up after a second try.
     const run = await runCli(["--date", DAY, "--out", out], {
       AUTOCALLS_API_TOKEN: TOKEN,
       AUTOCALLS_BASE_URL: baseUrl,
@@ -455,6 +466,38 @@ describe("report failures", () => {
     expectPlainFailure(run, 1, ["unavailable", "AUTOCALLS_BASE_URL", baseUrl]);
     expect(await listing(out)).toEqual([]);
   }, 60_000);
+
+  it("a page that hangs after page 1: progress, then the deadline of --fetch-timeout and how to raise it", async () => {
+    const hanging = await startSimulator({
+      token: TOKEN,
+      fault: ({ page }) => (page === 2 ? { kind: "hang" } : undefined),
+    });
+    try {
+      const out = newOutDir("hung-page");
+
+      // 0.1 minutes: a 6 s deadline, far below the 30 s request timeout the hang would otherwise hit.
+      const run = await runCli(["--date", DAY, "--out", out, "--fetch-timeout", "0.1"], {
+        AUTOCALLS_API_TOKEN: TOKEN,
+        AUTOCALLS_BASE_URL: hanging.baseUrl,
+      });
+
+      expect(run.exitCode, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(
+        /^Fetching calls: page 1\/3\nError: Fetching calls did not finish before the deadline /,
+      );
+      expect(run.stderr).toContain("raise --fetch-timeout (now 0.1 minutes)");
+      expect(run.stderr).not.toContain("AUTOCALLS_BASE_URL");
+      expect(await listing(out)).toEqual([]);
+    } finally {
+      await hanging.close();
+    }
+  }, 60_000);
+
+  it("a --fetch-timeout that is not a positive number: exit 2, naming the flag", async () => {
+    const run = await runCli(["--demo", "--fetch-timeout", "0", "--out", newOutDir("bad-timeout")]);
+
+    expectPlainFailure(run, 2, ['--fetch-timeout "0"']);
+  });
 
   it("an impossible --date: exit 2, naming the date and the format", async () => {
     const out = newOutDir("bad-date");

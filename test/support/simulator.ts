@@ -69,6 +69,11 @@ export interface SimulatorOptions {
    * (200, 422, 429) carries `X-RateLimit-Limit` / `X-RateLimit-Remaining` when set.
    */
   rateLimitPerMinute?: number;
+  /**
+   * Awaited before answering (after `latencyMs`) when it returns a promise: a test holds answers
+   * until an event — e.g. until some requests are open at once — instead of a delay it hopes is long enough.
+   */
+  holdAnswer?: (request: SimulatorRequest) => Promise<void> | undefined;
   /** Called for every authenticated request; a fault replaces the normal answer. */
   fault?: (request: SimulatorRequest) => Fault | undefined;
   /**
@@ -347,6 +352,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         }, latencyMs);
         timers.add(timer);
       });
+      if (closing || res.destroyed) return;
+    }
+    const hold = options.holdAnswer?.({ n: record.n, page: looseInteger(url.searchParams.get("page")) ?? 1, url });
+    if (hold) {
+      await hold;
       if (closing || res.destroyed) return;
     }
     if (url.pathname !== CALLS_PATH) {
