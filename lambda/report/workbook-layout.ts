@@ -29,6 +29,7 @@ export function callRowPlace(callNumber: number, maxRowsPerSheet: number = EXCEL
 export function callsSheetName(sheetNumber: number): string {
   return sheetNumber === 1 ? "Calls" : `Calls (${sheetNumber})`;
 }
+
 /**
  * Excel's specification allows 66,530 hyperlinks per worksheet. We stop a little earlier, and
  * the bound matters for memory too: exceljs keeps every link of a sheet until the sheet ends.
