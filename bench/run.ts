@@ -6,7 +6,9 @@
  * emulator live in this process on 127.0.0.1. Prints a markdown report and writes it to
  * bench/results/<date>.md.
  *
- * Flags: --quick (1k/10k only, fewer runs, no rate-limit section), --full or --1m (adds 1M),
+ * Flags: --quick (1k/10k only, fewer runs, no rate-limit section), --full or --1m (adds 1M and
+ * the Excel row limit), --excel-limit (only the Excel row limit: 1,048,576 calls through the
+ * workbook writer, read back with unzip; written to bench/results/<date>-excel-limit.md),
  * --no-naive, --cpu-prof (profiles the pipeline children into bench/results/),
  * --sizes=1000,10000 (override the pipeline sizes), --out=PATH.
  */
@@ -30,6 +32,7 @@ import type { FetchMeasurement } from "./scenarios/fetch.js";
 import type { PipelineMeasurement } from "./scenarios/pipeline.js";
 import type { LowerBoundMeasurement, NaiveMeasurement } from "./scenarios/reference.js";
 import type { WorkbookMeasurement } from "./scenarios/workbook.js";
+import { readSheetRows, type SheetRows } from "./sheet-rows.js";
 import { bytesMb, count, mb, median, pass, ratio, seconds, spread, table } from "./stats.js";
 import type { WorkerReport } from "./worker.js";
 import { extractZipEntry } from "./xlsx-entry.js";
@@ -47,6 +50,7 @@ const CALLS_SHEET_ENTRY = "xl/worksheets/sheet5.xml";
 interface Flags {
   quick: boolean;
   full: boolean;
+  excelLimitOnly: boolean;
   naive: boolean;
   cpuProf: boolean;
   sizes: number[] | null;
@@ -54,15 +58,27 @@ interface Flags {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { quick: false, full: false, naive: true, cpuProf: false, sizes: null, out: null };
+  const flags: Flags = {
+    quick: false,
+    full: false,
+    excelLimitOnly: false,
+    naive: true,
+    cpuProf: false,
+    sizes: null,
+    out: null,
+  };
   for (const arg of argv) {
     if (arg === "--quick") flags.quick = true;
     else if (arg === "--full" || arg === "--1m") flags.full = true;
+    else if (arg === "--excel-limit") flags.excelLimitOnly = true;
     else if (arg === "--no-naive") flags.naive = false;
     else if (arg === "--cpu-prof") flags.cpuProf = true;
     else if (arg.startsWith("--sizes=")) flags.sizes = arg.slice(8).split(",").map(Number);
     else if (arg.startsWith("--out=")) flags.out = arg.slice(6);
-    else throw new Error(`Unknown flag ${arg}: use --quick, --full (--1m), --no-naive, --cpu-prof, --sizes=…, --out=…`);
+    else
+      throw new Error(
+        `Unknown flag ${arg}: use --quick, --full (--1m), --excel-limit, --no-naive, --cpu-prof, --sizes=…, --out=…`,
+      );
   }
   return flags;
 }
@@ -105,6 +121,13 @@ interface WorkbookRow {
   profile: ProfileSummary | null;
 }
 
+interface ExcelLimit {
+  calls: number;
+  run: Measured<WorkbookMeasurement>;
+  readMs: number;
+  sheets: SheetRows[];
+}
+
 interface ColdStart {
   bundle: LambdaBundle;
   importMs: number[];
@@ -134,6 +157,23 @@ async function main(): Promise<void> {
 
   log("building the worker and Lambda bundles (esbuild)");
   const worker = await buildWorker(workDir);
+  if (flags.excelLimitOnly) {
+    const machine = await describeMachine(worker);
+    const excelLimit = await measureExcelLimit(worker, workDir);
+    const markdown = [
+      `# callreport benchmark: Excel's row limit — ${machine.date}`,
+      "",
+      machineLine(machine, Date.now() - startedAt),
+      ...renderExcelLimit(excelLimit),
+      "",
+    ].join("\n");
+    const outPath = flags.out ?? join(ROOT, "bench/results", `${machine.date}-excel-limit.md`);
+    await writeFile(outPath, markdown);
+    process.stdout.write(`\n${markdown}\n`);
+    log(`written to ${outPath} in ${seconds(Date.now() - startedAt)} s`);
+    if (excelLimitChecks(excelLimit).some(([, , result]) => result !== pass(true))) process.exitCode = 1;
+    return;
+  }
   const lambdaDir = join(workDir, "lambda");
   await mkdir(lambdaDir);
   const bundle = await buildLambdaBundle(lambdaDir);
@@ -155,9 +195,19 @@ async function main(): Promise<void> {
   const rateLimited = flags.quick ? null : await measureRateLimited(worker);
   const workbooks = await measureWorkbooks(worker, workDir, profileDir);
   const coldStart = await measureColdStart(bundle);
+  const excelLimit = flags.full ? await measureExcelLimit(worker, workDir) : null;
 
   const elapsedMs = Date.now() - startedAt;
-  const markdown = render({ machine, sizeResults, fetchEfficiency, rateLimited, workbooks, coldStart, elapsedMs });
+  const markdown = render({
+    machine,
+    sizeResults,
+    fetchEfficiency,
+    rateLimited,
+    workbooks,
+    coldStart,
+    excelLimit,
+    elapsedMs,
+  });
   const outPath = flags.out ?? join(ROOT, "bench/results", `${machine.date}.md`);
   await writeFile(outPath, markdown);
   process.stdout.write(`\n${markdown}\n`);
@@ -471,6 +521,94 @@ function runNode(args: string[]): Promise<string> {
   });
 }
 
+// ——— 6: Excel's row limit ——————————————————————————————————————————————————————————————————
+
+/** Excel's worksheet: 1,048,576 rows, the header one of them (Excel specifications and limits). */
+const EXCEL_SHEET_ROWS = 1_048_576;
+const EXCEL_LIMIT_CALLS = 1_048_576;
+const EXCEL_LIMIT_SHEETS = ["Summary", "Assistants", "Campaigns", "Hourly", "Calls", "Calls (2)"];
+
+/**
+ * One call more than a Calls sheet holds, through the real workbook writer into a file, read
+ * back by unzip (bench/sheet-rows.ts): Calls must end on row 1,048,576, Calls (2) hold the last call.
+ */
+async function measureExcelLimit(worker: string, workDir: string): Promise<ExcelLimit> {
+  const calls = EXCEL_LIMIT_CALLS;
+  const outPath = join(workDir, "excel-limit.xlsx");
+  log(`Excel row limit: writing ${count(calls)} calls with transcripts (a minute or two)`);
+  const run = await runChild<WorkbookMeasurement>(
+    worker,
+    "workbook",
+    { calls, date: DAY, includeTranscripts: true, outPath, spoolDir: workDir },
+    { timeoutMs: 1_200_000 },
+  );
+  log(`Excel row limit: ${count(run.rows)} rows in ${seconds(run.wallMs)} s, ${bytesMb(run.workbookBytes)} MB`);
+  const started = performance.now();
+  const sheets = await readSheetRows(outPath);
+  const readMs = performance.now() - started;
+  await rm(outPath, { force: true });
+  log(
+    `Excel row limit: read back with unzip in ${seconds(readMs)} s: ` +
+      sheets.map((sheet) => `${sheet.name} ${count(sheet.rows)}`).join(", "),
+  );
+  return { calls, run, readMs, sheets };
+}
+
+function excelLimitChecks(result: ExcelLimit): string[][] {
+  const names = result.sheets.map((sheet) => sheet.name);
+  const calls = result.sheets.find((sheet) => sheet.name === "Calls");
+  const overflow = result.sheets.find((sheet) => sheet.name === "Calls (2)");
+  return [
+    [
+      "sheets are Summary … Calls, Calls (2)",
+      names.join(", "),
+      pass(JSON.stringify(names) === JSON.stringify(EXCEL_LIMIT_SHEETS)),
+    ],
+    [
+      `Calls is full: ${count(EXCEL_SHEET_ROWS)} rows (header + ${count(EXCEL_SHEET_ROWS - 1)} calls), the last numbered ${count(EXCEL_SHEET_ROWS)}`,
+      calls ? `${count(calls.rows)} rows, last ${calls.lastRowNumber ?? "?"}` : "missing",
+      pass(calls?.rows === EXCEL_SHEET_ROWS && calls.lastRowNumber === EXCEL_SHEET_ROWS),
+    ],
+    [
+      "Calls (2) holds the last call: 2 rows (header + 1), the last numbered 2",
+      overflow ? `${count(overflow.rows)} rows, last ${overflow.lastRowNumber ?? "?"}` : "missing",
+      pass(overflow?.rows === 2 && overflow.lastRowNumber === 2),
+    ],
+  ];
+}
+
+function renderExcelLimit(result: ExcelLimit): string[] {
+  const { run } = result;
+  return [
+    "",
+    "## 6. Excel's row limit (issue 20)",
+    "",
+    `${count(result.calls)} simulated calls (transcripts included) aggregated and spooled, then \`writeWorkbook\` ` +
+      "streams them into a file, as in section 4. The file is read back without exceljs and without the project's code: " +
+      "`unzip -p` inflates xl/workbook.xml, its rels and each sheet to a pipe, and the `<row …>` start tags are counted " +
+      `as the XML streams past. Excel's sheet holds ${count(EXCEL_SHEET_ROWS)} rows, the header one of them.`,
+    "",
+    table(
+      ["measure", "value"],
+      [
+        ["write s", seconds(run.wallMs)],
+        ["rows/s", count(run.rowsPerSecond)],
+        ["workbook MB", bytesMb(run.workbookBytes)],
+        ["peak RSS MB (process / writing phase)", `${mb(run.maxRssMb)} / ${mb(run.phasePeakRssMb)}`],
+        ["peak heap used MB (writing phase)", mb(run.phasePeakHeapUsedMb)],
+        ["read back with unzip s", seconds(result.readMs)],
+      ],
+    ),
+    "",
+    table(
+      ["sheet", "zip member", "rows (header included)", "last row number"],
+      result.sheets.map((sheet) => [sheet.name, sheet.entry, count(sheet.rows), String(sheet.lastRowNumber ?? "—")]),
+    ),
+    "",
+    table(["check", "measured", "result"], excelLimitChecks(result)),
+  ];
+}
+
 // ——— the machine ————————————————————————————————————————————————————————————————————————————
 
 async function describeMachine(worker: string): Promise<Machine> {
@@ -504,20 +642,17 @@ interface Results {
   rateLimited: RateLimited | null;
   workbooks: WorkbookRow[];
   coldStart: ColdStart;
+  excelLimit: ExcelLimit | null;
   elapsedMs: number;
 }
 
 function render(results: Results): string {
-  const { machine, sizeResults, fetchEfficiency, rateLimited, workbooks, coldStart } = results;
+  const { machine, sizeResults, fetchEfficiency, rateLimited, workbooks, coldStart, excelLimit } = results;
   const targets: string[][] = [];
   const out: string[] = [];
   out.push(`# callreport benchmark — ${machine.date}`);
   out.push("");
-  out.push(
-    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
-      `${process.platform}/${process.arch}. Whole run: ${seconds(results.elapsedMs)} s. ` +
-      `Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\`.`,
-  );
+  out.push(machineLine(machine, results.elapsedMs));
   out.push("");
   out.push(
     `Every run is a fresh Node process running an esbuild bundle (no tsx); the simulated API (no latency, ` +
@@ -850,10 +985,29 @@ function render(results: Results): string {
     }
   }
 
+  if (excelLimit) {
+    out.push(...renderExcelLimit(excelLimit));
+    targets.push(
+      ...excelLimitChecks(excelLimit).map(([check, measured, result]) => [
+        `Excel limit: ${check}`,
+        measured ?? "",
+        result ?? "",
+      ]),
+    );
+  }
+
   out.push("", "## Targets", "");
   out.push(table(["target", "measured", "result"], targets));
   out.push("");
   return out.join("\n");
+}
+
+function machineLine(machine: Machine, elapsedMs: number): string {
+  return (
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB RAM, Node ${machine.node}, ` +
+    `${process.platform}/${process.arch}. Whole run: ${seconds(elapsedMs)} s. ` +
+    `Command: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}\`.`
+  );
 }
 
 function log(message: string): void {

@@ -8,6 +8,28 @@ import type { CellValue, Fill, Font, Style } from "exceljs";
 export const EXCEL_MAX_CELL_CHARS = 32_767;
 /** 1,048,576 rows per sheet, one of which is the header. */
 export const EXCEL_MAX_DATA_ROWS = 1_048_575;
+
+/** Where one call's row goes: the nth Calls sheet (1 is `Calls`) and its row there (1 is the header). */
+export interface CallRowPlace {
+  sheetNumber: number;
+  rowNumber: number;
+}
+
+/**
+ * The place of the `callNumber`th call (1-based) when each Calls sheet holds `maxRowsPerSheet`
+ * data rows under its header — never more than Excel's limit, whatever is asked for.
+ */
+export function callRowPlace(callNumber: number, maxRowsPerSheet: number = EXCEL_MAX_DATA_ROWS): CallRowPlace {
+  const perSheet = Math.max(1, Math.min(Math.floor(maxRowsPerSheet), EXCEL_MAX_DATA_ROWS));
+  const index = callNumber - 1;
+  return { sheetNumber: Math.floor(index / perSheet) + 1, rowNumber: (index % perSheet) + 2 };
+}
+
+/** `Calls`, then `Calls (2)`, `Calls (3)`… */
+export function callsSheetName(sheetNumber: number): string {
+  return sheetNumber === 1 ? "Calls" : `Calls (${sheetNumber})`;
+}
+
 /**
  * Excel's specification allows 66,530 hyperlinks per worksheet. We stop a little earlier, and
  * the bound matters for memory too: exceljs keeps every link of a sheet until the sheet ends.

@@ -21,9 +21,10 @@ import {
 } from "./summary.js";
 import { wallClock } from "./window.js";
 import {
+  callRowPlace,
+  callsSheetName,
   durationCell,
   dynamicCell,
-  EXCEL_MAX_DATA_ROWS,
   HEADER_STYLE,
   headerWidth,
   LINK_FONT,
@@ -698,7 +699,6 @@ async function writeCallSheets(
   watch: OutputWatch,
   styles: StylesInternals["styles"],
 ): Promise<number> {
-  const maxRows = Math.max(1, Math.min(options.maxRowsPerSheet ?? EXCEL_MAX_DATA_ROWS, EXCEL_MAX_DATA_ROWS));
   const maxHyperlinks = options.maxHyperlinksPerSheet ?? MAX_HYPERLINKS_PER_SHEET;
   const columns = callColumns(input, options);
   // One style object per column, shared by all its cells: exceljs caches a style's id by
@@ -718,7 +718,7 @@ async function writeCallSheets(
 
   const openSheet = (): CallSheetState => {
     sheetNumber++;
-    const sheet = addSheet(sheetNumber === 1 ? "Calls" : `Calls (${sheetNumber})`, FROZEN_HEADER_AND_FIRST_COLUMN);
+    const sheet = addSheet(callsSheetName(sheetNumber), FROZEN_HEADER_AND_FIRST_COLUMN);
     sheet.columns = columns.map((column) => ({
       width: column.width,
       ...(column.numFmt === undefined ? {} : { style: { numFmt: column.numFmt } }),
@@ -734,7 +734,7 @@ async function writeCallSheets(
   let fastRows = rowXml && new FastRowSink(state.sheet, rowXml);
   let callRows = 0;
   for await (const call of input.calls) {
-    if (state.rows >= maxRows) {
+    if (callRowPlace(callRows + 1, options.maxRowsPerSheet).sheetNumber > sheetNumber) {
       finishTable(state.sheet, columns.length, state.rows + 1);
       state = openSheet();
       fastRows = rowXml && new FastRowSink(state.sheet, rowXml);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
 import { CallDataError, DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Summary } from "../../lambda/report/summary.js";
-import { isInWindow, localHour, parseApiTimestamp, reportWindow } from "../../lambda/report/window.js";
+import { reportWindow } from "../../lambda/report/window.js";
 import { makeCall, makeFetchStats } from "../support/call-factory.js";
 import { seededRandom } from "../support/seeded-random.js";
 
@@ -205,6 +205,7 @@ describe("DayAggregator window edges", () => {
       ),
       { date: "2025-03-09", timezone: "America/New_York" },
     );
+    expect(summary.window).toEqual({ start: "2025-03-09T05:00:00.000Z", end: "2025-03-10T04:00:00.000Z" });
     expect(summary.totals.calls).toBe(4);
     expect(summary.dataQuality.outsideWindow).toBe(2);
     expect(summary.hourly[2]).toBe(0);
@@ -216,6 +217,7 @@ describe("DayAggregator window edges", () => {
       callsAt("2025-11-02 03:59:59", "2025-11-02 04:00:00", "2025-11-03 04:59:59", "2025-11-03 05:00:00"),
       { date: "2025-11-02", timezone: "America/New_York" },
     );
+    expect(summary.window).toEqual({ start: "2025-11-02T04:00:00.000Z", end: "2025-11-03T05:00:00.000Z" });
     expect(summary.totals.calls).toBe(2);
     expect(summary.dataQuality.outsideWindow).toBe(2);
   });
@@ -235,6 +237,7 @@ describe("DayAggregator window edges", () => {
       callsAt("2025-03-29 22:59:59", "2025-03-29 23:00:00", "2025-03-30 21:59:59", "2025-03-30 22:00:00"),
       { date: "2025-03-30", timezone: "Europe/Berlin" },
     );
+    expect(summary.window).toEqual({ start: "2025-03-29T23:00:00.000Z", end: "2025-03-30T22:00:00.000Z" });
     expect(summary.totals.calls).toBe(2);
     expect(summary.hourly[0]).toBe(1);
     expect(summary.hourly[23]).toBe(1);
@@ -252,6 +255,7 @@ describe("DayAggregator window edges", () => {
       ),
       { date: "2025-10-26", timezone: "Europe/Berlin" },
     );
+    expect(summary.window).toEqual({ start: "2025-10-25T22:00:00.000Z", end: "2025-10-26T23:00:00.000Z" });
     expect(summary.totals.calls).toBe(4);
     expect(summary.dataQuality.outsideWindow).toBe(2);
     expect(summary.hourly[2]).toBe(2);
@@ -264,42 +268,72 @@ describe("DayAggregator window edges", () => {
 });
 
 describe("DayAggregator clock arithmetic", () => {
-  const cases = [
-    { date: "2025-11-02", timezone: "America/New_York", apiTimezone: "America/New_York" },
-    { date: "2025-03-09", timezone: "Asia/Kathmandu", apiTimezone: "America/New_York" },
-    { date: "2025-10-05", timezone: "Australia/Lord_Howe", apiTimezone: "Australia/Lord_Howe" },
-    { date: "2025-04-06", timezone: "Europe/Berlin", apiTimezone: "Australia/Lord_Howe" },
-  ];
-
-  it.each(cases)(
-    "places every minute of $date like parseApiTimestamp and localHour ($apiTimezone → $timezone)",
-    (day) => {
-      const window = reportWindow(day.date, day.timezone);
-      const expectedHourly = Array.from({ length: 24 }, () => 0);
-      let expectedOutside = 0;
-      const aggregate = aggregator(day);
-      // Two API days around the report day, one call a minute with a varying second.
-      const first = Date.parse(`${day.date}T00:00:00Z`) - 12 * 60 * 60 * 1000;
-      for (let minute = 0; minute < 2 * 24 * 60; minute++) {
-        const createdAt = new Date(first + minute * 60_000 + (minute % 60) * 1000)
+  /**
+   * One call a minute (its second varying with the minute) over 48 hours of API wall clock,
+   * from noon the day before the report day: both API dates the report day can touch.
+   */
+  function oneCallAMinute(date: string): Call[] {
+    const first = Date.parse(`${date}T00:00:00Z`) - 12 * 60 * 60 * 1000;
+    return Array.from({ length: 2 * 24 * 60 }, (_, minute) =>
+      makeCall({
+        createdAt: new Date(first + minute * 60_000 + (minute % 60) * 1000)
           .toISOString()
           .slice(0, 19)
-          .replace("T", " ");
-        const instant = parseApiTimestamp(createdAt, day.apiTimezone);
-        if (instant === null) throw new Error(`unreadable ${createdAt}`);
-        if (isInWindow(instant, window)) {
-          const hour = localHour(instant, day.timezone);
-          expectedHourly[hour] = (expectedHourly[hour] ?? 0) + 1;
-        } else {
-          expectedOutside += 1;
-        }
-        aggregate.add(makeCall({ createdAt }));
-      }
-      const summary = finish(aggregate);
-      expect(summary.hourly).toEqual(expectedHourly);
-      expect(summary.dataQuality.outsideWindow).toBe(expectedOutside);
+          .replace("T", " "),
+      }),
+    );
+  }
+
+  const sixtyEveryHour = Array.from({ length: 24 }, () => 60);
+
+  // Expectations worked out by hand from the zones' rules, not from the window helpers.
+  const cases = [
+    {
+      title: "the New York fall-back day (EDT → EST at 02:00) is 25 hours, 04:00Z to 05:00Z",
+      day: { date: "2025-11-02", timezone: "America/New_York", apiTimezone: "America/New_York" },
+      window: { start: "2025-11-02T04:00:00.000Z", end: "2025-11-03T05:00:00.000Z" },
+      // API wall-clock strings name each local minute once; the repeated 01:00 hour reads as its
+      // first (EDT) pass. So 1,440 calls, 60 in every hour, and the other 1,440 minutes outside.
+      hourly: sixtyEveryHour,
+      outsideWindow: 1_440,
     },
-  );
+    {
+      title: "a Kathmandu day (UTC+05:45) read from a New York API that springs forward at 02:00",
+      day: { date: "2025-03-09", timezone: "Asia/Kathmandu", apiTimezone: "America/New_York" },
+      window: { start: "2025-03-08T18:15:00.000Z", end: "2025-03-09T18:15:00.000Z" },
+      // In window: New York wall clock 03-08 13:15 EST to 03-09 14:14 EDT, 25 wall hours = 1,500
+      // strings. 13:15–01:59 EST is Kathmandu 00:00–12:44; the skipped 02:00–02:59 reads as
+      // 03:00–03:59 EDT, Kathmandu 12:45–13:44; 03:00–14:14 EDT is Kathmandu 12:45–23:59.
+      // Hour 12: 45 + 15 + 15 = 75; hour 13: 45 + 60 = 105.
+      hourly: [...Array.from({ length: 12 }, () => 60), 75, 105, ...Array.from({ length: 10 }, () => 60)],
+      outsideWindow: 2_880 - 1_500,
+    },
+    {
+      title: "the Lord Howe spring-forward day (+10:30 → +11:00 at 02:00) is 23½ hours, 13:30Z to 13:00Z",
+      day: { date: "2025-10-05", timezone: "Australia/Lord_Howe", apiTimezone: "Australia/Lord_Howe" },
+      window: { start: "2025-10-04T13:30:00.000Z", end: "2025-10-05T13:00:00.000Z" },
+      // The skipped 02:00–02:29 reads as 02:30–02:59: still hour 2, so 60 in every hour.
+      hourly: sixtyEveryHour,
+      outsideWindow: 1_440,
+    },
+    {
+      title: "a Berlin day (CEST) read from a Lord Howe API the day it falls back (+11:00 → +10:30)",
+      day: { date: "2025-04-06", timezone: "Europe/Berlin", apiTimezone: "Australia/Lord_Howe" },
+      window: { start: "2025-04-05T22:00:00.000Z", end: "2025-04-06T22:00:00.000Z" },
+      // Lord Howe fell back at 2025-04-05T15:00Z, so the whole window is +10:30: wall clock
+      // 04-06 08:30 to 04-07 08:29, Berlin 00:00–23:59.
+      hourly: sixtyEveryHour,
+      outsideWindow: 1_440,
+    },
+  ];
+
+  it.each(cases)("places one call a minute on $title", ({ day, window, hourly, outsideWindow }) => {
+    const summary = summarise(oneCallAMinute(day.date), day);
+    expect(summary.window).toEqual(window);
+    expect(summary.hourly).toEqual(hourly);
+    expect(summary.dataQuality.outsideWindow).toBe(outsideWindow);
+    expect(summary.totals.calls).toBe(2_880 - outsideWindow);
+  });
 });
 
 describe("DayAggregator on an empty day", () => {
