@@ -111,8 +111,10 @@ export class LocalReportFolder implements ReportStore, Mailer {
         this.moves.push(move);
         // A folder in the way is not ours to move: the rename onto it fails and the run with it.
         if ((await lstat(move.target).catch(() => null))?.isDirectory() === false) {
-          move.replaced = join(replacedDir, fileName);
-          await rename(move.target, move.replaced);
+          const aside = join(replacedDir, fileName);
+          await rename(move.target, aside);
+          // Only once it is really aside: a failed move must not be "put back" from nowhere.
+          move.replaced = aside;
         }
         await rename(join(this.stagingDir, fileName), move.target);
         move.placed = true;
@@ -141,11 +143,20 @@ export class LocalReportFolder implements ReportStore, Mailer {
     rmSync(this.stagingDir, { recursive: true, force: true });
   }
 
-  /** Removes the files a publish moved in and returns the ones they replaced, last first. */
+  /**
+   * Removes the files a publish moved in and returns the ones they replaced, last first. Best
+   * effort and never throws: the error that made the publish fail is the one to report, and
+   * one file that cannot be put back must not keep the others from being restored.
+   */
   private rollBack(): void {
     for (const { target, replaced, placed } of this.moves.reverse()) {
-      if (placed) rmSync(target, { force: true });
-      if (replaced) renameSync(replaced, target);
+      try {
+        if (placed) rmSync(target, { force: true });
+        if (replaced) renameSync(replaced, target);
+      } catch {
+        // Only when the folder itself stopped taking writes mid-publish; the caller's error
+        // names the folder, and the remaining files are still restored.
+      }
     }
     this.moves = [];
   }

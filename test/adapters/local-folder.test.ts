@@ -71,6 +71,28 @@ describe("LocalReportFolder.publish", () => {
     expect(await readFile(join(dir, `email-${DAY}.html`, "keep.txt"), "utf8")).toBe("mine");
   });
 
+  it("puts the previous set back and reports the real error when moving an old file aside fails", async () => {
+    const first = new LocalReportFolder(dir);
+    await stageReport(first, "old");
+    await first.publish();
+    const before = await snapshot();
+
+    const second = new LocalReportFolder(dir);
+    await stageReport(second, "new");
+    // The place the old summary would be moved aside to is taken by a non-empty folder, so that
+    // rename fails for real after the workbook (staged first) was already swapped.
+    const [staging] = (await readdir(dir)).filter((name) => name.startsWith(".callreport-staging-"));
+    await mkdir(join(dir, staging as string, "replaced", `summary-${DAY}.json`), { recursive: true });
+    await writeFile(join(dir, staging as string, "replaced", `summary-${DAY}.json`, "x"), "x");
+
+    const failure = await second.publish().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: expect.stringMatching(/^(EISDIR|ENOTEMPTY|EEXIST)$/) });
+    expect((failure as NodeJS.ErrnoException).path).toBe(join(dir, `summary-${DAY}.json`));
+    await second.discard();
+
+    expect(await snapshot()).toEqual(before);
+  });
+
   it("replaces the previous report set when every file moves in", async () => {
     const first = new LocalReportFolder(dir);
     await stageReport(first, "old");
