@@ -93,10 +93,13 @@ const noopLogger: PipelineLogger = { info() {}, warn() {} };
  */
 export async function runReport(options: ReportOptions, ports: ReportPorts): Promise<ReportResult> {
   const logger = ports.logger ?? noopLogger;
-  const [previousDay, sameWeekdayLastWeek] = await Promise.all([
-    ports.store.readSummary(shiftDate(options.date, -1)),
-    ports.store.readSummary(shiftDate(options.date, -7)),
-  ]);
+  // A partial day set against full ones would show every figure falling: a preview compares with nothing.
+  const [previousDay, sameWeekdayLastWeek] = options.preview
+    ? [null, null]
+    : await Promise.all([
+        ports.store.readSummary(shiftDate(options.date, -1)),
+        ports.store.readSummary(shiftDate(options.date, -7)),
+      ]);
 
   const spool = await CallSpool.create(ports.spoolDir);
   try {

@@ -204,6 +204,34 @@ describe("runReport", () => {
     ]);
   });
 
+  it("compares a preview with no earlier day: a partial day against full ones would mislead", async () => {
+    const { store } = newStore();
+    const dayBefore = { now: () => new Date("2025-08-04T06:30:00Z") };
+    await runReport(options({ date: "2025-08-03" }), {
+      calls: callsOf([]),
+      store,
+      mailer: new RecordingMailer(),
+      clock: dayBefore,
+    });
+    const during = { now: () => new Date("2025-08-04T15:30:00Z") };
+
+    const preview = await runReport(options({ preview: true }), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: new RecordingMailer(),
+      clock: during,
+    });
+    const full = await runReport(options(), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: new RecordingMailer(),
+      clock,
+    });
+
+    expect(preview.summary.comparison).toEqual({ previousDay: null, sameWeekdayLastWeek: null });
+    expect(full.summary.comparison.previousDay).not.toBeNull();
+  });
+
   it("does not send when the day's email already went out, and says so", async () => {
     const { store } = newStore();
     await runReport(options(), { calls: callsOf(someCalls()), store, mailer: new RecordingMailer(), clock });
