@@ -14,8 +14,9 @@ import {
   InvalidDateError,
   InvalidTimezoneError,
   previousLocalDate,
+  type ReportDayProblem,
+  reportDayProblem,
   reportWindow,
-  unfinishedDayReason,
 } from "../lambda/report/window.js";
 
 /** Like the Lambda's fetch budget (about 10 of its 15 minutes): a hung API ends in a clear error. */
@@ -79,6 +80,12 @@ export function demoCallsPerDay(apiDate: string): number {
   for (const char of apiDate) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return Math.round(base * (0.88 + ((hash % 1_000) / 1_000) * 0.24));
 }
+
+const CLI_HINTS: Record<ReportDayProblem["kind"], string> = {
+  unfinished: "pick an earlier --date, or add --preview for a partial report",
+  finished: "leave out --preview to report the full day",
+  "not-started": "--preview shows a day under way; pick today or an earlier --date",
+};
 
 export class CliUsageError extends Error {
   override name = "CliUsageError";
@@ -151,13 +158,8 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
   const clock: Clock = { now: demo ? () => demoNow : now };
   const preview = values.preview === true;
-  const unfinished = unfinishedDayReason(date, timezone, clock.now());
-  if (unfinished && !preview) {
-    throw new CliUsageError(`${unfinished} — pick an earlier --date, or add --preview for a partial report.`);
-  }
-  if (!unfinished && preview) {
-    throw new CliUsageError(`${date} has ended in ${timezone} — leave out --preview to report the full day.`);
-  }
+  const problem = reportDayProblem(date, timezone, clock.now(), preview);
+  if (problem) throw new CliUsageError(`${problem.message} — ${CLI_HINTS[problem.kind]}.`);
   return {
     help: values.help === true,
     demo,

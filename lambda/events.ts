@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { assertCalendarDate, previousLocalDate, shiftDate, unfinishedDayReason } from "./report/window.js";
+import {
+  assertCalendarDate,
+  previousLocalDate,
+  type ReportDayProblem,
+  reportDayProblem,
+  shiftDate,
+  unfinishedDayReason,
+} from "./report/window.js";
 
 /** What one invocation should do: report these days, and whether to send again. */
 export interface ReportRequest {
@@ -35,6 +42,12 @@ const backfillEvent = z.object({ from: isoDate, to: isoDate, force: z.boolean().
 const EXAMPLES =
   'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each may add "force":true; a manual one "preview":true)';
 
+const EVENT_HINTS: Record<ReportDayProblem["kind"], string> = {
+  unfinished: 'pick an earlier date, or add "preview":true for a partial report',
+  finished: 'leave out "preview" to report the full day',
+  "not-started": "a preview shows a day under way; pick today or an earlier date",
+};
+
 /**
  * Reads an invocation event. A scheduled run reports "yesterday" relative to the schedule's
  * own time, not the clock, so a retry hours later still reports the right day. A day that has
@@ -57,15 +70,8 @@ export function parseReportEvent(
   const manual = manualEvent.safeParse(event);
   if (manual.success) {
     const { date, force = false, preview = false } = manual.data;
-    const unfinished = unfinishedDayReason(date, timezone, now);
-    if (unfinished && !preview) {
-      throw new InvalidEventError(
-        `Invalid event: ${unfinished} — pick an earlier date, or add "preview":true for a partial report.`,
-      );
-    }
-    if (!unfinished && preview) {
-      throw new InvalidEventError(`Invalid event: ${date} has ended — leave out "preview" to report the full day.`);
-    }
+    const problem = reportDayProblem(date, timezone, now, preview);
+    if (problem) throw new InvalidEventError(`Invalid event: ${problem.message} — ${EVENT_HINTS[problem.kind]}.`);
     return { trigger: "manual", dates: [date], force, preview };
   }
 

@@ -68,8 +68,20 @@ describe("parseReportEvent", () => {
 
   it("refuses a preview of a day that has ended: that is the full report", () => {
     expect(() => parseReportEvent({ date: "2025-08-04", preview: true }, options)).toThrow(
-      'Invalid event: 2025-08-04 has ended — leave out "preview" to report the full day.',
+      'Invalid event: 2025-08-04 has ended in America/New_York — leave out "preview" to report the full day.',
     );
+  });
+
+  it("refuses a preview of a day that has not begun: it would be a report of nothing", () => {
+    expect(() => parseReportEvent({ date: "2099-01-01", preview: true }, options)).toThrow(
+      "Invalid event: 2099-01-01 has not begun in America/New_York yet — a preview shows a day under way; pick today or an earlier date.",
+    );
+    // Tomorrow in New York begins at 04:00Z on the 6th.
+    expect(() => parseReportEvent({ date: "2025-08-06", preview: true }, options)).toThrow(/has not begun/);
+    expect(
+      parseReportEvent({ date: "2025-08-06", preview: true }, { ...options, now: new Date("2025-08-06T04:00:00Z") })
+        .preview,
+    ).toBe(true);
   });
 
   it("never refuses a scheduled run, even one minutes after midnight", () => {

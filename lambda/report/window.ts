@@ -96,6 +96,27 @@ export function unfinishedDayReason(
   return `${date} ${state} (it can be reported from ${when})`;
 }
 
+/** Why a report of `date` cannot be made at `now`: the kinds the Lambda and the CLI word their hints for. */
+export interface ReportDayProblem {
+  kind: "unfinished" | "finished" | "not-started";
+  message: string;
+}
+
+/**
+ * Whether `date` can be reported at `now`: in full once it has ended (plus the margin), as a
+ * preview only while it is under way — a preview of a finished day would stand beside the full
+ * report, one of a day that has not begun would be an empty report of nothing.
+ */
+export function reportDayProblem(date: string, timezone: string, now: Date, preview: boolean): ReportDayProblem | null {
+  const unfinished = unfinishedDayReason(date, timezone, now);
+  if (!preview) return unfinished ? { kind: "unfinished", message: unfinished } : null;
+  if (!unfinished) return { kind: "finished", message: `${date} has ended in ${timezone}` };
+  if (now < reportWindow(date, timezone).start) {
+    return { kind: "not-started", message: `${date} has not begun in ${timezone} yet` };
+  }
+  return null;
+}
+
 /** The calendar day before `date`, or `days` before it. Pure calendar arithmetic, no zone. */
 export function shiftDate(date: string, days: number): string {
   const [y, m, d] = dateParts(date);

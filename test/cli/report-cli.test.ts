@@ -104,6 +104,22 @@ describe("parseCliInput with --demo", () => {
 });
 
 describe("parseCliInput refusals", () => {
+  it("refuses a day that has not ended (09:00Z on 5 Aug: the 5th is under way) and offers --preview", () => {
+    expect(usageErrorOf(() => parse({ date: "2025-08-05" })).message).toBe(
+      "2025-08-05 has not ended in UTC yet (it can be reported from 00:15 on 6 Aug 2025) — pick an earlier --date, or add --preview for a partial report.",
+    );
+    expect(parse({ date: "2025-08-05", preview: true }).preview).toBe(true);
+  });
+
+  it("refuses --preview of a day that has ended, and of one that has not begun", () => {
+    expect(usageErrorOf(() => parse({ date: "2025-08-04", preview: true })).message).toBe(
+      "2025-08-04 has ended in UTC — leave out --preview to report the full day.",
+    );
+    expect(usageErrorOf(() => parse({ date: "2025-08-06", preview: true })).message).toBe(
+      "2025-08-06 has not begun in UTC yet — --preview shows a day under way; pick today or an earlier --date.",
+    );
+  });
+
   it("refuses a missing token and points at the variable and at --demo", () => {
     const error = usageErrorOf(() => parse({}, {}));
 
