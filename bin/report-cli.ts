@@ -238,6 +238,22 @@ export function pauseLine(pause: FetchPause): string {
   return `${what}: waiting ${formatPause(pause.ms)} (until ${new Date(pause.until).toISOString().slice(11, 19)} UTC)`;
 }
 
+/**
+ * The client's warnings as one stderr line each, so that a stalled fetch is never silent: a
+ * page that hangs is retried every request timeout, and each retry says so. Other log lines
+ * (debug, info) stay quiet.
+ */
+export function fetchWarningLine(message: string, fields: Record<string, unknown> = {}): string {
+  if (message === "autocalls request failed, retrying") {
+    const retry = typeof fields.attempt === "number" ? ` (retry ${fields.attempt + 1})` : "";
+    return `Page ${String(fields.page)}: ${String(fields.problem)} — retrying${retry}`;
+  }
+  if (message === "autocalls result inconsistent, fetching all pages again") {
+    return `The API's count did not add up (${String(fields.reason)}) — fetching all pages again`;
+  }
+  return message;
+}
+
 /** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */
 const NETWORK_FAILURE = /^(network error|no answer within)/;
 

@@ -12,6 +12,7 @@ import {
   CLI_OPTIONS,
   cliErrorMessage,
   demoCallsPerDay,
+  fetchWarningLine,
   isUsageError,
   parseCliInput,
   pauseLine,
@@ -66,7 +67,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     }
 
     // On a laptop a refused connection is a typo more often than an outage: give up within seconds.
-    const calls = new AutocallsClient({ baseUrl, token: token ?? "", backoffCapMs: 2_000 });
+    const calls = new AutocallsClient({
+      baseUrl,
+      token: token ?? "",
+      backoffCapMs: 2_000,
+      logger: { debug() {}, info() {}, warn: (message, fields) => writeLine(fetchWarningLine(message, { ...fields })) },
+    });
     const day = { timezone: input.timezone, apiTimezone: input.apiTimezone, filters: input.filters };
     // The demo has history: earlier days come from the same simulated API, so deltas show.
     const simulatedHistory = input.demo

@@ -5,6 +5,7 @@ import {
   type CliValues,
   cliErrorMessage,
   DEMO_DATE,
+  fetchWarningLine,
   isUsageError,
   parseCliInput,
   pauseLine,
@@ -280,6 +281,27 @@ describe("cliErrorMessage", () => {
     const outage = new AutocallsUnavailableError(1, 7, "HTTP 503 with an HTML error page");
 
     expect(cliErrorMessage(outage, { baseUrl: "https://app.autocalls.ai/api" })).toBe(`Error: ${outage.message}`);
+  });
+});
+
+describe("fetchWarningLine", () => {
+  it("says which page failed, why, and that it is retried", () => {
+    expect(
+      fetchWarningLine("autocalls request failed, retrying", {
+        page: 2,
+        attempt: 0,
+        problem: "no answer within 30000 ms",
+        pauseMs: undefined,
+      }),
+    ).toBe("Page 2: no answer within 30000 ms — retrying (retry 1)");
+  });
+
+  it("says when the whole result is fetched again", () => {
+    expect(
+      fetchWarningLine("autocalls result inconsistent, fetching all pages again", {
+        reason: "the total changed while paging",
+      }),
+    ).toBe("The API's count did not add up (the total changed while paging) — fetching all pages again");
   });
 });
 
