@@ -311,7 +311,7 @@ describe("runReport with the real SES mailer when SES fails on the network", () 
 
     it("ends in doubt, and a re-run sends nothing without force and sends with force", async () => {
       const { store, marker } = newStore();
-      const error = await run(sesMailer(server.endpoint, 300), store).catch((caught: unknown) => caught);
+      const error = await run(sesMailer(server.endpoint, 2_000), store).catch((caught: unknown) => caught);
       expect(server.requestsReceived()).toBe(1);
       expect(error).toBeInstanceOf(SesSendError);
       expect(error).toMatchObject({ deliveryUnknown: true });

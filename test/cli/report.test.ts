@@ -6,7 +6,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -15,6 +14,7 @@ import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDate, shiftDate } from "../../lambda/report/window.js";
+import { closedPortEndpoint } from "../support/faulty-endpoints.js";
 import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../support/simulator.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -117,7 +117,8 @@ async function readSummary(dir: string): Promise<Record<string, unknown>> {
 }
 
 /** Lines the CLI writes while it works (stderr not a terminal), before any error. */
-const WORKING_LINE = /^(Fetching calls: page \d+\/\d+|Rate limited by the API: .*|Pacing to the API's rate limit: .*)$/;
+const WORKING_LINE =
+  /^(Fetching calls: page \d+\/\d+|Rate limited by the API: .*|Pacing to the API's rate limit: .*|Page \d+: .* — retrying \(retry \d+\))$/;
 
 /**
  * The contract for every failure: after any progress lines, one or two plain lines on stderr
@@ -137,15 +138,6 @@ function expectPlainFailure(run: CliRun, exitCode: number, mentions: string[]): 
 }
 
 /** A port on 127.0.0.1 that nothing listens on: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 async function stagingFolders(dir: string): Promise<string[]> {
   return (await listing(dir)).filter((entry) => entry.startsWith(".callreport-staging-"));
 }
@@ -455,7 +447,7 @@ describe("report failures", () => {
 
   it.concurrent("an unreachable base URL: exit 1, the outage and the address to check, no report files", async () => {
     const out = newOutDir("unreachable");
-    const baseUrl = `http://127.0.0.1:${await closedPort()}/api`;
+    const baseUrl = `${await closedPortEndpoint()}/api`;
 
     // Refused before the API ever answered: the client gives up after a second try.
     const run = await runCli(["--date", DAY, "--out", out], {
@@ -464,6 +456,8 @@ describe("report failures", () => {
     });
 
     expectPlainFailure(run, 1, ["unavailable", "AUTOCALLS_BASE_URL", baseUrl]);
+    // The wait between the two tries is not silent either.
+    expect(run.stderr).toMatch(/^Page 1: network error: .*ECONNREFUSED.* — retrying \(retry 1\)$/m);
     expect(await listing(out)).toEqual([]);
   }, 60_000);
 
