@@ -9,6 +9,7 @@ import { format } from "date-fns/format";
 import escapeHtml from "escape-html";
 import type { DownloadLink } from "../ports.js";
 import { delta } from "./compare.js";
+import { formatDay, share } from "./format.js";
 import {
   type Counts,
   type Delta,
@@ -94,12 +95,6 @@ function formatClock(durationSeconds: number): string {
   return `${Math.floor(rounded / 60)}:${String(rounded % 60).padStart(2, "0")}`;
 }
 
-/** A calendar date (`2025-08-04`) as `Tue 4 Aug 2025`; calendar arithmetic, no zone involved. */
-function formatDay(date: string, pattern = "EEE d MMM yyyy"): string {
-  const [y = 1970, m = 1, d = 1] = date.split("-").map(Number);
-  return format(new Date(y, m - 1, d), pattern);
-}
-
 /** An instant on the report's wall clock: `Wed 5 Aug 2025 14:00 UTC` / `… 16:00 Europe/Berlin`. */
 function formatInstant(instant: Date, timezone: string): string {
   return `${format(new TZDate(instant.getTime(), timezone), "EEE d MMM yyyy HH:mm")} ${timezone}`;
@@ -167,8 +162,8 @@ function describeDelta(kpi: Kpi, delta: Delta | undefined, againstDate: string):
 function costPerCallDelta(deltas: Record<HeadlineKpi, Delta>): Delta {
   const calls = deltas.calls;
   const cost = deltas.totalCost;
-  const ratio = (c: number | null, n: number | null) => (c === null || n === null || n === 0 ? null : c / n);
-  return delta(ratio(cost.current, calls.current), ratio(cost.previous, calls.previous));
+  const perCall = (c: number | null, n: number | null) => (c === null || n === null ? null : share(c, n));
+  return delta(perCall(cost.current, calls.current), perCall(cost.previous, calls.previous));
 }
 
 function headlineKpis(summary: Summary): Kpi[] {
@@ -474,10 +469,11 @@ function busiestHour(summary: Summary): string | null {
 }
 
 function groupRowFacts(group: GroupStats) {
+  const connected = share(group.connectedCalls, group.calls);
   return {
     name: cleanText(group.name) || "(blank)",
     calls: formatCount(group.calls),
-    connected: group.calls === 0 ? "—" : formatPercent(group.connectedCalls / group.calls),
+    connected: connected === null ? "—" : formatPercent(connected),
     cost: formatUsd(group.totalCost),
     score: group.averageScore === null ? "—" : formatScore(group.averageScore),
   };
