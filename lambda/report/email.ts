@@ -15,6 +15,7 @@ import {
   type Delta,
   type GroupStats,
   type HeadlineKpi,
+  isEmptyDay,
   partialDayLabel,
   type Summary,
 } from "./summary.js";
@@ -34,10 +35,6 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
-}
-
-export function isEmptyDay(summary: Summary): boolean {
-  return summary.totals.calls === 0;
 }
 
 // ─── Escaping ────────────────────────────────────────────────────────────────────────────
