@@ -96,6 +96,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         date: input.date,
         environment: input.demo ? "demo" : "local",
         recipients: input.recipients,
+        // The environment variables parseCliArgs reads the addresses from.
+        recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
         emptyDay: "send",
         attachWorkbook: true,
         includeTranscripts: true,

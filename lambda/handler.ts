@@ -10,9 +10,16 @@ import { S3ReportStore } from "./adapters/s3-store.js";
 import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { AutocallsClient } from "./autocalls/client.js";
-import { type LambdaEnv, parseLambdaEnv } from "./config.js";
+import { LAMBDA_ENV, type LambdaEnv, parseLambdaEnv } from "./config.js";
 import { eventShape, parseReportEvent, type ReportRequest } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
+
+const RECIPIENT_SETTINGS = {
+  from: LAMBDA_ENV.mailFrom,
+  to: LAMBDA_ENV.mailTo,
+  cc: LAMBDA_ENV.mailCc,
+  bcc: LAMBDA_ENV.mailBcc,
+};
 
 const logger = new Logger({ serviceName: "callreport" });
 /** The Powertools logger behind the plain `(message, fields)` interface the pipeline and client use. */
@@ -136,6 +143,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
           },
           environment: config.REPORT_ENVIRONMENT,
           recipients: { from: config.MAIL_FROM, to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
+          recipientSettings: RECIPIENT_SETTINGS,
           emptyDay: config.EMPTY_DAY,
           attachWorkbook: config.ATTACH_WORKBOOK,
           includeTranscripts: config.INCLUDE_TRANSCRIPTS,

@@ -4,9 +4,8 @@ import { CallSpool } from "./adapters/call-spool.js";
 import type { Call, CallFilters, CallsSource, FetchOptions } from "./autocalls/call.js";
 import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject } from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
-import { isEmptyDay } from "./report/email.js";
-import { composeReportEmail, type EmailRecipients } from "./report/email-message.js";
-import type { Summary } from "./report/summary.js";
+import { type EmailRecipients, type RecipientSettingNames, reportEmail } from "./report/email-content.js";
+import { isEmptyDay, type Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";
 import { writeWorkbook } from "./report/workbook.js";
 
@@ -22,6 +21,8 @@ export interface ReportOptions {
   /** Stage name, shown in the email unless it is `prod` or null. */
   environment: string | null;
   recipients: EmailRecipients;
+  /** How the user sets each address (`MAIL_TO`…): named when one is not an address. */
+  recipientSettings: RecipientSettingNames;
   /** On a day without calls: send a short "no calls" email, or nothing. */
   emptyDay: "send" | "skip";
   /** Attach the workbook when the message stays under SES's size limit. */
@@ -225,13 +226,17 @@ async function sendEmail(
 
   // Compose before claiming: a bad address or template failure must not leave a claim behind.
   const link = await ports.store.downloadLink(workbook);
-  const email: ComposedEmail = await composeReportEmail({
+  const content = reportEmail({
     summary,
-    workbook: { fileName: workbook.fileName, content: workbookBytes },
+    workbookFileName: workbook.fileName,
     link,
     environment: options.environment,
     recipients: options.recipients,
     attachWorkbook: options.attachWorkbook,
+  });
+  const email: ComposedEmail = await ports.mailer.prepare(content, {
+    workbook: workbookBytes,
+    settingNames: options.recipientSettings,
     sentAt: ports.clock.now(),
   });
 

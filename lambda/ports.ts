@@ -3,6 +3,7 @@
  * client in; the CLI plugs a local folder, an `.eml` writer and the same HTTP client.
  */
 import type { Writable } from "node:stream";
+import type { RecipientSettingNames, ReportEmail } from "./report/email-content.js";
 import type { Summary } from "./report/summary.js";
 
 export type { CallsSource } from "./autocalls/call.js";
@@ -73,7 +74,23 @@ export interface ComposedEmail {
   messages: RawEmail[];
 }
 
+export interface PrepareEmailOptions {
+  /** The workbook's bytes to attach; null when the pipeline did not keep them (too big to attach anyway). */
+  workbook: Buffer | null;
+  /** How the user sets each address, named in the error about a bad one. */
+  settingNames: RecipientSettingNames;
+  /** The `Date` header; defaults to now. The demo fixes it so its output never varies. */
+  sentAt?: Date;
+  /** Limit for the whole encoded message; defaults to SES's `SendRawEmail` limit. */
+  maxRawBytes?: number;
+}
+
 export interface Mailer {
+  /**
+   * Builds the messages to send, one per batch of recipients, the same batches for the same
+   * recipients. Rejects before anything is sent when an address is not one.
+   */
+  prepare(email: ReportEmail, options: PrepareEmailOptions): Promise<ComposedEmail>;
   /**
    * Sends one message; resolves with the provider's message id. Rejects with an error that
    * has `deliveryUnknown: true` when no answer came back and the message may have gone out.

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { composeMimeMessages } from "../lambda/adapters/mime-message.js";
 import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
 import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
@@ -38,6 +39,7 @@ function options(overrides: Partial<ReportOptions> = {}): ReportOptions {
     filters: {},
     environment: "prod",
     recipients: { from: "reports@example.com", to: ["ana@example.com"], cc: [], bcc: [] },
+    recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
     emptyDay: "send",
     attachWorkbook: true,
     includeTranscripts: true,
@@ -74,6 +76,7 @@ function callsOf(calls: Call[], failAfter?: number): CallsSource {
 }
 
 class RecordingMailer implements Mailer {
+  readonly prepare = composeMimeMessages;
   sent: RawEmail[] = [];
   constructor(private readonly fail?: (batchIndex: number, attempt: number) => Error | undefined) {}
   private attempts = 0;

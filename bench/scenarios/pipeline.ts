@@ -4,6 +4,7 @@
  * emulator, and the real email composition — only the mailer is swapped for one that counts bytes.
  */
 
+import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
 import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReport } from "../../lambda/pipeline.js";
@@ -52,6 +53,7 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
   let emailBytes = 0;
   let emailMessages = 0;
   const mailer: Mailer = {
+    prepare: composeMimeMessages,
     async send(message) {
       emailBytes += message.raw.length;
       emailMessages++;
@@ -69,6 +71,7 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
         filters: {},
         environment: "bench",
         recipients: { from: "reports@example.com", to: ["manager@example.com"], cc: [], bcc: [] },
+        recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
         emptyDay: "send",
         attachWorkbook: true,
         includeTranscripts: args.includeTranscripts,

@@ -11,10 +11,11 @@ import { pipeline } from "node:stream/promises";
 import { createDeflateRaw } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
+import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
 import type { Call } from "../../lambda/autocalls/call.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { collectDay } from "../../lambda/pipeline.js";
-import { composeReportEmail } from "../../lambda/report/email-message.js";
+import { reportEmail } from "../../lambda/report/email-content.js";
 import { parseApiTimestamp, wallClock } from "../../lambda/report/window.js";
 import { truncateCellText, workbookFileName } from "../../lambda/report/workbook.js";
 import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
@@ -190,13 +191,17 @@ export async function measureNaive(args: NaiveArgs): Promise<NaiveMeasurement> {
     await s3.send(
       new PutObjectCommand({ Bucket: args.bucket, Key: `${args.prefix}/${workbookFileName(args.date)}`, Body: buffer }),
     );
-    await composeReportEmail({
+    const email = reportEmail({
       summary: day.summary,
-      workbook: { fileName: workbookFileName(args.date), content: buffer.length < 7.5 * 1024 * 1024 ? buffer : null },
+      workbookFileName: workbookFileName(args.date),
       link: null,
       environment: "bench",
       recipients: { from: "reports@example.com", to: ["manager@example.com"], cc: [], bcc: [] },
       attachWorkbook: true,
+    });
+    await composeMimeMessages(email, {
+      workbook: buffer.length < 7.5 * 1024 * 1024 ? buffer : null,
+      settingNames: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
     });
     const workbookMs = performance.now() - workbookStarted;
     return {

@@ -4,9 +4,20 @@ import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "no
 import { join, resolve } from "node:path";
 import type { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
-import type { DownloadLink, EmailClaim, Mailer, RawEmail, ReportStore, StoredObject } from "../ports.js";
+import type {
+  ComposedEmail,
+  DownloadLink,
+  EmailClaim,
+  Mailer,
+  PrepareEmailOptions,
+  RawEmail,
+  ReportStore,
+  StoredObject,
+} from "../ports.js";
+import type { ReportEmail } from "../report/email-content.js";
 import { PREVIEW_SUFFIX, type Summary, summaryFileName } from "../report/summary.js";
 import { workbookFileName } from "../report/workbook.js";
+import { composeMimeMessages } from "./mime-message.js";
 
 const emailStem = (date: string, preview: boolean) => `email-${date}${preview ? PREVIEW_SUFFIX : ""}`;
 export const emailFileName = (date: string, batchIndex = 0, preview = false) =>
@@ -84,6 +95,11 @@ export class LocalReportFolder implements ReportStore, Mailer {
       async complete() {},
       async fail() {},
     };
+  }
+
+  /** The same messages SES would get, so the `.eml` files show what the Lambda sends. */
+  prepare(email: ReportEmail, options: PrepareEmailOptions): Promise<ComposedEmail> {
+    return composeMimeMessages(email, options);
   }
 
   async send(

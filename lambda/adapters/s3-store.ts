@@ -5,6 +5,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
 import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
 import { type Summary, summaryFileName } from "../report/summary.js";
+import { calendarParts } from "../report/window.js";
 import { workbookFileName } from "../report/workbook.js";
 
 export interface S3ReportStoreOptions {
@@ -25,8 +26,9 @@ const PART_SIZE_BYTES = 5 * 1024 * 1024;
 
 /** Where one day's objects live: `<prefix>/YYYY/MM/DD/…`. */
 export function dayKeys(prefix: string, date: string, preview = false) {
-  const [year, month, day] = date.split("-");
-  const folder = [prefix, year, month, day].filter(Boolean).join("/");
+  const { year, month, day } = calendarParts(date);
+  const twoDigits = (n: number) => String(n).padStart(2, "0");
+  const folder = [prefix, String(year), twoDigits(month), twoDigits(day)].filter(Boolean).join("/");
   return {
     workbook: `${folder}/${workbookFileName(date, preview)}`,
     summary: `${folder}/${summaryFileName(date, preview)}`,

@@ -1,10 +1,12 @@
 /**
- * Sends composed report emails through SES `SendRawEmail`. Thin: the message is already
- * built; this adapter only hands it over, waits out throttling, and turns SES's refusals into
+ * Sends report emails through SES `SendRawEmail`. Thin: the shared MIME module builds the
+ * messages; this adapter only hands them over, waits out throttling, and turns SES's refusals into
  * errors that say what to fix.
  */
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
-import type { ComposedEmail, Mailer, RawEmail } from "../ports.js";
+import type { ComposedEmail, Mailer, PrepareEmailOptions, RawEmail } from "../ports.js";
+import type { ReportEmail } from "../report/email-content.js";
+import { composeMimeMessages } from "./mime-message.js";
 
 export interface SesMailerOptions {
   /**
@@ -127,6 +129,10 @@ export class SesMailer implements Mailer {
   private delayBeforeAttempt(attempt: number): number {
     const capped = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 2));
     return Math.round(capped * (0.5 + this.random() / 2));
+  }
+
+  prepare(email: ReportEmail, options: PrepareEmailOptions): Promise<ComposedEmail> {
+    return composeMimeMessages(email, options);
   }
 
   async send(message: RawEmail, context: { date: string; email: ComposedEmail; batchIndex: number }): Promise<string> {

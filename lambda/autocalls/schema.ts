@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { usdToMicros } from "../report/money.js";
 import type { Call } from "./call.js";
 
 /**
@@ -87,8 +88,8 @@ export function toCall(raw: Record<string, unknown>): Call {
     transcript: text(raw.transcript),
     variables: variables(raw.variables),
     evaluation: isRecord(raw.evaluation) ? raw.evaluation : null,
-    totalCostMicros: Math.round(amount(raw.total_cost) * 1e6),
-    carrierCostMicros: Math.round(amount(raw.carrier_cost) * 1e6),
+    totalCostMicros: usdToMicros(amount(raw.total_cost)),
+    carrierCostMicros: usdToMicros(amount(raw.carrier_cost)),
     answeredBy: text(raw.answered_by),
     recordingUrl: text(raw.recording_url),
   };

@@ -1,6 +1,7 @@
 import type { Call, FetchStats } from "../autocalls/call.js";
 import { compareIfComparable } from "./compare.js";
 import { DurationHistogram } from "./duration-histogram.js";
+import { share } from "./format.js";
 import { microsToUsd } from "./money.js";
 import { type Counts, type GroupStats, SUMMARY_SCHEMA_VERSION, type Summary, type Totals } from "./summary.js";
 import { isInWindow, type ReportWindow, shiftDate } from "./window.js";
@@ -72,10 +73,6 @@ function toCounts(counts: Map<string, number>): Counts {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || byName(a[0], b[0])));
 }
 
-function ratio(numerator: number, denominator: number): number | null {
-  return denominator === 0 ? null : numerator / denominator;
-}
-
 class GroupAccumulator {
   calls = 0;
   connectedCalls = 0;
@@ -110,7 +107,7 @@ class GroupAccumulator {
       totalCost: microsToUsd(this.totalCostMicros),
       totalCostMicros: this.totalCostMicros,
       byOutcome: toCounts(this.byOutcome),
-      averageScore: ratio(this.scoreSum, this.scoredCalls),
+      averageScore: share(this.scoreSum, this.scoredCalls),
     };
   }
 }
@@ -261,11 +258,11 @@ export class DayAggregator {
     return {
       calls,
       connectedCalls,
-      connectRate: ratio(connectedCalls, calls),
+      connectRate: share(connectedCalls, calls),
       humanAnswered: this.humanAnswered,
-      humanRate: ratio(this.humanAnswered, calls),
+      humanRate: share(this.humanAnswered, calls),
       durationSeconds,
-      averageDurationSeconds: ratio(durationSeconds, connectedCalls),
+      averageDurationSeconds: share(durationSeconds, connectedCalls),
       medianDurationSeconds: this.durations.percentile(0.5),
       p90DurationSeconds: this.durations.percentile(0.9),
       totalCost,
@@ -274,9 +271,9 @@ export class DayAggregator {
       totalCostMicros,
       carrierCostMicros: this.carrierCostMicros,
       platformCostMicros,
-      costPerCall: ratio(totalCost, calls),
+      costPerCall: share(totalCost, calls),
       // Connected calls are exactly those with talk time, so minutes are zero only when none connected.
-      costPerConnectedMinute: connectedCalls === 0 ? null : ratio(totalCost, durationSeconds / 60),
+      costPerConnectedMinute: connectedCalls === 0 ? null : share(totalCost, durationSeconds / 60),
     };
   }
 

@@ -28,6 +28,11 @@ export function partialDayLabel(summary: Pick<Summary, "date" | "timezone" | "pa
   return `partial day as of ${format(asOf, sameDay ? "HH:mm" : "d MMM HH:mm")}`;
 }
 
+/** A day without calls: the email says so briefly, or is not sent when the empty-day setting says skip. */
+export function isEmptyDay(summary: Pick<Summary, "totals">): boolean {
+  return summary.totals.calls === 0;
+}
+
 /** value → number of calls, e.g. `{ completed: 812, "no-answer": 301 }`. */
 export type Counts = Record<string, number>;
 

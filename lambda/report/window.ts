@@ -54,9 +54,18 @@ export function assertCalendarDate(date: string, setting = "date"): string {
   return date;
 }
 
+/**
+ * The numbers of a `YYYY-MM-DD` date, unchecked: parts that are missing read as 1970-01-01's.
+ * Validate first with `assertCalendarDate` where the date comes from outside.
+ */
+export function calendarParts(date: string): { year: number; month: number; day: number } {
+  const [year = 1970, month = 1, day = 1] = date.split("-").map(Number);
+  return { year, month, day };
+}
+
 function dateParts(date: string): [number, number, number] {
-  const [y, m, d] = assertCalendarDate(date).split("-").map(Number);
-  return [y as number, m as number, d as number];
+  const { year, month, day } = calendarParts(assertCalendarDate(date));
+  return [year, month, day];
 }
 
 /**

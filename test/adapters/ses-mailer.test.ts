@@ -4,8 +4,7 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SesMailer, SesSendError } from "../../lambda/adapters/ses-mailer.js";
 import type { ComposedEmail } from "../../lambda/ports.js";
-import { composeReportEmail } from "../../lambda/report/email-message.js";
-import { composeInput } from "../support/email-fixtures.js";
+import { composeInput, composeReportEmail } from "../support/email-fixtures.js";
 import { closedPortEndpoint } from "../support/faulty-endpoints.js";
 import { type SesEmulator, startSesEmulator } from "../support/ses-emulator.js";
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dataQualityNotes, isEmptyDay, type RenderEmailInput, renderEmail } from "../../lambda/report/email.js";
+import { type RenderEmailInput, renderEmail } from "../../lambda/report/email.js";
+import { dataQualityNotes } from "../../lambda/report/email-facts.js";
+import { isEmptyDay } from "../../lambda/report/summary.js";
 import { comparison, emptySummaryFixture, groupStats, summaryFixture } from "../support/email-fixtures.js";
 
 function render(overrides: Partial<RenderEmailInput> = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatUsd, MoneyError, microsToUsd, usdToMicros } from "../../lambda/report/money.js";
+import { MoneyError, microsToUsd, usdToMicros } from "../../lambda/report/money.js";
 
 describe("usdToMicros", () => {
   it("converts API amounts to whole micro-dollars without float error", () => {
@@ -50,22 +50,30 @@ describe("microsToUsd", () => {
   });
 });
 
-describe("formatUsd", () => {
-  it("shows dollars with thousands separators and two decimals", () => {
-    expect(formatUsd(1_234_567_890)).toBe("$1,234.57");
-    expect(formatUsd(1_234_567_890_000)).toBe("$1,234,567.89");
-    expect(formatUsd(0)).toBe("$0.00");
-    expect(formatUsd(50_000)).toBe("$0.05");
-  });
+describe("usdToMicros on amounts with up to nine decimals", () => {
+  /** The exact answer from the decimal digits, rounded half away from zero at the micro-dollar. */
+  function expectedMicros(units: bigint, decimals: number): number {
+    const scale = 10n ** BigInt(decimals);
+    const scaled = units * 1_000_000n;
+    const magnitude = (scaled < 0n ? -scaled : scaled) * 2n + scale;
+    const rounded = magnitude / (2n * scale);
+    return Number(scaled < 0n ? -rounded : rounded);
+  }
 
-  it("rounds half a cent away from zero, where toFixed on a float would round down", () => {
-    expect((1.005).toFixed(2)).toBe("1.00");
-    expect(formatUsd(1_005_000)).toBe("$1.01");
-    expect(formatUsd(-1_005_000)).toBe("-$1.01");
-    expect(formatUsd(1_004_999)).toBe("$1.00");
-  });
-
-  it("does not show a minus sign on an amount that rounds to zero", () => {
-    expect(formatUsd(-4_000)).toBe("$0.00");
+  it("agrees with the digits on both sides of every half micro-dollar", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    for (let i = 0; i < 5_000; i++) {
+      const decimals = Math.floor(random() * 10);
+      const units = BigInt(Math.floor((random() - 0.5) * 2 * 10 ** (decimals + 4)));
+      const text = `${units < 0n ? "-" : ""}${(units < 0n ? -units : units)
+        .toString()
+        .padStart(decimals + 1, "0")
+        .replace(new RegExp(`(\\d{${decimals}})$`), ".$1")}`;
+      expect(usdToMicros(Number(text)), text).toBe(expectedMicros(units, decimals));
+    }
   });
 });

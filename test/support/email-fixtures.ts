@@ -2,8 +2,11 @@
  * Summary and email-input factories for the email tests. Built by hand rather than through
  * aggregation, so the email tests pin the content, not the arithmetic behind it.
  */
+
+import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
+import type { ComposedEmail, DownloadLink } from "../../lambda/ports.js";
 import { delta } from "../../lambda/report/compare.js";
-import type { ComposeEmailInput } from "../../lambda/report/email-message.js";
+import { type EmailRecipients, reportEmail } from "../../lambda/report/email-content.js";
 import {
   type Comparison,
   type Delta,
@@ -142,6 +145,39 @@ export function emptySummaryFixture(overrides: Partial<Summary> = {}): Summary {
     hourly: Array.from({ length: 24 }, () => 0),
     dataQuality: { ...busy.dataQuality, received: 0, apiTotal: 0, missingEvaluations: 0, pages: 1, requests: 1 },
     ...overrides,
+  });
+}
+
+/** Everything that decides the day's email: the domain's content input plus what the mail adapter adds. */
+export interface ComposeEmailInput {
+  summary: Summary;
+  workbook: { fileName: string; content: Buffer | null };
+  link: DownloadLink | null;
+  environment: string | null;
+  recipients: EmailRecipients;
+  attachWorkbook: boolean;
+  maxRawBytes?: number;
+  sentAt?: Date;
+}
+
+/** The settings the Lambda and the CLI name in address errors. */
+export const RECIPIENT_SETTINGS = { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" };
+
+/** The day's email as the pipeline builds it: content from the domain, MIME from the shared adapter module. */
+export function composeReportEmail(input: ComposeEmailInput): Promise<ComposedEmail> {
+  const email = reportEmail({
+    summary: input.summary,
+    workbookFileName: input.workbook.fileName,
+    link: input.link,
+    environment: input.environment,
+    recipients: input.recipients,
+    attachWorkbook: input.attachWorkbook,
+  });
+  return composeMimeMessages(email, {
+    workbook: input.workbook.content,
+    settingNames: RECIPIENT_SETTINGS,
+    ...(input.sentAt === undefined ? {} : { sentAt: input.sentAt }),
+    ...(input.maxRawBytes === undefined ? {} : { maxRawBytes: input.maxRawBytes }),
   });
 }
 

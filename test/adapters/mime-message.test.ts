@@ -1,12 +1,11 @@
 import { type AddressObject, simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import {
-  composeReportEmail,
   EmailAddressError,
   MAX_RECIPIENTS_PER_MESSAGE,
   XLSX_CONTENT_TYPE,
-} from "../../lambda/report/email-message.js";
-import { composeInput, groupStats, summaryFixture } from "../support/email-fixtures.js";
+} from "../../lambda/adapters/mime-message.js";
+import { composeInput, composeReportEmail, groupStats, summaryFixture } from "../support/email-fixtures.js";
 
 const addresses = (field: AddressObject | AddressObject[] | undefined): string[] =>
   (Array.isArray(field) ? field : field ? [field] : []).flatMap((group) => group.value.map((a) => a.address ?? ""));

@@ -1,5 +1,6 @@
 /**
- * The manager email as MIME messages ready for SES `SendRawEmail`. nodemailer's MailComposer
+ * The report email as MIME messages ready for SES `SendRawEmail` (or an `.eml` file). Shared
+ * by both mail adapters, so a local run writes what SES would send. nodemailer's MailComposer
  * builds and encodes every part — headers, the HTML/text alternative, the workbook — so
  * header folding, encoded words and base64 are never written by hand here.
  */
@@ -7,34 +8,9 @@
 import addressparser from "nodemailer/lib/addressparser";
 import MailComposer from "nodemailer/lib/mail-composer";
 import { z } from "zod";
-import { LAMBDA_ENV } from "../config.js";
-import type { ComposedEmail, DownloadLink, RawEmail } from "../ports.js";
-import { renderEmail } from "./email.js";
-import type { Summary } from "./summary.js";
-
-export interface EmailRecipients {
-  from: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-}
-
-export interface ComposeEmailInput {
-  summary: Summary;
-  /** `content` is null when the pipeline did not keep the bytes (too big to attach anyway). */
-  workbook: { fileName: string; content: Buffer | null };
-  /** Presigned S3 URL with its real expiry, or null (local run). */
-  link: DownloadLink | null;
-  /** Stage name; shown as a banner and subject tag unless null or "prod". */
-  environment: string | null;
-  recipients: EmailRecipients;
-  /** Configuration: attach the workbook when the message still fits. */
-  attachWorkbook: boolean;
-  /** Limit for the whole encoded message; defaults to SES's `SendRawEmail` limit. */
-  maxRawBytes?: number;
-  /** The `Date` header; defaults to now. The demo fixes it so its output never varies. */
-  sentAt?: Date;
-}
+import type { ComposedEmail, PrepareEmailOptions, RawEmail } from "../ports.js";
+import type { RenderedEmail } from "../report/email.js";
+import type { EmailRecipients, RecipientSettingNames, ReportEmail } from "../report/email-content.js";
 
 /** SES refuses a `SendRawEmail` message over 10 MB, measured on the encoded message. */
 export const DEFAULT_MAX_RAW_BYTES = 10 * 1024 * 1024;
@@ -44,13 +20,6 @@ export const MAX_RECIPIENTS_PER_MESSAGE = 50;
 export const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 type RecipientField = keyof EmailRecipients;
-
-const SETTING_FOR_FIELD: Record<RecipientField, string> = {
-  from: LAMBDA_ENV.mailFrom,
-  to: LAMBDA_ENV.mailTo,
-  cc: LAMBDA_ENV.mailCc,
-  bcc: LAMBDA_ENV.mailBcc,
-};
 
 export class EmailAddressError extends Error {
   override name = "EmailAddressError";
@@ -75,8 +44,8 @@ interface Mailbox {
 const emailAddress = z.email();
 
 /** One mailbox (`a@b.com` or `Name <a@b.com>`), or an EmailAddressError naming the setting to fix. */
-function parseMailbox(value: string, field: RecipientField): Mailbox {
-  const setting = SETTING_FOR_FIELD[field];
+function parseMailbox(value: string, field: RecipientField, settings: RecipientSettingNames): Mailbox {
+  const setting = settings[field];
   const fail = (why: string) =>
     new EmailAddressError(
       `The ${field} address "${value}" ${why} — correct ${setting} (one plain address per entry, comma-separated) and run again.`,
@@ -100,12 +69,12 @@ interface Recipient extends Mailbox {
  * Every recipient once (the first field wins: to, then cc, then bcc), in configuration order,
  * so that a retried run cuts the same batches and the delivered-batch record stays valid.
  */
-function uniqueRecipients(recipients: EmailRecipients): Recipient[] {
+function uniqueRecipients(recipients: EmailRecipients, settings: RecipientSettingNames): Recipient[] {
   const seen = new Set<string>();
   const result: Recipient[] = [];
   for (const field of ["to", "cc", "bcc"] as const) {
     for (const value of recipients[field]) {
-      const mailbox = parseMailbox(value, field);
+      const mailbox = parseMailbox(value, field, settings);
       const key = mailbox.address.toLowerCase();
       if (seen.has(key)) continue;
       seen.add(key);
@@ -114,7 +83,7 @@ function uniqueRecipients(recipients: EmailRecipients): Recipient[] {
   }
   if (result.length === 0) {
     throw new EmailAddressError(
-      `The email has no recipients — set at least one address in ${LAMBDA_ENV.mailTo} and run again.`,
+      `The email has no recipients — set at least one address in ${settings.to} and run again.`,
       "to",
     );
   }
@@ -127,16 +96,10 @@ function batches<T>(items: T[], size: number): T[][] {
   return result;
 }
 
-interface Content {
-  subject: string;
-  html: string;
-  text: string;
-}
-
 async function buildMessage(
   from: Mailbox,
   batch: Recipient[],
-  content: Content,
+  content: RenderedEmail,
   attachment: { fileName: string; content: Buffer } | null,
   sentAt: Date | undefined,
 ): Promise<RawEmail> {
@@ -169,42 +132,32 @@ async function buildMessage(
 }
 
 /**
- * Builds the day's email: the content once, then one MIME message per batch of at most 50
- * recipients. The workbook is attached when configured, available and small enough that
- * every encoded message stays within `maxRawBytes`; otherwise the email carries the link only
- * and says why.
+ * Builds one MIME message per batch of at most 50 recipients — the same batches for the same
+ * recipients, which the delivered-batch record relies on. The workbook is attached when
+ * wanted, available and small enough that every encoded message stays within `maxRawBytes`;
+ * otherwise the link-only content goes, which says why.
  */
-export async function composeReportEmail(input: ComposeEmailInput): Promise<ComposedEmail> {
+export async function composeMimeMessages(email: ReportEmail, options: PrepareEmailOptions): Promise<ComposedEmail> {
   // Addresses first: a typo in the configuration must fail before anything is built or sent.
-  const from = parseMailbox(input.recipients.from, "from");
-  const recipients = uniqueRecipients(input.recipients);
+  const from = parseMailbox(email.recipients.from, "from", options.settingNames);
+  const recipients = uniqueRecipients(email.recipients, options.settingNames);
   const recipientBatches = batches(recipients, MAX_RECIPIENTS_PER_MESSAGE);
-  const maxRawBytes = input.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
-  const { content: workbookBytes } = input.workbook;
+  const maxRawBytes = options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
 
-  const compose = async (attached: boolean, notAttachedReason: "too-large" | "disabled" | null) => {
-    const content = renderEmail({
-      summary: input.summary,
-      link: input.link,
-      environment: input.environment,
-      attached,
-      workbookFileName: input.workbook.fileName,
-      notAttachedReason,
-    });
-    const attachment = attached && workbookBytes ? { fileName: input.workbook.fileName, content: workbookBytes } : null;
+  const compose = async (content: RenderedEmail, attachment: { fileName: string; content: Buffer } | null) => {
     const messages: RawEmail[] = [];
     for (const batch of recipientBatches)
-      messages.push(await buildMessage(from, batch, content, attachment, input.sentAt));
-    return { ...content, attached, messages };
+      messages.push(await buildMessage(from, batch, content, attachment, options.sentAt));
+    return { ...content, attached: attachment !== null, messages };
   };
-  const fits = (email: ComposedEmail) => email.messages.every((message) => message.raw.length <= maxRawBytes);
+  const fits = (composed: ComposedEmail) => composed.messages.every((message) => message.raw.length <= maxRawBytes);
 
-  if (input.attachWorkbook && workbookBytes) {
-    const withAttachment = await compose(true, null);
+  if (email.withAttachment && options.workbook) {
+    const attachment = { fileName: email.withAttachment.attachmentFileName, content: options.workbook };
+    const withAttachment = await compose(email.withAttachment.content, attachment);
     if (fits(withAttachment)) return withAttachment;
   }
-  const reason = !input.attachWorkbook ? "disabled" : "too-large";
-  const linkOnly = await compose(false, reason);
+  const linkOnly = await compose(email.linkOnly, null);
   if (!fits(linkOnly)) {
     const largest = Math.max(...linkOnly.messages.map((message) => message.raw.length));
     throw new EmailTooLargeError(

@@ -1,0 +1,63 @@
+/**
+ * What the day's email says and to whom, before any MIME: the content with the workbook
+ * attached (when attaching is wanted) and the link-only content the mail adapter falls back
+ * to when the workbook cannot go along. Building messages, checking addresses and SES's
+ * limits belong to the mail adapters (lambda/adapters/mime-message.ts).
+ */
+import type { DownloadLink } from "../ports.js";
+import { type RenderedEmail, renderEmail } from "./email.js";
+import type { Summary } from "./summary.js";
+
+/** The addresses as configured: `a@b.com` or `Name <a@b.com>`, checked by the mail adapter. */
+export interface EmailRecipients {
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+}
+
+/**
+ * How the user sets each address (`MAIL_TO`, `--to`, a stage key…), so that an error about a
+ * bad address names the setting to correct.
+ */
+export type RecipientSettingNames = Record<keyof EmailRecipients, string>;
+
+export interface ReportEmail {
+  recipients: EmailRecipients;
+  /** The email with the workbook attached, and its file name; null when attaching is turned off. */
+  withAttachment: { attachmentFileName: string; content: RenderedEmail } | null;
+  /** The email with the link only, saying why the workbook is not attached. */
+  linkOnly: RenderedEmail;
+}
+
+export interface ReportEmailInput {
+  summary: Summary;
+  workbookFileName: string;
+  /** Presigned S3 URL with its real expiry, or null (local run). */
+  link: DownloadLink | null;
+  /** Stage name; shown as a banner and subject tag unless null or "prod". */
+  environment: string | null;
+  recipients: EmailRecipients;
+  /** Configuration: attach the workbook when the message still fits. */
+  attachWorkbook: boolean;
+}
+
+export function reportEmail(input: ReportEmailInput): ReportEmail {
+  const render = (attached: boolean, notAttachedReason: "too-large" | "disabled" | null) =>
+    renderEmail({
+      summary: input.summary,
+      link: input.link,
+      environment: input.environment,
+      attached,
+      workbookFileName: input.workbookFileName,
+      notAttachedReason,
+    });
+  return {
+    recipients: input.recipients,
+    withAttachment: input.attachWorkbook
+      ? { attachmentFileName: input.workbookFileName, content: render(true, null) }
+      : null,
+    // Wanted but left out: the bytes were not kept or the message would be over the limit.
+    linkOnly: render(false, input.attachWorkbook ? "too-large" : "disabled"),
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * The email's HTML part, built for mail clients, not browsers — table layout, inline
+ * styles, 600 px wide, no images — and every interpolated value goes through `escape-html`
+ * via the `html` tagged template below, so data can never become markup.
+ */
+import escapeHtml from "escape-html";
+import type { RenderEmailInput } from "./email.js";
+import {
+  bars,
+  busiestHour,
+  dataQualityNotes,
+  filterNotes,
+  groupRowFacts,
+  TOP_GROUPS,
+  type WorkbookFacts,
+  workbookFacts,
+} from "./email-facts.js";
+import { formatCount, formatInstant, formatPercent, formatUsd } from "./email-format.js";
+import { type DeltaView, headlineKpis, kpiDeltas } from "./email-kpis.js";
+import { formatDay } from "./format.js";
+import { type Counts, type GroupStats, isEmptyDay, type Summary } from "./summary.js";
+
+// ─── Escaping ────────────────────────────────────────────────────────────────────────────
+
+/** Markup that is already escaped; anything else interpolated into `html` is escaped. */
+class SafeHtml {
+  constructor(readonly markup: string) {}
+}
+type HtmlValue = SafeHtml | string | number | null | undefined | readonly HtmlValue[];
+
+function toMarkup(value: HtmlValue): string {
+  if (value instanceof SafeHtml) return value.markup;
+  if (Array.isArray(value)) return value.map(toMarkup).join("");
+  if (value === null || value === undefined) return "";
+  return escapeHtml(String(value));
+}
+
+/** Tagged template that escapes every interpolation unless it is itself an `html` result. */
+function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+  let markup = strings[0] ?? "";
+  values.forEach((value, index) => {
+    markup += toMarkup(value) + (strings[index + 1] ?? "");
+  });
+  return new SafeHtml(markup);
+}
+
+// Mid-tone colours that read on white and survive the colour inversion of dark-mode clients.
+const COLOR = {
+  page: "#eef1f5",
+  card: "#ffffff",
+  text: "#1f2933",
+  muted: "#5f6b7a",
+  rule: "#dde3ea",
+  bar: "#3b6fd8",
+  barTrack: "#e6ecf5",
+  good: "#1a7f37",
+  bad: "#c62828",
+  neutral: "#5f6b7a",
+  banner: "#fff4cc",
+  bannerText: "#6b4e00",
+  button: "#2457c5",
+  emptyHour: "#edf0f4",
+} as const;
+const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
+
+/** 24 shades from light to the bar colour; hours without calls stay grey. */
+function hourShade(count: number, max: number): string {
+  if (count === 0 || max === 0) return COLOR.emptyHour;
+  const strength = 0.15 + 0.85 * (count / max);
+  const light = [0xdc, 0xe6, 0xf7];
+  const dark = [0x1d, 0x3f, 0x9e];
+  const channel = (i: number) =>
+    Math.round((light[i] ?? 0) + ((dark[i] ?? 0) - (light[i] ?? 0)) * strength)
+      .toString(16)
+      .padStart(2, "0");
+  return `#${channel(0)}${channel(1)}${channel(2)}`;
+}
+
+function sectionTitle(title: string): SafeHtml {
+  return html`<tr><td class="cr-text" style="padding:20px 24px 6px;font-family:${FONT};font-size:15px;font-weight:600;color:${COLOR.text};">${title}</td></tr>`;
+}
+
+function deltaMarkup(view: DeltaView): SafeHtml {
+  const color = COLOR[view.tone];
+  return html`<div class="cr-${view.tone}" style="font-size:12px;line-height:16px;color:${color};">${view.arrow} ${view.text} <span class="cr-muted" style="color:${COLOR.muted};white-space:nowrap;">${view.against}</span></div>`;
+}
+
+function kpiTiles(summary: Summary): SafeHtml {
+  // Inline-block tiles wrap by themselves: three to a row at 600 px, two at 375 px. Outlook
+  // (Word engine) ignores max-width, so it gets a fixed table through conditional comments.
+  const tiles = headlineKpis(summary).map((kpi, index) => {
+    const msoRowBreak = index === 3 ? html`<!--[if mso]></td></tr><tr><td width="184" valign="top"><![endif]-->` : "";
+    const msoCell = index > 0 && index !== 3 ? html`<!--[if mso]></td><td width="184" valign="top"><![endif]-->` : "";
+    return html`${msoRowBreak}${msoCell}<div class="cr-tile" style="display:inline-block;width:100%;max-width:168px;vertical-align:top;margin:0 4px 8px;text-align:left;">
+<table role="presentation" class="cr-rule" width="100%" cellpadding="0" cellspacing="0" border="0" style="border:1px solid ${COLOR.rule};border-radius:6px;"><tr><td style="padding:10px 12px;font-family:${FONT};">
+<div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};text-transform:uppercase;letter-spacing:0.04em;">${kpi.label}</div>
+<div class="cr-text" style="font-size:22px;line-height:28px;font-weight:700;color:${COLOR.text};">${kpi.value}</div>
+${kpi.detail ? html`<div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};">${kpi.detail}</div>` : ""}
+${kpiDeltas(summary, kpi).map(deltaMarkup)}
+</td></tr></table></div>`;
+  });
+  return html`<tr><td align="center" style="padding:8px 20px 4px;font-size:0;">
+<!--[if mso]><table role="presentation" width="552" cellpadding="0" cellspacing="0"><tr><td width="184" valign="top"><![endif]-->
+${tiles}
+<!--[if mso]></td></tr></table><![endif]-->
+</td></tr>`;
+}
+
+function barChart(title: string, counts: Counts): SafeHtml {
+  const rows = bars(counts);
+  if (rows.length === 0) return html``;
+  const max = Math.max(...rows.map((row) => row.share));
+  return html`${sectionTitle(title)}<tr><td style="padding:0 24px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="font-family:${FONT};font-size:13px;color:${COLOR.text};">
+${rows.map((row) => {
+  // Bars are scaled to the largest value so the chart uses its full width.
+  const width = Math.max(1, Math.round((row.share / max) * 100));
+  return html`<tr>
+<td class="cr-text" width="34%" style="padding:3px 8px 3px 0;word-break:break-word;color:${COLOR.text};">${row.label}</td>
+<td style="padding:3px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
+<td width="${width}%" style="background-color:${COLOR.bar};height:12px;font-size:0;line-height:0;border-radius:2px;">&nbsp;</td>
+${width < 100 ? html`<td style="font-size:0;line-height:0;">&nbsp;</td>` : ""}
+</tr></table></td>
+<td class="cr-muted" width="96" align="right" style="padding:3px 0 3px 8px;white-space:nowrap;color:${COLOR.muted};">${formatCount(row.count)} · ${formatPercent(row.share)}</td>
+</tr>`;
+})}
+</table></td></tr>`;
+}
+
+function hourlyStrip(summary: Summary): SafeHtml {
+  const max = Math.max(0, ...summary.hourly);
+  const cells = summary.hourly.map(
+    (count, hour) =>
+      html`<td class="${count === 0 ? "cr-hour cr-hour-empty" : "cr-hour"}" title="${String(hour).padStart(2, "0")}:00 — ${formatCount(count)} calls" width="4%" style="background-color:${hourShade(count, max)};height:28px;font-size:0;line-height:0;border-right:1px solid ${COLOR.card};">&nbsp;</td>`,
+  );
+  const labels = [0, 3, 6, 9, 12, 15, 18, 21].map(
+    (hour) =>
+      html`<td colspan="3" class="cr-muted" style="font-family:${FONT};font-size:11px;color:${COLOR.muted};padding-top:3px;">${String(hour).padStart(2, "0")}</td>`,
+  );
+  const busiest = busiestHour(summary);
+  return html`${sectionTitle(`Activity by hour (${summary.timezone})`)}<tr><td style="padding:0 24px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="table-layout:fixed;"><tr>${cells}</tr><tr>${labels}</tr></table>
+${busiest ? html`<div class="cr-muted" style="font-family:${FONT};font-size:12px;color:${COLOR.muted};padding-top:4px;">${busiest}</div>` : ""}
+</td></tr>`;
+}
+
+function groupTable(title: string, groups: GroupStats[]): SafeHtml {
+  if (groups.length === 0) return html``;
+  const shown = groups.slice(0, TOP_GROUPS);
+  const more = groups.length - shown.length;
+  const cell = `padding:5px 0 5px 8px;border-bottom:1px solid ${COLOR.rule};white-space:nowrap;`;
+  const head = `padding:0 0 4px 8px;font-size:11px;text-transform:uppercase;color:${COLOR.muted};font-weight:600;`;
+  return html`${sectionTitle(title)}<tr><td style="padding:0 24px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="font-family:${FONT};font-size:13px;color:${COLOR.text};">
+<tr><td class="cr-muted" style="${head}padding-left:0;">Name</td><td class="cr-muted" align="right" style="${head}">Calls</td><td class="cr-muted" align="right" style="${head}">Connected</td><td class="cr-muted" align="right" style="${head}">Cost</td><td class="cr-muted" align="right" style="${head}">Score</td></tr>
+${shown.map((group) => {
+  const row = groupRowFacts(group);
+  return html`<tr><td class="cr-text cr-rule" width="40%" style="padding:5px 0;border-bottom:1px solid ${COLOR.rule};word-break:break-word;color:${COLOR.text};">${row.name}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.calls}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.connected}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.cost}</td><td class="cr-text cr-rule" align="right" style="${cell}">${row.score}</td></tr>`;
+})}
+</table>
+${more > 0 ? html`<div class="cr-muted" style="font-family:${FONT};font-size:12px;color:${COLOR.muted};padding-top:4px;">and ${formatCount(more)} more in the workbook</div>` : ""}
+</td></tr>`;
+}
+
+function workbookBlock(facts: WorkbookFacts): SafeHtml {
+  const button = facts.url
+    ? html`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin-top:10px;"><tr><td style="border-radius:6px;background-color:${COLOR.button};"><a href="${facts.url}" target="_blank" style="display:inline-block;padding:10px 18px;font-family:${FONT};font-size:14px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:6px;">Download the workbook</a></td></tr></table>`
+    : "";
+  const validity = facts.validity
+    ? html`<div class="cr-muted" style="font-size:12px;color:${COLOR.muted};padding-top:6px;">Link ${facts.validity}.</div>`
+    : "";
+  return html`<tr><td class="cr-text" style="padding:12px 24px 4px;font-family:${FONT};font-size:14px;line-height:20px;color:${COLOR.text};">${facts.sentence}${button}${validity}</td></tr>`;
+}
+
+export function renderHtml(input: RenderEmailInput, subject: string, environment: string | null): string {
+  const { summary } = input;
+  const empty = isEmptyDay(summary);
+  const day = formatDay(summary.date);
+  const quality = dataQualityNotes(summary);
+  const filters = filterNotes(summary);
+  const facts = workbookFacts(input);
+  const t = summary.totals;
+  const preheader = empty
+    ? `No calls on ${day}.`
+    : `${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
+  const previous = summary.comparison.previousDay;
+  const previousCalls = previous?.deltas.calls.previous ?? null;
+
+  const body = empty
+    ? html`<tr><td class="cr-text" style="padding:16px 24px 4px;font-family:${FONT};font-size:16px;line-height:24px;color:${COLOR.text};">No calls on ${day} (${summary.timezone}).${
+        previous && previousCalls !== null
+          ? html` <span class="cr-muted" style="color:${COLOR.muted};">${formatDay(previous.date)} had ${formatCount(previousCalls)} calls.</span>`
+          : ""
+      }</td></tr>
+${workbookBlock(facts)}`
+    : html`${kpiTiles(summary)}
+${workbookBlock(facts)}
+${barChart("Outcomes", summary.byOutcome)}
+${barChart("Call status", summary.byStatus)}
+${hourlyStrip(summary)}
+${groupTable("Top assistants", summary.assistants)}
+${groupTable("Top campaigns", summary.campaigns)}`;
+
+  const document = html`<!DOCTYPE html>
+<html lang="en" xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="color-scheme" content="light dark">
+<meta name="supported-color-schemes" content="light dark">
+<title>${subject}</title>
+<style>
+:root { color-scheme: light dark; supported-color-schemes: light dark; }
+@media (prefers-color-scheme: dark) {
+  .cr-page { background-color: #14171c !important; }
+  .cr-card { background-color: #1e232b !important; }
+  .cr-text { color: #e8ecf1 !important; }
+  .cr-muted { color: #a9b4c2 !important; }
+  .cr-rule { border-color: #3a4350 !important; }
+  .cr-hour { border-color: #1e232b !important; }
+  .cr-hour-empty { background-color: #2a313b !important; }
+  .cr-good { color: #4cc76a !important; }
+  .cr-bad { color: #ff7b72 !important; }
+}
+@media only screen and (max-width: 420px) {
+  .cr-tile { max-width: 46% !important; margin: 0 1% 8px !important; }
+}
+</style>
+</head>
+<body class="cr-page" style="margin:0;padding:0;background-color:${COLOR.page};-webkit-text-size-adjust:100%;">
+<div style="display:none;max-height:0;overflow:hidden;mso-hide:all;">${preheader}</div>
+<table role="presentation" class="cr-page" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:${COLOR.page};">
+<tr><td align="center" style="padding:16px 8px;">
+<!--[if mso]><table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->
+<table role="presentation" class="cr-card" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;background-color:${COLOR.card};border-radius:8px;">
+${
+  environment
+    ? html`<tr><td style="padding:8px 24px;background-color:${COLOR.banner};color:${COLOR.bannerText};font-family:${FONT};font-size:13px;font-weight:600;border-radius:8px 8px 0 0;">Environment: ${environment} — not the production report</td></tr>`
+    : ""
+}
+<tr><td style="padding:20px 24px 4px;font-family:${FONT};">
+<div class="cr-muted" style="font-size:13px;color:${COLOR.muted};">Calls report</div>
+<h1 class="cr-text" style="margin:2px 0 0;font-size:22px;line-height:28px;color:${COLOR.text};">${day}</h1>
+${filters.length > 0 ? html`<div class="cr-muted" style="font-size:12px;color:${COLOR.muted};padding-top:2px;">Filtered to ${filters.join(", ")}</div>` : ""}
+</td></tr>
+${body}
+${
+  quality.length > 0
+    ? html`<tr><td class="cr-muted" style="padding:16px 24px 0;font-family:${FONT};font-size:12px;line-height:18px;color:${COLOR.muted};"><strong>Data quality:</strong> ${quality.join("; ")}.</td></tr>`
+    : ""
+}
+<tr><td class="cr-muted cr-rule" style="padding:20px 24px 20px;font-family:${FONT};font-size:11px;line-height:16px;color:${COLOR.muted};border-top:1px solid ${COLOR.rule};">
+Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.${environment ? ` Environment: ${environment}.` : ""}
+</td></tr>
+</table>
+<!--[if mso]></td></tr></table><![endif]-->
+</td></tr>
+</table>
+</body>
+</html>`;
+  return document.markup;
+}
