@@ -130,10 +130,15 @@ export function workbookFacts(input: RenderEmailInput): WorkbookFacts {
   return { sentence, url, validity };
 }
 
+/** The day as the email names it: `Mon 4 Aug 2025`, or `Mon 4 Aug 2025 — partial day as of 14:05` for a preview. */
+export function dayHeading(summary: Summary): string {
+  const partial = partialDayLabel(summary);
+  return `${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`;
+}
+
 export function subjectLine(summary: Summary, environment: string | null): string {
   const tag = environment ? `[${environment}] ` : "";
-  const partial = partialDayLabel(summary);
-  const day = `${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`;
+  const day = dayHeading(summary);
   if (isEmptyDay(summary)) return `${tag}Calls report — ${day} — no calls`;
   const t = summary.totals;
   const calls = `${formatCount(t.calls)} call${t.calls === 1 ? "" : "s"}`;

@@ -9,6 +9,7 @@ import {
   bars,
   busiestHour,
   dataQualityNotes,
+  dayHeading,
   filterNotes,
   groupRowFacts,
   TOP_GROUPS,
@@ -175,14 +176,15 @@ function workbookBlock(facts: WorkbookFacts): SafeHtml {
 export function renderHtml(input: RenderEmailInput, subject: string, environment: string | null): string {
   const { summary } = input;
   const empty = isEmptyDay(summary);
-  const day = formatDay(summary.date);
+  // A preview says so in the heading, the preheader and the empty-day line, not only in the subject.
+  const day = dayHeading(summary);
   const quality = dataQualityNotes(summary);
   const filters = filterNotes(summary);
   const facts = workbookFacts(input);
   const t = summary.totals;
   const preheader = empty
     ? `No calls on ${day}.`
-    : `${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
+    : `${summary.partialAsOf ? `${day}: ` : ""}${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
   const previous = summary.comparison.previousDay;
   const previousCalls = previous?.deltas.calls.previous ?? null;
 

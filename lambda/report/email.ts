@@ -7,6 +7,7 @@ import {
   bars,
   busiestHour,
   dataQualityNotes,
+  dayHeading,
   filterNotes,
   groupRowFacts,
   subjectLine,
@@ -51,7 +52,8 @@ function sparkline(values: number[]): string {
 
 function renderText(input: RenderEmailInput, environment: string | null): string {
   const { summary } = input;
-  const day = formatDay(summary.date);
+  // A preview says so in the heading, the preheader and the empty-day line, not only in the subject.
+  const day = dayHeading(summary);
   const lines: string[] = [];
   if (environment) lines.push(`Environment: ${environment} — not the production report`, "");
   lines.push(`Calls report — ${day} (${summary.timezone})`);

@@ -28,6 +28,27 @@ function withComparison() {
   return summary;
 }
 
+describe("a preview (partial day)", () => {
+  // 14:05 in UTC, the fixture's timezone, on the report day itself.
+  const partial = () => ({ ...summaryFixture(), partialAsOf: "2025-08-04T14:05:00.000Z" });
+
+  it("says partial day in the subject, the heading, the preheader and the text, not only the subject", () => {
+    const email = render({ summary: partial() });
+
+    expect(email.subject).toContain("Mon 4 Aug 2025 — partial day as of 14:05");
+    expect(email.html).toContain(">Mon 4 Aug 2025 — partial day as of 14:05</h1>");
+    expect(email.html).toMatch(/mso-hide:all;">Mon 4 Aug 2025 — partial day as of 14:05: 1,234 calls · /);
+    expect(email.text).toContain("Calls report — Mon 4 Aug 2025 — partial day as of 14:05 (UTC)");
+  });
+
+  it("says it on an empty partial day too", () => {
+    const email = render({ summary: { ...emptySummaryFixture(), partialAsOf: "2025-08-04T00:20:00.000Z" } });
+
+    expect(email.html).toContain("No calls on Mon 4 Aug 2025 — partial day as of 00:20 (UTC).");
+    expect(email.text).toContain("No calls on Mon 4 Aug 2025 — partial day as of 00:20.");
+  });
+});
+
 describe("subject", () => {
   it("carries the day and the headline numbers", () => {
     expect(render().subject).toBe("Calls report — Mon 4 Aug 2025 — 1,234 calls · 41 h talk · $312.40");
