@@ -77,6 +77,11 @@ export class EmailInDoubtError extends Error {
   override name = "EmailInDoubtError";
 }
 
+/** A send failed for sure, but the marker could not record that: re-runs will see it in doubt. */
+export class EmailFailureNotRecordedError extends Error {
+  override name = "EmailFailureNotRecordedError";
+}
+
 /** The email went out but the marker could not record it: a retry must not send it again. */
 export class EmailNotRecordedError extends Error {
   override name = "EmailNotRecordedError";
@@ -249,20 +254,28 @@ async function sendEmail(
     );
   }
   const messageIds: string[] = [];
-  // A marker write that fails after a send leaves the claim open, like a send with no answer:
-  // the retry reports it in doubt rather than send a second copy.
+  // A marker write that fails after a send must not stop the other batches (their recipients
+  // would get nothing) nor let the claim be marked failed (a retry would send the unrecorded
+  // batch again): the claim stays open, so re-runs report the day in doubt.
+  let notRecorded: unknown;
   const record = async (write: () => Promise<void>) => {
+    if (notRecorded !== undefined) return;
     try {
       await write();
     } catch (error) {
-      throw new EmailNotRecordedError(
-        `The ${options.date} email went out (message ids ${messageIds.join(", ")}) but recording that failed: ` +
-          `${error instanceof Error ? error.message : String(error)} — the managers have it: do not re-send it ` +
-          "with force (re-runs of the day report it in doubt).",
-        { cause: error },
-      );
+      notRecorded = error;
     }
   };
+  const notRecordedError = (sendFailure?: unknown) =>
+    new EmailNotRecordedError(
+      `The ${options.date} email went out (message ids ${messageIds.join(", ")}) but recording that failed: ` +
+        `${errorMessage(notRecorded)} — ` +
+        (sendFailure === undefined
+          ? "the managers have it: do not re-send it with force (re-runs of the day report it in doubt)."
+          : `then a later batch failed (${errorMessage(sendFailure)}): some recipients have it, so re-runs report ` +
+            "the day in doubt; check who got it before re-sending with force."),
+      { cause: notRecorded },
+    );
   for (const [batchIndex, message] of email.messages.entries()) {
     if (claim.alreadySent.includes(batchIndex)) continue;
     let messageId: string;
@@ -274,17 +287,40 @@ async function sendEmail(
         preview: options.preview ?? false,
       });
     } catch (error) {
+      if (notRecorded !== undefined) throw notRecordedError(error);
       // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
       // instead of risking a second copy; a definite refusal lets the retry send what is left.
       const deliveryUnknown = (error as { deliveryUnknown?: unknown } | null)?.deliveryUnknown === true;
-      if (!deliveryUnknown) await claim.fail(error instanceof Error ? error : new Error(String(error)));
+      if (!deliveryUnknown) await markFailed(claim, error, options.date);
       throw error;
     }
     messageIds.push(messageId);
     await record(() => claim.recordSent(batchIndex, messageId));
   }
   await record(() => claim.complete());
+  if (notRecorded !== undefined) throw notRecordedError();
   return { status: "sent", messageIds, attached: email.attached, subject: email.subject };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Records a definite send failure so the retry may send what is left. If that record cannot be
+ * written either, the claim stays open and re-runs would call the day in doubt: the error says
+ * that this batch provably went nowhere, so forcing is safe for it.
+ */
+async function markFailed(claim: Extract<EmailClaim, { status: "claimed" }>, error: unknown, date: string) {
+  try {
+    await claim.fail(error instanceof Error ? error : new Error(String(error)));
+  } catch (markerError) {
+    throw new EmailFailureNotRecordedError(
+      `${errorMessage(error)} Recording that failure failed too (${errorMessage(markerError)}), so re-runs of ` +
+        `${date} will report the email in doubt — nothing went out in this batch: re-run with force${
+          claim.alreadySent.length > 0 ? " once you have checked the batches sent before it" : ""
+        }.`,
+      { cause: error },
+    );
+  }
 }
 
 /** A preview is not the day's email: it claims nothing, so the finished day's run still sends. */

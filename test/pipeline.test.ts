@@ -5,7 +5,13 @@ import { composeMimeMessages } from "../lambda/adapters/mime-message.js";
 import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
 import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
-import { EmailInDoubtError, EmailNotRecordedError, type ReportOptions, runReport } from "../lambda/pipeline.js";
+import {
+  EmailFailureNotRecordedError,
+  EmailInDoubtError,
+  EmailNotRecordedError,
+  type ReportOptions,
+  runReport,
+} from "../lambda/pipeline.js";
 import type { Mailer, RawEmail } from "../lambda/ports.js";
 import { makeCall } from "./support/call-factory.js";
 import { closedPortEndpoint, type FaultyEndpoint, faultyEndpoint } from "./support/faulty-endpoints.js";
@@ -280,6 +286,78 @@ describe("runReport when the email marker cannot be written after the send", () 
       EmailInDoubtError,
     );
     expect(retry.sent).toHaveLength(0);
+  });
+});
+
+describe("runReport when a marker write fails around several batches", () => {
+  afterEach(() => s3.failRequests(null));
+  const SDK_ATTEMPTS = 3;
+  const manyRecipients = {
+    from: "reports@example.com",
+    to: Array.from({ length: 120 }, (_, index) => `m${index}@example.com`),
+    cc: [],
+    bcc: [],
+  };
+  /** Fails the marker PUTs numbered first..first+SDK_ATTEMPTS-1 (1 is the claim). */
+  const failMarkerWrite = (first: number) => {
+    let markerPuts = 0;
+    s3.failRequests(({ method, path }) => {
+      if (method !== "PUT" || !path.endsWith(".marker.json")) return false;
+      markerPuts++;
+      return markerPuts >= first && markerPuts < first + SDK_ATTEMPTS;
+    });
+  };
+
+  it("still sends the other batches when recording the first fails, and no retry sends any again", async () => {
+    const { store, marker } = newStore();
+    failMarkerWrite(2);
+    const first = new RecordingMailer();
+
+    const error = await runReport(options({ recipients: manyRecipients }), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: first,
+      clock,
+    }).catch((caught: unknown) => caught);
+
+    // 120 recipients are three batches of at most 50: every one went out once.
+    expect(first.sent.map((message) => message.destinations.length)).toEqual([50, 50, 20]);
+    expect(error).toBeInstanceOf(EmailNotRecordedError);
+    expect((error as Error).message).toContain("message ids msg-1, msg-2, msg-3");
+    expect((error as Error).message).toContain("the managers have it");
+    expect((await marker()).state).toBe("sending");
+
+    const retry = new RecordingMailer();
+    await expect(
+      runReport(options({ recipients: manyRecipients }), { calls: callsOf(someCalls()), store, mailer: retry, clock }),
+    ).rejects.toThrow(EmailInDoubtError);
+    expect(retry.sent).toHaveLength(0);
+  });
+
+  it("says forcing is safe when SES refused for sure but the marker could not record the failure", async () => {
+    const { store, marker } = newStore();
+    failMarkerWrite(2);
+    const refusing = new RecordingMailer(() =>
+      Object.assign(new Error("SES refused: MessageRejected"), { deliveryUnknown: false }),
+    );
+
+    const error = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: refusing, clock }).catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(error).toBeInstanceOf(EmailFailureNotRecordedError);
+    expect((error as Error).message).toMatch(/^SES refused: MessageRejected Recording that failure failed too \(/);
+    expect((error as Error).message).toContain("nothing went out in this batch: re-run with force.");
+    expect((await marker()).state).toBe("sending");
+    const forced = new RecordingMailer();
+    const result = await runReport(options({ force: true }), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: forced,
+      clock,
+    });
+    expect(result.email.status).toBe("sent");
+    expect(forced.sent).toHaveLength(1);
   });
 });
 
