@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { backoffDelayMs, sleep } from "../backoff.js";
 import type { Call, CallStream, CallsQuery, CallsSource, FetchOptions, FetchStats } from "./call.js";
 import {
   AutocallsAuthError,
@@ -32,7 +33,7 @@ export interface AutocallsClientOptions {
   maxRetries?: number;
   /** Extra passes over all pages when the count did not add up. */
   maxRefetches?: number;
-  /** First backoff step; the n-th retry waits a random time up to `min(cap, base * 2^n)`. */
+  /** First backoff step; the n-th retry waits half to all of `min(cap, base * 2^n)` (lambda/backoff.ts). */
   backoffBaseMs?: number;
   backoffCapMs?: number;
   /** The rate limiter's window (the headers do not say; Laravel counts per minute). */
@@ -44,9 +45,11 @@ export interface AutocallsClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
    * Real-time limits on waiting for the network — each request's timeout and the fetch's
-   * deadline — resolving when the limit is reached; tests end them on an event instead.
+   * deadline: a signal that aborts when the limit is reached. `cancel` aborts once the limit no
+   * longer matters. By default `AbortSignal.timeout` (nothing to cancel: its timer does not keep
+   * the process alive); tests end them on an event instead.
    */
-  timer?: (ms: number, signal: AbortSignal) => Promise<void>;
+  timer?: (ms: number, cancel: AbortSignal) => AbortSignal;
   random?: () => number;
   now?: () => number;
 }
@@ -125,7 +128,7 @@ export class AutocallsClient implements CallsSource {
   private readonly logger: AutocallsLogger;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly timer: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly timer: (ms: number, cancel: AbortSignal) => AbortSignal;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -150,8 +153,8 @@ export class AutocallsClient implements CallsSource {
     this.rateLimitWindowMs = positiveInt(options.rateLimitWindowMs, DEFAULTS.rateLimitWindowMs, "rateLimitWindowMs");
     this.logger = options.logger ?? silentLogger;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.sleep = options.sleep ?? abortableSleep;
-    this.timer = options.timer ?? abortableSleep;
+    this.sleep = options.sleep ?? sleep;
+    this.timer = options.timer ?? ((ms) => AbortSignal.timeout(ms));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -209,7 +212,11 @@ export class AutocallsClient implements CallsSource {
         controller.abort(new AutocallsDeadlineError(deadline, run.pagesDone, run.pagesTotal, run.lastSeen));
       const remainingMs = deadline - this.now();
       if (remainingMs <= 0) expire();
-      else this.timer(remainingMs, deadlineTimer.signal).then(expire, () => {});
+      // The listener (which also keeps a timeout signal from being collected) goes when the run ends.
+      else
+        this.timer(remainingMs, deadlineTimer.signal).addEventListener("abort", expire, {
+          signal: deadlineTimer.signal,
+        });
     }
 
     const seen = new Set<number>();
@@ -383,19 +390,13 @@ export class AutocallsClient implements CallsSource {
 
   private async request(url: URL, signal: AbortSignal): Promise<Answer> {
     signal.throwIfAborted();
-    const controller = new AbortController();
-    const timedOut = new Error("request timed out");
-    const timer = new AbortController();
-    this.timer(this.requestTimeoutMs, timer.signal).then(
-      () => controller.abort(timedOut),
-      () => {},
-    );
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const answered = new AbortController();
+    // Read again after the await, which keeps it alive: AbortSignal.any holds its sources weakly.
+    const timedOut = this.timer(this.requestTimeoutMs, answered.signal);
     try {
       const response = await this.fetchImpl(url, {
         headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
-        signal: controller.signal,
+        signal: AbortSignal.any([signal, timedOut]),
         // Never let fetch carry the token to wherever a redirect points.
         redirect: "manual",
       });
@@ -403,14 +404,13 @@ export class AutocallsClient implements CallsSource {
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (controller.signal.reason === timedOut) {
+      if (timedOut.aborted) {
         throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
       }
       const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
       throw new RetryableFailure(kind, `network error: ${this.redact(describeError(error))}`, { cause: error });
     } finally {
-      timer.abort();
-      signal.removeEventListener("abort", onAbort);
+      answered.abort();
     }
   }
 
@@ -473,9 +473,8 @@ export class AutocallsClient implements CallsSource {
     return url;
   }
 
-  /** Full jitter: a random delay up to the capped exponential step (AWS architecture blog). */
   private backoffMs(attempt: number): number {
-    return Math.round(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
+    return backoffDelayMs(attempt, { baseMs: this.backoffBaseMs, capMs: this.backoffCapMs, random: this.random });
   }
 
   /** Server-provided text could echo the request; the token must not travel on in a message. */
@@ -586,22 +585,4 @@ function describeError(error: unknown): string {
 function errorCode(error: unknown): string | undefined {
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   return typeof code === "string" ? code : undefined;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
