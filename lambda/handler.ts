@@ -40,6 +40,10 @@ const SPOOL_ROOT = join(tmpdir(), "callreport-spool");
 /** Time kept back from the fetch for writing the workbook, storing and sending. */
 const MIN_FINISH_MARGIN_MS = 60_000;
 
+/** Limits on one SendRawEmail: reaching SES, and the whole request and answer. */
+const SES_CONNECTION_TIMEOUT_MS = 5_000;
+const SES_REQUEST_TIMEOUT_MS = 30_000;
+
 interface Runtime {
   config: LambdaEnv;
   s3: S3Client;
@@ -60,14 +64,24 @@ function getRuntime(env: NodeJS.ProcessEnv): Runtime {
   runtime = {
     config,
     s3: new S3Client({ forcePathStyle }),
-    // The mailer retries throttling itself, with backoff; SDK retries would stack on top.
-    ses: new SESClient({ maxAttempts: 1 }),
+    ses: new SESClient({
+      // The mailer retries throttling itself, with backoff; SDK retries would stack on top.
+      maxAttempts: 1,
+      // Without limits a silent SES holds the send until the Lambda times out; this way the
+      // mailer reports the email in doubt and the run goes on. A 10 MB message takes seconds.
+      requestHandler: {
+        connectionTimeout: SES_CONNECTION_TIMEOUT_MS,
+        requestTimeout: SES_REQUEST_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
+    }),
     secret: new ApiTokenSecret({ client: new SecretsManagerClient({}), secretId: config.AUTOCALLS_TOKEN_SECRET_ID }),
   };
   return runtime;
 }
 
-export class ReportDaysFailedError extends Error {
+/** Some days of a run failed; `errors` holds each failed day's error, in date order. */
+export class ReportDaysFailedError extends AggregateError {
   override name = "ReportDaysFailedError";
 }
 
@@ -126,6 +140,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
 
   const reports: HandlerResult["reports"] = [];
   const failures: Array<{ date: string; message: string }> = [];
+  const errors: unknown[] = [];
   for (const date of request.dates) {
     logger.appendKeys({ reportDate: date });
     const remainingMs = context.getRemainingTimeInMillis();
@@ -167,12 +182,14 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
       const message = error instanceof Error ? error.message : String(error);
       logger.error("report day failed", { error: error as Error });
       failures.push({ date, message });
+      errors.push(error);
     }
   }
   logger.removeKeys(["reportDate"]);
   logger.info("report run finished", { ok: reports.length, failed: failures.length, reports, failures });
   if (failures.length > 0) {
     throw new ReportDaysFailedError(
+      errors,
       `${failures.length} of ${request.dates.length} report day(s) failed: ${failures.map((f) => `${f.date}: ${f.message}`).join(" | ")}`,
     );
   }

@@ -20,7 +20,7 @@ import { type Simulator, startSimulator } from "./support/simulator.js";
 const TOKEN = "live-token";
 // Powertools reads the level when the handler module creates its logger.
 process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
-const { handler, resetRuntimeForTests } = await import("../lambda/handler.js");
+const { handler, ReportDaysFailedError, resetRuntimeForTests } = await import("../lambda/handler.js");
 
 let simulator: Simulator;
 let s3: S3Emulator;
@@ -180,6 +180,18 @@ describe("the Lambda handler", () => {
         .client()
         .send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/2025/08/04/summary-2025-08-04.json` })),
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  it("fails a run with each failed day's error in errors, in date order, under the one-line message", async () => {
+    s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
+    const error = await handler({ from: "2025-08-01", to: "2025-08-02" }, context).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReportDaysFailedError);
+    expect(error).toBeInstanceOf(AggregateError);
+    const { errors, message } = error as InstanceType<typeof ReportDaysFailedError>;
+    expect(errors).toHaveLength(2);
+    expect(message).toBe(
+      `2 of 2 report day(s) failed: 2025-08-01: ${errors[0].message} | 2025-08-02: ${errors[1].message}`,
+    );
   });
 
   it("ends before any API call when the token secret cannot be read", async () => {

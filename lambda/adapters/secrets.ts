@@ -1,4 +1,6 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterError } from "@aws-lambda-powertools/parameters/errors";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 export class SecretError extends Error {
   override name = "SecretError";
@@ -8,46 +10,48 @@ export class SecretError extends Error {
 export const TOKEN_PLACEHOLDER = "REPLACE_WITH_AUTOCALLS_API_TOKEN";
 
 /**
- * The Autocalls API token from Secrets Manager, cached for a while across warm invocations
- * (one GetSecretValue per cold start and per TTL, not per report day). The value is never
- * logged and never put into an error message.
+ * The Autocalls API token from Secrets Manager, cached across warm invocations by Powertools
+ * Parameters (one GetSecretValue per cold start and per `maxAgeSeconds`, not per report day).
+ * The value is never logged and never put into an error message.
  */
 export class ApiTokenSecret {
-  private cached: { token: string; fetchedAt: number } | null = null;
+  private readonly provider: SecretsProvider;
+  private readonly secretId: string;
+  private readonly maxAgeSeconds: number;
 
-  constructor(
-    private readonly options: {
-      client: SecretsManagerClient;
-      secretId: string;
-      ttlMs?: number;
-      now?: () => number;
-    },
-  ) {}
+  constructor(options: {
+    client: SecretsManagerClient;
+    secretId: string;
+    /** How long a read token is reused; whole seconds, as Powertools counts them. */
+    maxAgeSeconds?: number;
+  }) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: options.client });
+    this.secretId = options.secretId;
+    this.maxAgeSeconds = options.maxAgeSeconds ?? 15 * 60;
+  }
 
   async token(): Promise<string> {
-    const now = (this.options.now ?? Date.now)();
-    const ttlMs = this.options.ttlMs ?? 15 * 60_000;
-    if (this.cached && now - this.cached.fetchedAt < ttlMs) return this.cached.token;
-
-    let secretString: string | undefined;
+    let secret: string | Uint8Array | undefined;
     try {
-      const response = await this.options.client.send(new GetSecretValueCommand({ SecretId: this.options.secretId }));
-      secretString = response.SecretString;
+      secret = await this.provider.get(this.secretId, { maxAge: this.maxAgeSeconds });
     } catch (error) {
-      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // Powertools wraps the SDK's error; the SDK's own name (AccessDeniedException…) says what to fix.
+      const cause = error instanceof GetParameterError && error.cause !== undefined ? error.cause : error;
+      const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
       throw new SecretError(
-        `Could not read the API token secret "${this.options.secretId}" (${reason}) — check that it exists and the function may read it.`,
-        { cause: error },
+        `Could not read the API token secret "${this.secretId}" (${reason}) — check that it exists and the function may read it.`,
+        { cause },
       );
     }
-    const token = extractToken(secretString);
+    const token = typeof secret === "string" ? extractToken(secret) : null;
     if (!token || token === TOKEN_PLACEHOLDER) {
+      // Powertools cached what it read: a warm function would refuse for maxAge after the token is stored.
+      this.provider.clearCache();
       throw new SecretError(
-        `The API token secret "${this.options.secretId}" holds no token yet — store it with ` +
-          `aws secretsmanager put-secret-value --secret-id ${this.options.secretId} --secret-string <token>.`,
+        `The API token secret "${this.secretId}" holds no token yet — store it with ` +
+          `aws secretsmanager put-secret-value --secret-id ${this.secretId} --secret-string <token>.`,
       );
     }
-    this.cached = { token, fetchedAt: now };
     return token;
   }
 }

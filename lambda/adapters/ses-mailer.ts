@@ -4,6 +4,7 @@
  * errors that say what to fix.
  */
 import { type SESClient, SendRawEmailCommand } from "@aws-sdk/client-ses";
+import { backoffDelayMs, sleep } from "../backoff.js";
 import type { ComposedEmail, Mailer, PrepareEmailOptions, RawEmail } from "../ports.js";
 import type { ReportEmail } from "../report/email-content.js";
 import { composeMimeMessages } from "./mime-message.js";
@@ -16,7 +17,7 @@ export interface SesMailerOptions {
   client: SESClient;
   /** Attempts per message, the first included. */
   maxAttempts?: number;
-  /** First backoff delay; doubles per attempt up to `maxDelayMs`. */
+  /** First backoff step; doubles per attempt up to `maxDelayMs` (lambda/backoff.ts). */
   baseDelayMs?: number;
   maxDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -106,8 +107,6 @@ function remedy(error: SdkErrorShape): string {
   }
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class SesMailer implements Mailer {
   private readonly client: SESClient;
   private readonly maxAttempts: number;
@@ -121,14 +120,8 @@ export class SesMailer implements Mailer {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.baseDelayMs = options.baseDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 20_000;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
-  }
-
-  /** Capped exponential backoff with jitter: between half and all of the capped delay. */
-  private delayBeforeAttempt(attempt: number): number {
-    const capped = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 2));
-    return Math.round(capped * (0.5 + this.random() / 2));
   }
 
   prepare(email: ReportEmail, options: PrepareEmailOptions): Promise<ComposedEmail> {
@@ -185,7 +178,9 @@ export class SesMailer implements Mailer {
             { cause: caught },
           );
         }
-        await this.sleep(this.delayBeforeAttempt(attempt + 1));
+        await this.sleep(
+          backoffDelayMs(attempt - 1, { baseMs: this.baseDelayMs, capMs: this.maxDelayMs, random: this.random }),
+        );
       }
     }
   }

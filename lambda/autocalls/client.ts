@@ -1,4 +1,12 @@
+/**
+ * The Autocalls API client. About 500 lines, over the house's ~350, because what stays here
+ * shares one fetch's state: the passes and refetches, the concurrent pages, each page's retry
+ * decisions and the reading of its answer. The request with its timeout and the answer texts
+ * are in answer.ts, the waiting between retries in lambda/backoff.ts, the pacing in pacer.ts.
+ */
 import { setMaxListeners } from "node:events";
+import { backoffDelayMs, sleep } from "../backoff.js";
+import { type Answer, laravelMessage, looksLikeHtml, RetryableFailure, requestAnswer, safeLocation } from "./answer.js";
 import type { Call, CallStream, CallsQuery, CallsSource, FetchOptions, FetchStats } from "./call.js";
 import {
   AutocallsAuthError,
@@ -32,7 +40,7 @@ export interface AutocallsClientOptions {
   maxRetries?: number;
   /** Extra passes over all pages when the count did not add up. */
   maxRefetches?: number;
-  /** First backoff step; the n-th retry waits a random time up to `min(cap, base * 2^n)`. */
+  /** First backoff step; the n-th retry waits half to all of `min(cap, base * 2^n)` (lambda/backoff.ts). */
   backoffBaseMs?: number;
   backoffCapMs?: number;
   /** The rate limiter's window (the headers do not say; Laravel counts per minute). */
@@ -44,9 +52,11 @@ export interface AutocallsClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
    * Real-time limits on waiting for the network — each request's timeout and the fetch's
-   * deadline — resolving when the limit is reached; tests end them on an event instead.
+   * deadline: a signal that aborts when the limit is reached. `cancel` aborts once the limit no
+   * longer matters. By default `AbortSignal.timeout` (nothing to cancel: its timer does not keep
+   * the process alive); tests end them on an event instead.
    */
-  timer?: (ms: number, signal: AbortSignal) => Promise<void>;
+  timer?: (ms: number, cancel: AbortSignal) => AbortSignal;
   random?: () => number;
   now?: () => number;
 }
@@ -74,24 +84,12 @@ const DEFAULTS = {
 const MAX_BODY_RETRIES = 3;
 // Two tries, not one: a DNS answer can fail once in passing.
 const UNREACHABLE_TRIES = 2;
-const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
 const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
 
 /** The page and what the API said about the whole result on it. */
 interface FetchedPage extends CallsPage {
   page: number;
-}
-
-/** A request that failed in a way worth repeating, and what to say if repeats run out. */
-class RetryableFailure extends Error {
-  /** "unreachable": refused or not resolved — no server listens at the address, or not yet. */
-  readonly kind: "rateLimited" | "server" | "network" | "unreachable" | "body";
-
-  constructor(kind: RetryableFailure["kind"], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.kind = kind;
-  }
 }
 
 /** State shared by the requests of one `fetchCalls`. */
@@ -125,7 +123,7 @@ export class AutocallsClient implements CallsSource {
   private readonly logger: AutocallsLogger;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly timer: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly timer: (ms: number, cancel: AbortSignal) => AbortSignal;
   private readonly random: () => number;
   private readonly now: () => number;
 
@@ -150,8 +148,8 @@ export class AutocallsClient implements CallsSource {
     this.rateLimitWindowMs = positiveInt(options.rateLimitWindowMs, DEFAULTS.rateLimitWindowMs, "rateLimitWindowMs");
     this.logger = options.logger ?? silentLogger;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.sleep = options.sleep ?? abortableSleep;
-    this.timer = options.timer ?? abortableSleep;
+    this.sleep = options.sleep ?? sleep;
+    this.timer = options.timer ?? ((ms) => AbortSignal.timeout(ms));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
   }
@@ -209,7 +207,11 @@ export class AutocallsClient implements CallsSource {
         controller.abort(new AutocallsDeadlineError(deadline, run.pagesDone, run.pagesTotal, run.lastSeen));
       const remainingMs = deadline - this.now();
       if (remainingMs <= 0) expire();
-      else this.timer(remainingMs, deadlineTimer.signal).then(expire, () => {});
+      // The listener (which also keeps a timeout signal from being collected) goes when the run ends.
+      else
+        this.timer(remainingMs, deadlineTimer.signal).addEventListener("abort", expire, {
+          signal: deadlineTimer.signal,
+        });
     }
 
     const seen = new Set<number>();
@@ -331,7 +333,13 @@ export class AutocallsClient implements CallsSource {
       let reading: RateLimitAnswer = { limit: undefined, remaining: undefined };
       let failure: RetryableFailure;
       try {
-        const answer = await this.request(url, signal);
+        const answer = await requestAnswer(url, signal, {
+          fetch: this.fetchImpl,
+          token: this.token,
+          timeoutMs: this.requestTimeoutMs,
+          timer: this.timer,
+          redact: (text) => this.redact(text),
+        });
         run.answered = true;
         reading = readRateLimit(answer.status, answer.headers, this.now());
         this.logger.debug("autocalls page answered", {
@@ -378,39 +386,6 @@ export class AutocallsClient implements CallsSource {
       this.logger.warn("autocalls request failed, retrying", { page, attempt, problem: failure.message, pauseMs });
       // A 429 pauses every request in the pacer; other failures back off just this page.
       if (pauseMs === undefined) await this.sleep(this.backoffMs(attempt), signal);
-    }
-  }
-
-  private async request(url: URL, signal: AbortSignal): Promise<Answer> {
-    signal.throwIfAborted();
-    const controller = new AbortController();
-    const timedOut = new Error("request timed out");
-    const timer = new AbortController();
-    this.timer(this.requestTimeoutMs, timer.signal).then(
-      () => controller.abort(timedOut),
-      () => {},
-    );
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      const response = await this.fetchImpl(url, {
-        headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
-        signal: controller.signal,
-        // Never let fetch carry the token to wherever a redirect points.
-        redirect: "manual",
-      });
-      const body = await response.text();
-      return { status: response.status, headers: response.headers, body };
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      if (controller.signal.reason === timedOut) {
-        throw new RetryableFailure("network", `no answer within ${this.requestTimeoutMs} ms`);
-      }
-      const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
-      throw new RetryableFailure(kind, `network error: ${this.redact(describeError(error))}`, { cause: error });
-    } finally {
-      timer.abort();
-      signal.removeEventListener("abort", onAbort);
     }
   }
 
@@ -473,21 +448,14 @@ export class AutocallsClient implements CallsSource {
     return url;
   }
 
-  /** Full jitter: a random delay up to the capped exponential step (AWS architecture blog). */
   private backoffMs(attempt: number): number {
-    return Math.round(this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt));
+    return backoffDelayMs(attempt, { baseMs: this.backoffBaseMs, capMs: this.backoffCapMs, random: this.random });
   }
 
   /** Server-provided text could echo the request; the token must not travel on in a message. */
   private redact(text: string): string {
     return text.split(this.token).join("[redacted]");
   }
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: string;
 }
 
 function parseBaseUrl(baseUrl: string): URL {
@@ -532,76 +500,4 @@ function idParam(id: number, name: string): string {
     );
   }
   return String(id);
-}
-
-function looksLikeHtml(answer: Answer): boolean {
-  const type = answer.headers.get("content-type") ?? "";
-  return type.includes("text/html") || /^\s*</.test(answer.body);
-}
-
-/** Laravel's `{ message, errors: { field: [..] } }`, flattened to one line. */
-function laravelMessage(body: string, html: boolean): string {
-  if (html) return "an HTML error page";
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(body);
-  } catch {
-    return oneLine(body);
-  }
-  if (typeof decoded !== "object" || decoded === null) return oneLine(body);
-  const { message, errors } = decoded as { message?: unknown; errors?: unknown };
-  const parts: string[] = [];
-  if (typeof message === "string") parts.push(message);
-  if (typeof errors === "object" && errors !== null) {
-    for (const [field, messages] of Object.entries(errors)) {
-      parts.push(`${field}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`);
-    }
-  }
-  return oneLine(parts.length > 0 ? parts.join("; ") : body);
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
-}
-
-/** The redirect target without its query (which could carry anything). */
-function safeLocation(location: string | null): string | undefined {
-  if (!location) return undefined;
-  try {
-    const url = new URL(location);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return undefined;
-  }
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause : undefined;
-  return cause ? `${error.message} (${errorCode(error) ?? cause.message})` : error.message;
-}
-
-/** fetch's "fetch failed" carries the system error (ECONNREFUSED…) as its cause. */
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiTokenSecret, SecretError, TOKEN_PLACEHOLDER } from "../../lambda/adapters/secrets.js";
 import { type SecretsEmulator, startSecretsEmulator } from "../support/secrets-emulator.js";
 
@@ -23,6 +23,9 @@ beforeEach(() => {
   emulator.failWith(null);
   emulator.reads = 0;
 });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("ApiTokenSecret", () => {
   it("reads a bare token", async () => {
@@ -37,14 +40,17 @@ describe("ApiTokenSecret", () => {
 
   it("asks Secrets Manager once per TTL across invocations", async () => {
     emulator.setSecret("cached", "tok-1");
-    let now = 0;
-    const secret = new ApiTokenSecret({ client, secretId: "cached", ttlMs: 1000, now: () => now });
+    // Powertools' cache reads the wall clock; only Date is faked, the SDK's own timers still run.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start = Date.now();
+    const secret = new ApiTokenSecret({ client, secretId: "cached", maxAgeSeconds: 1 });
     await secret.token();
-    now = 999;
+    vi.setSystemTime(start + 999);
     await secret.token();
     expect(emulator.reads).toBe(1);
     emulator.setSecret("cached", "tok-2");
-    now = 1000;
+    // Powertools keeps a value through its last millisecond: expired is strictly past maxAge.
+    vi.setSystemTime(start + 1001);
     expect(await secret.token()).toBe("tok-2");
     expect(emulator.reads).toBe(2);
   });
@@ -54,6 +60,15 @@ describe("ApiTokenSecret", () => {
     await expect(new ApiTokenSecret({ client, secretId: "empty" }).token()).rejects.toThrow(
       /holds no token yet — store it with aws secretsmanager put-secret-value --secret-id empty/,
     );
+  });
+
+  it("reads the secret again on the next call after it held the placeholder", async () => {
+    emulator.setSecret("filled-later", TOKEN_PLACEHOLDER);
+    const secret = new ApiTokenSecret({ client, secretId: "filled-later" });
+    await expect(secret.token()).rejects.toThrow(SecretError);
+    emulator.setSecret("filled-later", "tok-now");
+    expect(await secret.token()).toBe("tok-now");
+    expect(emulator.reads).toBe(2);
   });
 
   it("names the secret and the cause when it cannot be read, without leaking its value", async () => {

@@ -59,19 +59,13 @@ function manualTimers() {
   const fired: number[] = [];
   return {
     fired,
-    timer: (ms: number, signal: AbortSignal) =>
-      new Promise<void>((resolve, reject) => {
-        const fire = () => resolve();
-        pending.set(fire, ms);
-        signal.addEventListener(
-          "abort",
-          () => {
-            pending.delete(fire);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
+    timer: (ms: number, cancel: AbortSignal) => {
+      const limit = new AbortController();
+      const fire = () => limit.abort(new DOMException("The manual timer fired.", "TimeoutError"));
+      pending.set(fire, ms);
+      cancel.addEventListener("abort", () => pending.delete(fire), { once: true });
+      return limit.signal;
+    },
     fireAll(which: (ms: number) => boolean = () => true) {
       for (const [fire, ms] of [...pending]) {
         if (!which(ms)) continue;
