@@ -1,11 +1,12 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { TOKEN_PLACEHOLDER } from "../settings.js";
 
 export class SecretError extends Error {
   override name = "SecretError";
 }
 
-/** Placeholder the stack writes into a newly created secret, so "not filled in yet" is recognisable. */
-export const TOKEN_PLACEHOLDER = "REPLACE_WITH_AUTOCALLS_API_TOKEN";
+// The stack writes it into a secret it creates; it lives with the other settings names.
+export { TOKEN_PLACEHOLDER };
 
 /**
  * The Autocalls API token from Secrets Manager, cached for a while across warm invocations
