@@ -18,7 +18,10 @@ export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/handler.ts", impor
 export interface CallReportStackProps extends StackProps {
   /** The validated stage this stack deploys. */
   readonly stage: StageConfig;
-  /** Handler module to bundle; defaults to lambda/handler.ts (the only thing to deploy). */
+  /**
+   * Handler module to bundle.
+   * @default lambda/handler.ts (the only thing to deploy)
+   */
   readonly handlerEntry?: string;
 }
 
