@@ -16,8 +16,6 @@ import {
 } from "../lambda/settings.js";
 import { SCHEDULE_TIME_FORMAT_MESSAGE, SCHEDULE_TIME_PATTERN, scheduleTimeProblems } from "./schedule-time.js";
 
-export { springForwardGapContaining } from "./schedule-time.js";
-
 /** CloudWatch Logs accepts only these retention periods (days); anything else fails at deploy, so fail at synth. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
