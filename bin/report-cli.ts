@@ -1,4 +1,5 @@
 import { basename, resolve, sep } from "node:path";
+import type { z } from "zod";
 import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
 import {
   AutocallsDeadlineError,
@@ -6,18 +7,25 @@ import {
   AutocallsUnavailableError,
   formatPause,
 } from "../lambda/autocalls/errors.js";
-import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
 import type { Clock } from "../lambda/ports.js";
 import {
   assertCalendarDate,
-  assertTimezone,
   InvalidDateError,
-  InvalidTimezoneError,
   previousLocalDate,
   type ReportDayProblem,
   reportDayProblem,
   reportWindow,
 } from "../lambda/report/window.js";
+import {
+  apiBaseUrlSchema,
+  DEFAULT_API_BASE_URL,
+  DEFAULTS,
+  entityIdTextSchema,
+  NOT_A_WHOLE_NUMBER,
+  SETTINGS,
+  splitAddressList,
+  timezoneSchema,
+} from "../lambda/settings.js";
 
 /** Like the Lambda's fetch budget (about 10 of its 15 minutes): a hung API ends in a clear error. */
 export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
@@ -123,8 +131,12 @@ export interface CliValues {
 /** Turns flags and environment into one validated input; every problem is a one-line fix. */
 export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: () => Date = () => new Date()): CliInput {
   const demo = values.demo === true;
-  const timezone = asUsageError(() => assertTimezone(values.timezone ?? "UTC", "--timezone"));
-  const apiTimezone = asUsageError(() => assertTimezone(env.AUTOCALLS_API_TIMEZONE || "UTC", "AUTOCALLS_API_TIMEZONE"));
+  const timezone = checked(timezoneSchema, values.timezone ?? DEFAULTS.timezone, SETTINGS.timezone.cli);
+  const apiTimezone = checked(
+    timezoneSchema,
+    env.AUTOCALLS_API_TIMEZONE || DEFAULTS.apiTimezone,
+    SETTINGS.apiTimezone.cli,
+  );
   const date = values.date
     ? asUsageError(() => assertCalendarDate(values.date as string, "--date"))
     : demo
@@ -134,16 +146,17 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   if (!demo && !values.help && !token) {
     throw new CliUsageError("AUTOCALLS_API_TOKEN is not set — export your Autocalls API token, or try --demo.");
   }
-  const baseUrl = env.AUTOCALLS_BASE_URL?.trim() || DEFAULT_API_BASE_URL;
-  if (!/^https?:\/\/[^/]+/.test(baseUrl) || !URL.canParse(baseUrl)) {
-    throw new CliUsageError(`AUTOCALLS_BASE_URL "${baseUrl}" is not an http(s) URL — e.g. ${DEFAULT_API_BASE_URL}.`);
-  }
+  const baseUrl = checked(
+    apiBaseUrlSchema({ httpsOnly: false }),
+    env.AUTOCALLS_BASE_URL?.trim() || DEFAULTS.apiBaseUrl,
+    SETTINGS.apiBaseUrl.cli,
+  );
   if (values.out !== undefined && values.out.trim() === "") {
     throw new CliUsageError("--out is empty — name the folder for the report files, e.g. --out ./reports.");
   }
   const filters: CallFilters = {};
-  const assistantId = positiveInteger(values["assistant-id"], "--assistant-id");
-  const campaignId = positiveInteger(values["campaign-id"], "--campaign-id");
+  const assistantId = entityId(values["assistant-id"], SETTINGS.assistantId.cli);
+  const campaignId = entityId(values["campaign-id"], SETTINGS.campaignId.cli);
   if (assistantId !== undefined) filters.assistantId = assistantId;
   if (campaignId !== undefined) filters.campaignId = campaignId;
   const fetchTimeout = values["fetch-timeout"] ?? String(DEFAULT_FETCH_TIMEOUT_MINUTES);
@@ -174,10 +187,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
     fetchTimeoutMinutes,
     recipients: {
       from: env.MAIL_FROM?.trim() || "callreport@example.com",
-      to: (env.MAIL_TO?.trim() || "managers@example.com")
-        .split(",")
-        .map((address) => address.trim())
-        .filter(Boolean),
+      to: splitAddressList(env.MAIL_TO?.trim() || "managers@example.com"),
       cc: [],
       bcc: [],
     },
@@ -190,22 +200,29 @@ function asUsageError<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof InvalidDateError || error instanceof InvalidTimezoneError) {
+    if (error instanceof InvalidDateError) {
       throw new CliUsageError(error.message, { cause: error });
     }
     throw error;
   }
 }
 
-function positiveInteger(value: string | undefined, flag: string): number | undefined {
+/** A value checked by its setting's rule (lambda/settings.ts), refused as `<flag> "<value>" <reason>.` */
+function checked<T>(schema: z.ZodType<T, string>, value: string, name: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new CliUsageError(`${name} "${value}" ${result.error.issues[0]?.message ?? "is not valid"}.`);
+}
+
+/** An assistant or campaign id, by the settings' rule, with the CLI's own example of a good one. */
+function entityId(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d*$/.test(value))
-    throw new CliUsageError(`${flag} "${value}" is not a positive whole number — e.g. ${flag} 12.`);
-  const id = Number(value);
-  if (!Number.isSafeInteger(id)) {
+  const result = entityIdTextSchema.safeParse(value);
+  if (result.success) return result.data;
+  if (result.error.issues.some((issue) => issue.code === "too_big")) {
     throw new CliUsageError(`${flag} "${value}" is too large for an id — the largest is ${Number.MAX_SAFE_INTEGER}.`);
   }
-  return id;
+  throw new CliUsageError(`${flag} "${value}" ${NOT_A_WHOLE_NUMBER} — e.g. ${flag} 12.`);
 }
 
 /** How often a log (stderr not a terminal) hears of the fetch: every tenth of the pages, or this often. */

@@ -1,100 +1,73 @@
 import { z } from "zod";
-import { DEFAULT_CONCURRENCY } from "./autocalls/client.js";
-import { isValidTimezone } from "./report/window.js";
+import {
+  apiBaseUrlSchema,
+  DEFAULTS,
+  describeIssues,
+  dotPath,
+  emailAddressSchema,
+  emailListSchema,
+  emptyDaySchema,
+  entityIdTextSchema,
+  LAMBDA_ENV,
+  LIMITS,
+  splitAddressList,
+  stageKeyOfEnv,
+  timezoneSchema,
+  toListSchema,
+  wholeNumberTextSchema,
+} from "./settings.js";
+
+// lambda/report/email-message.ts still takes the names from here; the settings module is their home.
 
 /**
  * The Lambda's configuration, read once at cold start from the environment the stack sets.
- * Every variable is named in the error so that a bad deploy says what to fix.
+ * The values follow the same rules as the stage settings they are deployed from (lambda/settings.ts);
+ * here they arrive as text.
  */
-export const LAMBDA_ENV = {
-  bucket: "REPORT_BUCKET",
-  prefix: "REPORT_PREFIX",
-  timezone: "REPORT_TIMEZONE",
-  environment: "REPORT_ENVIRONMENT",
-  apiBaseUrl: "AUTOCALLS_BASE_URL",
-  apiTimezone: "AUTOCALLS_API_TIMEZONE",
-  tokenSecretId: "AUTOCALLS_TOKEN_SECRET_ID",
-  fetchConcurrency: "AUTOCALLS_CONCURRENCY",
-  mailFrom: "MAIL_FROM",
-  mailTo: "MAIL_TO",
-  mailCc: "MAIL_CC",
-  mailBcc: "MAIL_BCC",
-  linkExpiryHours: "LINK_EXPIRY_HOURS",
-  emptyDay: "EMPTY_DAY",
-  attachWorkbook: "ATTACH_WORKBOOK",
-  includeTranscripts: "INCLUDE_TRANSCRIPTS",
-  maskPhoneNumbers: "MASK_PHONE_NUMBERS",
-  assistantId: "FILTER_ASSISTANT_ID",
-  campaignId: "FILTER_CAMPAIGN_ID",
-  callType: "FILTER_CALL_TYPE",
-  callStatus: "FILTER_CALL_STATUS",
-  maxBackfillDays: "MAX_BACKFILL_DAYS",
-} as const;
 
-export const DEFAULT_API_BASE_URL = "https://app.autocalls.ai/api";
-
-const timezone = z.string().refine(isValidTimezone, { message: 'not an IANA timezone (e.g. "Europe/Berlin")' });
-const emailAddress = z.email({ message: "not an email address" });
-const addressList = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(emailAddress));
+const addressList = (list: z.ZodType<string[], string[]>) =>
+  z.string().default("").transform(splitAddressList).pipe(list);
 const flag = (fallback: boolean) =>
   z
     .enum(["true", "false"], { message: 'use "true" or "false"' })
     .default(fallback ? "true" : "false")
     .transform((value) => value === "true");
-const positiveInt = z.coerce.number().int().positive();
-const optionalPositiveInt = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? undefined : Number(value)))
-  .pipe(
-    z
-      .number()
-      .positive()
-      // Beyond it the id would be rounded, or reach the API as 1e+23.
-      .max(Number.MAX_SAFE_INTEGER, { message: `too large for an id (at most ${Number.MAX_SAFE_INTEGER})` })
-      .int()
-      .optional(),
-  );
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value === undefined || value === "" ? undefined : value));
+const wholeNumber = ({ min, max }: { min: number; max: number }, fallback: number) =>
+  wholeNumberTextSchema(min, max).default(fallback);
+/** Unset and empty both mean "not set": the stack leaves out a filter the stage does not have. */
+const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? undefined : value))
+    .pipe(schema.optional());
 
 export const lambdaConfigSchema = z.object({
   [LAMBDA_ENV.bucket]: z.string().min(3),
   [LAMBDA_ENV.prefix]: z
     .string()
-    .default("reports")
+    .default(DEFAULTS.prefix)
     .transform((value) => value.replace(/^\/+|\/+$/g, "")),
-  [LAMBDA_ENV.timezone]: timezone.default("UTC"),
-  [LAMBDA_ENV.environment]: z.string().default("prod"),
-  [LAMBDA_ENV.apiBaseUrl]: z.url({ protocol: /^https?$/, message: "not an http(s) URL" }).default(DEFAULT_API_BASE_URL),
-  [LAMBDA_ENV.apiTimezone]: timezone.default("UTC"),
+  [LAMBDA_ENV.timezone]: timezoneSchema.default(DEFAULTS.timezone),
+  [LAMBDA_ENV.environment]: z.string().default(DEFAULTS.environment),
+  [LAMBDA_ENV.apiBaseUrl]: apiBaseUrlSchema({ httpsOnly: false }).default(DEFAULTS.apiBaseUrl),
+  [LAMBDA_ENV.apiTimezone]: timezoneSchema.default(DEFAULTS.apiTimezone),
   [LAMBDA_ENV.tokenSecretId]: z.string().min(1),
-  [LAMBDA_ENV.fetchConcurrency]: positiveInt.max(16).default(DEFAULT_CONCURRENCY),
-  [LAMBDA_ENV.mailFrom]: emailAddress,
-  [LAMBDA_ENV.mailTo]: addressList.refine((list) => list.length > 0, { message: "needs at least one address" }),
-  [LAMBDA_ENV.mailCc]: addressList,
-  [LAMBDA_ENV.mailBcc]: addressList,
-  [LAMBDA_ENV.linkExpiryHours]: positiveInt.max(168).default(168),
-  [LAMBDA_ENV.emptyDay]: z.enum(["send", "skip"], { message: 'use "send" or "skip"' }).default("send"),
-  [LAMBDA_ENV.attachWorkbook]: flag(true),
-  [LAMBDA_ENV.includeTranscripts]: flag(true),
-  [LAMBDA_ENV.maskPhoneNumbers]: flag(false),
-  [LAMBDA_ENV.assistantId]: optionalPositiveInt,
-  [LAMBDA_ENV.campaignId]: optionalPositiveInt,
-  [LAMBDA_ENV.callType]: optionalText,
-  [LAMBDA_ENV.callStatus]: optionalText,
-  [LAMBDA_ENV.maxBackfillDays]: positiveInt.max(366).default(31),
+  [LAMBDA_ENV.fetchConcurrency]: wholeNumber(LIMITS.apiConcurrency, DEFAULTS.apiConcurrency),
+  [LAMBDA_ENV.mailFrom]: emailAddressSchema,
+  [LAMBDA_ENV.mailTo]: addressList(toListSchema),
+  [LAMBDA_ENV.mailCc]: addressList(emailListSchema),
+  [LAMBDA_ENV.mailBcc]: addressList(emailListSchema),
+  [LAMBDA_ENV.linkExpiryHours]: wholeNumber(LIMITS.linkExpiryHours, DEFAULTS.linkExpiryHours),
+  [LAMBDA_ENV.emptyDay]: emptyDaySchema.default(DEFAULTS.emptyDay),
+  [LAMBDA_ENV.attachWorkbook]: flag(DEFAULTS.attachWorkbook),
+  [LAMBDA_ENV.includeTranscripts]: flag(DEFAULTS.includeTranscripts),
+  [LAMBDA_ENV.maskPhoneNumbers]: flag(DEFAULTS.maskPhoneNumbers),
+  [LAMBDA_ENV.assistantId]: optional(entityIdTextSchema),
+  [LAMBDA_ENV.campaignId]: optional(entityIdTextSchema),
+  [LAMBDA_ENV.callType]: optional(z.string()),
+  [LAMBDA_ENV.callStatus]: optional(z.string()),
+  [LAMBDA_ENV.maxBackfillDays]: wholeNumber(LIMITS.maxBackfillDays, DEFAULTS.maxBackfillDays),
 });
 
 export type LambdaEnv = z.output<typeof lambdaConfigSchema>;
@@ -103,13 +76,29 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Parses the environment; the error lists every bad variable with the reason. */
+/**
+ * Parses the environment. The error lists every bad variable with the reason, and names the
+ * stage setting it was deployed from (`stages.prod.apiBaseUrl → AUTOCALLS_BASE_URL: …`):
+ * that, not the variable, is what the user edits.
+ */
 export function parseLambdaEnv(env: Record<string, string | undefined>): LambdaEnv {
   const result = lambdaConfigSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`);
+    const stage = env[LAMBDA_ENV.environment] || DEFAULTS.environment;
+    const problems = describeIssues(
+      result.error,
+      ([variable, ...rest]) => {
+        if (typeof variable !== "string") return "environment";
+        const stageKey = stageKeyOfEnv(variable);
+        // A list variable's issue points into the split list: MAIL_TO[1].
+        const at = rest.length > 0 ? dotPath(["", ...rest]) : "";
+        return stageKey === undefined ? `${variable}${at}` : `stages.${stage}.${stageKey}${at} → ${variable}`;
+        // After a variable's name the reason reads as a label: "MAIL_FROM: not an email address".
+      },
+      (message) => message.replace(/^is /, ""),
+    );
     throw new ConfigError(
-      `Invalid configuration — ${problems.join("; ")}. Fix the stack's stage settings and redeploy.`,
+      `Invalid configuration — ${problems.join("; ")}. Fix the stage's settings in cdk.json and redeploy.`,
     );
   }
   return result.data;

@@ -108,7 +108,7 @@ export function parseReportEvent(
   const detail = issue
     ? issue.code === "unrecognized_keys"
       ? `unexpected ${issue.keys.map((key) => `"${key}"`).join(", ")}; `
-      : `"${issue.path.join(".")}" ${issue.message}; `
+      : `"${z.core.toDotPath(issue.path)}" ${issue.message}; `
     : "";
   throw new InvalidEventError(`Invalid event: ${detail}${EXAMPLES}.`);
 }

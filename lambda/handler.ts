@@ -10,15 +10,18 @@ import { S3ReportStore } from "./adapters/s3-store.js";
 import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { AutocallsClient } from "./autocalls/client.js";
-import { LAMBDA_ENV, type LambdaEnv, parseLambdaEnv } from "./config.js";
+import { type LambdaEnv, parseLambdaEnv } from "./config.js";
 import { eventShape, parseReportEvent, type ReportRequest } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
+import { SETTINGS } from "./settings.js";
 
+/** A bad address is fixed where the operator set it: the stage's settings in cdk.json. */
+const stageSetting = (setting: { stageKey: string }) => `the stage setting ${setting.stageKey}`;
 const RECIPIENT_SETTINGS = {
-  from: LAMBDA_ENV.mailFrom,
-  to: LAMBDA_ENV.mailTo,
-  cc: LAMBDA_ENV.mailCc,
-  bcc: LAMBDA_ENV.mailBcc,
+  from: stageSetting(SETTINGS.mailFrom),
+  to: stageSetting(SETTINGS.mailTo),
+  cc: stageSetting(SETTINGS.mailCc),
+  bcc: stageSetting(SETTINGS.mailBcc),
 };
 
 const logger = new Logger({ serviceName: "callreport" });

@@ -4,8 +4,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
-import { TOKEN_PLACEHOLDER } from "../lambda/adapters/secrets.js";
-import { LAMBDA_ENV } from "../lambda/config.js";
+import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../lambda/settings.js";
 import { DailySchedule } from "./constructs/daily-schedule.js";
 import { FailureAlarms } from "./constructs/failure-alarms.js";
 import { ReportBucket } from "./constructs/report-bucket.js";
@@ -16,16 +15,13 @@ import type { StageConfig } from "./stage-config.js";
 /** The real handler; the stack always bundles it so what is tested is what is deployed. */
 export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/handler.ts", import.meta.url));
 
-/**
- * Value of a stack-created token secret until the user stores the real token. The function
- * recognises it and says how to fill the secret instead of sending it to the API as a token.
- */
-export { TOKEN_PLACEHOLDER };
-
 export interface CallReportStackProps extends StackProps {
   /** The validated stage this stack deploys. */
   readonly stage: StageConfig;
-  /** Handler module to bundle; defaults to lambda/handler.ts (the only thing to deploy). */
+  /**
+   * Handler module to bundle.
+   * @default lambda/handler.ts (the only thing to deploy)
+   */
   readonly handlerEntry?: string;
 }
 

@@ -26,3 +26,47 @@ describe("parseLambdaEnv filter ids", () => {
     },
   );
 });
+
+describe("parseLambdaEnv error hints", () => {
+  it("names the stage setting a bad variable was deployed from, then the variable", () => {
+    const env = { ...REQUIRED, REPORT_ENVIRONMENT: "staging", AUTOCALLS_BASE_URL: "ftp://example.com/api" };
+
+    expect(() => parseLambdaEnv(env)).toThrow(
+      "stages.staging.apiBaseUrl → AUTOCALLS_BASE_URL: not an http(s) URL — e.g. https://app.autocalls.ai/api",
+    );
+  });
+
+  it("names the nested stage key of a filter", () => {
+    expect(() => parseLambdaEnv({ ...REQUIRED, FILTER_CAMPAIGN_ID: "abc" })).toThrow(
+      "stages.prod.filters.campaignId → FILTER_CAMPAIGN_ID: not a positive whole number",
+    );
+  });
+
+  it("points at the bad address in a comma-separated list", () => {
+    expect(() => parseLambdaEnv({ ...REQUIRED, MAIL_TO: "a@example.com, nobody" })).toThrow(
+      "stages.prod.recipients.to[1] → MAIL_TO: not an email address",
+    );
+  });
+
+  it("names only the variable when the stack, not a stage setting, sets it", () => {
+    expect(() => parseLambdaEnv({ ...REQUIRED, REPORT_BUCKET: "" })).toThrow(/Invalid configuration — REPORT_BUCKET: /);
+  });
+
+  it("lists every bad variable and says where to fix them", () => {
+    const error = (() => {
+      try {
+        parseLambdaEnv({ ...REQUIRED, AUTOCALLS_CONCURRENCY: "40", EMPTY_DAY: "never" });
+      } catch (caught) {
+        return caught as Error;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(
+      "stages.prod.apiConcurrency → AUTOCALLS_CONCURRENCY: needs a whole number from 1 to 16",
+    );
+    expect(error.message).toContain('stages.prod.emptyDay → EMPTY_DAY: use "send" or "skip"');
+    expect(error.message).toMatch(/Fix the stage's settings in cdk\.json and redeploy\.$/);
+  });
+});

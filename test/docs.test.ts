@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { CLI_ENV, CLI_OPTIONS } from "../bin/report-cli.js";
-import { LAMBDA_ENV } from "../lambda/config.js";
+import { LAMBDA_ENV } from "../lambda/settings.js";
 import { stageSettingsSchema } from "../lib/stage-config.js";
 
 /**

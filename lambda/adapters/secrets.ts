@@ -1,13 +1,11 @@
 import { GetParameterError } from "@aws-lambda-powertools/parameters/errors";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { TOKEN_PLACEHOLDER } from "../settings.js";
 
 export class SecretError extends Error {
   override name = "SecretError";
 }
-
-/** Placeholder the stack writes into a newly created secret, so "not filled in yet" is recognisable. */
-export const TOKEN_PLACEHOLDER = "REPLACE_WITH_AUTOCALLS_API_TOKEN";
 
 /**
  * The Autocalls API token from Secrets Manager, cached across warm invocations by Powertools

@@ -14,7 +14,10 @@ export interface FailureAlarmsProps {
   readonly function: lambda.IFunction;
   /** Queues where lost events land (async on-failure destination, schedule DLQ); any message there is an alarm. */
   readonly deadLetterQueues: Record<string, sqs.IQueue>;
-  /** Optional address subscribed to the topic. */
+  /**
+   * Address subscribed to the topic (it confirms the subscription once).
+   * @default no subscription: the alarms only publish to the topic
+   */
   readonly opsEmail?: string;
   /** "destroy" schedules the topic key for deletion with the stack; "retain" keeps it. */
   readonly removal: "retain" | "destroy";

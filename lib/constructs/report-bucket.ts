@@ -4,6 +4,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { acknowledgeWildcardResource } from "../nag-acknowledgements.js";
+import { InvalidPropsError, requireWholeNumber } from "./invalid-props.js";
 
 export interface ReportBucketProps {
   /** Key prefix (no slashes at either end) that holds every object the app writes. */
@@ -14,7 +15,10 @@ export interface ReportBucketProps {
   readonly noncurrentVersionDays: number;
   /** "destroy" empties and deletes the buckets with the stack (dev); "retain" keeps them (prod). */
   readonly removal: "retain" | "destroy";
-  /** Days the S3 server access logs are kept. */
+  /**
+   * Days the S3 server access logs are kept.
+   * @default 90
+   */
   readonly accessLogRetentionDays?: number;
 }
 
@@ -29,6 +33,15 @@ export class ReportBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportBucketProps) {
     super(scope, id);
+    // A slash at either end would make the lifecycle rules and grants miss the objects ("reports//…").
+    if (props.prefix === "" || props.prefix.startsWith("/") || props.prefix.endsWith("/")) {
+      throw new InvalidPropsError(this, `prefix "${props.prefix}" needs a key prefix without a slash at either end`);
+    }
+    requireWholeNumber(this, "reportRetentionDays", props.reportRetentionDays, 1, 3650);
+    requireWholeNumber(this, "noncurrentVersionDays", props.noncurrentVersionDays, 1, 3650);
+    if (props.accessLogRetentionDays !== undefined) {
+      requireWholeNumber(this, "accessLogRetentionDays", props.accessLogRetentionDays, 1, 3650);
+    }
     this.prefix = props.prefix;
     const destroy = props.removal === "destroy";
     const removal = {

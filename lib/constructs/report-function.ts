@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { requireWholeNumber } from "./invalid-props.js";
 
 /** Newest Node.js runtime this aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 compares against the same list). */
 export const REPORT_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -22,17 +23,21 @@ export interface ReportFunctionProps {
   readonly entry: string;
   /** Environment variables of the function. */
   readonly environment: Record<string, string>;
-  /** Memory in MB (also buys CPU). */
+  /** Memory in MB (also buys CPU), 128–10240 as Lambda allows. */
   readonly memorySizeMb: number;
-  /** Timeout in minutes. */
+  /** Timeout in minutes, 1–15 (Lambda's maximum). */
   readonly timeoutMinutes: number;
-  /** /tmp size in MB; the day's calls are spooled there. */
+  /** /tmp size in MB, 512–10240; the day's calls are spooled there. */
   readonly ephemeralStorageMb: number;
   /** Days CloudWatch keeps the logs. */
   readonly logRetentionDays: logs.RetentionDays;
   /** "destroy" deletes the log group with the stack; "retain" keeps it. */
   readonly removal: "retain" | "destroy";
-  /** How long Lambda keeps retrying an async event (queued behind a running invocation or failing) before giving up. */
+  /**
+   * How long Lambda keeps retrying an async event (queued behind a running invocation or failing) before giving up,
+   * 1 minute to 6 hours.
+   * @default Duration.hours(6)
+   */
   readonly maxEventAge?: Duration;
 }
 
@@ -49,6 +54,13 @@ export class ReportFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportFunctionProps) {
     super(scope, id);
+    // Lambda's own limits, checked here so that a bad value fails at synth, not at deploy.
+    requireWholeNumber(this, "memorySizeMb", props.memorySizeMb, 128, 10_240);
+    requireWholeNumber(this, "timeoutMinutes", props.timeoutMinutes, 1, 15);
+    requireWholeNumber(this, "ephemeralStorageMb", props.ephemeralStorageMb, 512, 10_240);
+    if (props.maxEventAge !== undefined) {
+      requireWholeNumber(this, "maxEventAge (seconds)", props.maxEventAge.toSeconds(), 60, 21_600);
+    }
     const removalPolicy = props.removal === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     this.logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetentionDays, removalPolicy });

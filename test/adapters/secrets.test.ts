@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiTokenSecret, SecretError, TOKEN_PLACEHOLDER } from "../../lambda/adapters/secrets.js";
+import { ApiTokenSecret, SecretError } from "../../lambda/adapters/secrets.js";
+import { TOKEN_PLACEHOLDER } from "../../lambda/settings.js";
 import { type SecretsEmulator, startSecretsEmulator } from "../support/secrets-emulator.js";
 
 let emulator: SecretsEmulator;

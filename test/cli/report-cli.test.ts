@@ -17,7 +17,7 @@ import {
   AutocallsPauseTooLongError,
   AutocallsUnavailableError,
 } from "../../lambda/autocalls/errors.js";
-import { DEFAULT_API_BASE_URL } from "../../lambda/config.js";
+import { DEFAULT_API_BASE_URL } from "../../lambda/settings.js";
 
 const TOKEN_ENV = { AUTOCALLS_API_TOKEN: "secret-token" };
 

@@ -6,8 +6,8 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOKEN_PLACEHOLDER } from "../../lambda/adapters/secrets.js";
-import { LAMBDA_ENV, parseLambdaEnv } from "../../lambda/config.js";
+import { parseLambdaEnv } from "../../lambda/config.js";
+import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../../lambda/settings.js";
 import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
 import { resolveStage, type StageConfig } from "../../lib/stage-config.js";
 

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { resolveStage, StageConfigError, springForwardGapContaining } from "../../lib/stage-config.js";
+import { springForwardGapContaining } from "../../lib/schedule-time.js";
+import { resolveStage, StageConfigError } from "../../lib/stage-config.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
