@@ -47,11 +47,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
     // Loaded only once the flags are good: exceljs and friends take seconds to load, and
     // --help or a mistyped flag should answer at once.
-    const [{ LocalReportFolder }, { AutocallsClient }, { collectDay, runReport }] = await Promise.all([
-      import("../lambda/adapters/local-folder.js"),
-      import("../lambda/autocalls/client.js"),
-      import("../lambda/pipeline.js"),
-    ]);
+    const [{ LocalReportFolder }, { AutocallsClient }, { collectDay, runReport }, { xlsxWorkbookWriter }] =
+      await Promise.all([
+        import("../lambda/adapters/local-folder.js"),
+        import("../lambda/autocalls/client.js"),
+        import("../lambda/pipeline.js"),
+        import("../lambda/adapters/xlsx/workbook-writer.js"),
+      ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
     if (!input.demo) errorContext.baseUrl = baseUrl;
@@ -121,6 +123,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         store: folder,
         mailer: folder,
         clock: input.clock,
+        workbookWriter: xlsxWorkbookWriter,
         spoolDir: await folder.scratchDir(),
       },
     );

@@ -9,6 +9,7 @@ import type { Context } from "aws-lambda";
 import { S3ReportStore } from "./adapters/s3-store.js";
 import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
+import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
 import { type LambdaEnv, parseLambdaEnv } from "./config.js";
 import { eventShape, parseReportEvent, type ReportRequest } from "./events.js";
@@ -172,7 +173,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
           onPause: (pause) =>
             log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
         },
-        { calls, store, mailer, clock, logger: log, spoolDir: SPOOL_ROOT },
+        { calls, store, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log, spoolDir: SPOOL_ROOT },
       );
       reports.push({
         date,

@@ -2,12 +2,11 @@ import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { CallSpool } from "./adapters/call-spool.js";
 import type { Call, CallFilters, CallsSource, FetchOptions } from "./autocalls/call.js";
-import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject } from "./ports.js";
+import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject, WorkbookWriter } from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
 import { type EmailRecipients, type RecipientSettingNames, reportEmail } from "./report/email-content.js";
 import { isEmptyDay, type Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";
-import { writeWorkbook } from "./report/workbook.js";
 
 /** What to report and how; the same for the Lambda and the CLI. */
 export interface ReportOptions {
@@ -53,6 +52,8 @@ export interface ReportPorts {
   store: ReportStore;
   mailer: Mailer;
   clock: Clock;
+  /** Writes the workbook's bytes (the xlsx adapter). */
+  workbookWriter: WorkbookWriter;
   logger?: PipelineLogger;
   /** Where the day's calls are parked between fetch and workbook; default os.tmpdir(). */
   spoolDir?: string;
@@ -129,7 +130,7 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
       async (out) => {
         const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
         capture.stream.pipe(out);
-        await writeWorkbook(
+        await ports.workbookWriter.write(
           capture.stream,
           {
             summary,

@@ -5,6 +5,7 @@
 import type { Writable } from "node:stream";
 import type { RecipientSettingNames, ReportEmail } from "./report/email-content.js";
 import type { Summary } from "./report/summary.js";
+import type { WorkbookInput, WorkbookOptions, WorkbookResult } from "./report/workbook.js";
 
 export type { CallsSource } from "./autocalls/call.js";
 
@@ -99,6 +100,12 @@ export interface Mailer {
     message: RawEmail,
     context: { date: string; email: ComposedEmail; batchIndex: number; preview?: boolean },
   ): Promise<string>;
+}
+
+/** Turns the day's workbook layout into XLSX bytes (lambda/adapters/xlsx/). */
+export interface WorkbookWriter {
+  /** Resolves once `out` has finished; on failure leaves `out` open for the caller to discard. */
+  write(out: Writable, input: WorkbookInput, options: WorkbookOptions): Promise<WorkbookResult>;
 }
 
 export interface Clock {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { composeMimeMessages } from "../lambda/adapters/mime-message.js";
 import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
 import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
+import { xlsxWorkbookWriter as workbookWriter } from "../lambda/adapters/xlsx/workbook-writer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
 import {
   EmailFailureNotRecordedError,
@@ -116,9 +117,9 @@ describe("runReport", () => {
   it("stores nothing and sends nothing when the fetch breaks midway", async () => {
     const { store, keys } = newStore();
     const mailer = new RecordingMailer();
-    await expect(runReport(options(), { calls: callsOf(someCalls(), 2), store, mailer, clock })).rejects.toThrow(
-      "the API went away",
-    );
+    await expect(
+      runReport(options(), { calls: callsOf(someCalls(), 2), store, mailer, clock, workbookWriter }),
+    ).rejects.toThrow("the API went away");
     expect(await keys()).toEqual([]);
     expect(mailer.sent).toHaveLength(0);
   });
@@ -126,7 +127,13 @@ describe("runReport", () => {
   it("stores the report but sends nothing on an empty day when configured to skip", async () => {
     const { store, keys } = newStore();
     const mailer = new RecordingMailer();
-    const result = await runReport(options({ emptyDay: "skip" }), { calls: callsOf([]), store, mailer, clock });
+    const result = await runReport(options({ emptyDay: "skip" }), {
+      calls: callsOf([]),
+      store,
+      mailer,
+      clock,
+      workbookWriter,
+    });
     expect(result.email).toEqual({ status: "skipped-empty" });
     expect(await keys()).toEqual(["calls-report-2025-08-04.xlsx", "summary-2025-08-04.json"]);
     expect(mailer.sent).toHaveLength(0);
@@ -135,7 +142,7 @@ describe("runReport", () => {
   it("sends a short no-calls email on an empty day when configured to send", async () => {
     const { store } = newStore();
     const mailer = new RecordingMailer();
-    const result = await runReport(options(), { calls: callsOf([]), store, mailer, clock });
+    const result = await runReport(options(), { calls: callsOf([]), store, mailer, clock, workbookWriter });
     expect(result.email.status).toBe("sent");
     expect(mailer.sent).toHaveLength(1);
   });
@@ -144,13 +151,13 @@ describe("runReport", () => {
     const { store } = newStore();
     const noAnswer = Object.assign(new Error("socket hang up"), { deliveryUnknown: true });
     const first = new RecordingMailer(() => noAnswer);
-    await expect(runReport(options(), { calls: callsOf(someCalls()), store, mailer: first, clock })).rejects.toThrow(
-      "socket hang up",
-    );
+    await expect(
+      runReport(options(), { calls: callsOf(someCalls()), store, mailer: first, clock, workbookWriter }),
+    ).rejects.toThrow("socket hang up");
     const retry = new RecordingMailer();
-    await expect(runReport(options(), { calls: callsOf(someCalls()), store, mailer: retry, clock })).rejects.toThrow(
-      EmailInDoubtError,
-    );
+    await expect(
+      runReport(options(), { calls: callsOf(someCalls()), store, mailer: retry, clock, workbookWriter }),
+    ).rejects.toThrow(EmailInDoubtError);
     expect(retry.sent).toHaveLength(0);
   });
 
@@ -166,7 +173,13 @@ describe("runReport", () => {
       batchIndex === 1 ? new Error("Throttling: maximum sending rate exceeded") : undefined,
     );
     await expect(
-      runReport(options({ recipients }), { calls: callsOf(someCalls()), store, mailer: refusedOnSecondBatch, clock }),
+      runReport(options({ recipients }), {
+        calls: callsOf(someCalls()),
+        store,
+        mailer: refusedOnSecondBatch,
+        clock,
+        workbookWriter,
+      }),
     ).rejects.toThrow("Throttling");
     expect(refusedOnSecondBatch.sent).toHaveLength(1);
 
@@ -176,6 +189,7 @@ describe("runReport", () => {
       store,
       mailer: retry,
       clock,
+      workbookWriter,
     });
     expect(result.email.status).toBe("sent");
     const delivered = [...refusedOnSecondBatch.sent, ...retry.sent].flatMap((message) => message.destinations);
@@ -193,8 +207,9 @@ describe("runReport", () => {
       store,
       mailer,
       clock: { now: () => during },
+      workbookWriter,
     });
-    const full = await runReport(options(), { calls: callsOf(someCalls()), store, mailer, clock });
+    const full = await runReport(options(), { calls: callsOf(someCalls()), store, mailer, clock, workbookWriter });
 
     expect(preview.summary.partialAsOf).toBe(during.toISOString());
     expect(preview.email).toMatchObject({
@@ -221,6 +236,7 @@ describe("runReport", () => {
       store,
       mailer: new RecordingMailer(),
       clock: dayBefore,
+      workbookWriter,
     });
     const during = { now: () => new Date("2025-08-04T15:30:00Z") };
 
@@ -229,12 +245,14 @@ describe("runReport", () => {
       store,
       mailer: new RecordingMailer(),
       clock: during,
+      workbookWriter,
     });
     const full = await runReport(options(), {
       calls: callsOf(someCalls()),
       store,
       mailer: new RecordingMailer(),
       clock,
+      workbookWriter,
     });
 
     expect(preview.summary.comparison).toEqual({ previousDay: null, sameWeekdayLastWeek: null });
@@ -243,9 +261,21 @@ describe("runReport", () => {
 
   it("does not send when the day's email already went out, and says so", async () => {
     const { store } = newStore();
-    await runReport(options(), { calls: callsOf(someCalls()), store, mailer: new RecordingMailer(), clock });
+    await runReport(options(), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: new RecordingMailer(),
+      clock,
+      workbookWriter,
+    });
     const again = new RecordingMailer();
-    const result = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: again, clock });
+    const result = await runReport(options(), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: again,
+      clock,
+      workbookWriter,
+    });
     expect(result.email).toEqual({ status: "already-sent", sentAt: NOW.toISOString() });
     expect(again.sent).toHaveLength(0);
   });
@@ -271,9 +301,13 @@ describe("runReport when the email marker cannot be written after the send", () 
       return markerPuts > writesBefore && markerPuts <= writesBefore + SDK_ATTEMPTS;
     });
     const first = new RecordingMailer();
-    const error = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: first, clock }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await runReport(options(), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: first,
+      clock,
+      workbookWriter,
+    }).catch((caught: unknown) => caught);
     expect(first.sent).toHaveLength(1);
     expect(error).toBeInstanceOf(EmailNotRecordedError);
     expect((error as Error).message).toMatch(/^The 2025-08-04 email went out \(message ids msg-1\)/);
@@ -282,9 +316,9 @@ describe("runReport when the email marker cannot be written after the send", () 
 
     expect((await marker()).state).toBe("sending");
     const retry = new RecordingMailer();
-    await expect(runReport(options(), { calls: callsOf(someCalls()), store, mailer: retry, clock })).rejects.toThrow(
-      EmailInDoubtError,
-    );
+    await expect(
+      runReport(options(), { calls: callsOf(someCalls()), store, mailer: retry, clock, workbookWriter }),
+    ).rejects.toThrow(EmailInDoubtError);
     expect(retry.sent).toHaveLength(0);
   });
 });
@@ -318,6 +352,7 @@ describe("runReport when a marker write fails around several batches", () => {
       store,
       mailer: first,
       clock,
+      workbookWriter,
     }).catch((caught: unknown) => caught);
 
     // 120 recipients are three batches of at most 50: every one went out once.
@@ -329,7 +364,13 @@ describe("runReport when a marker write fails around several batches", () => {
 
     const retry = new RecordingMailer();
     await expect(
-      runReport(options({ recipients: manyRecipients }), { calls: callsOf(someCalls()), store, mailer: retry, clock }),
+      runReport(options({ recipients: manyRecipients }), {
+        calls: callsOf(someCalls()),
+        store,
+        mailer: retry,
+        clock,
+        workbookWriter,
+      }),
     ).rejects.toThrow(EmailInDoubtError);
     expect(retry.sent).toHaveLength(0);
   });
@@ -341,9 +382,13 @@ describe("runReport when a marker write fails around several batches", () => {
       Object.assign(new Error("SES refused: MessageRejected"), { deliveryUnknown: false }),
     );
 
-    const error = await runReport(options(), { calls: callsOf(someCalls()), store, mailer: refusing, clock }).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await runReport(options(), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: refusing,
+      clock,
+      workbookWriter,
+    }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(EmailFailureNotRecordedError);
     expect((error as Error).message).toMatch(/^SES refused: MessageRejected Recording that failure failed too \(/);
@@ -355,6 +400,7 @@ describe("runReport when a marker write fails around several batches", () => {
       store,
       mailer: forced,
       clock,
+      workbookWriter,
     });
     expect(result.email.status).toBe("sent");
     expect(forced.sent).toHaveLength(1);
@@ -376,7 +422,7 @@ describe("runReport with the real SES mailer when SES fails on the network", () 
     return new SesMailer({ client, sleep: async () => {} });
   }
   const run = (mailer: Mailer, store: S3ReportStore, force = false) =>
-    runReport(options({ force }), { calls: callsOf(someCalls()), store, mailer, clock });
+    runReport(options({ force }), { calls: callsOf(someCalls()), store, mailer, clock, workbookWriter });
 
   beforeEach(() => ses.clear());
   afterEach(() => {

@@ -6,6 +6,7 @@
 
 import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
 import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
+import { xlsxWorkbookWriter } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReport } from "../../lambda/pipeline.js";
 import type { Mailer } from "../../lambda/ports.js";
@@ -78,7 +79,7 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
         maskPhoneNumbers: false,
         force: false,
       },
-      { calls, store, mailer, clock },
+      { calls, store, mailer, clock, workbookWriter: xlsxWorkbookWriter },
     );
     const wallMs = performance.now() - started;
     const quality = result.summary.dataQuality;

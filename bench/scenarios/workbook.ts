@@ -4,10 +4,10 @@
  */
 import { createWriteStream } from "node:fs";
 import { CallSpool } from "../../lambda/adapters/call-spool.js";
+import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import type { Call, CallStream, CallsSource, FetchStats } from "../../lambda/autocalls/call.js";
 import { toCall } from "../../lambda/autocalls/schema.js";
 import { collectDay } from "../../lambda/pipeline.js";
-import { writeWorkbook } from "../../lambda/report/workbook.js";
 import { SimulatedDataset } from "../../test/support/simulated-calls.js";
 
 export interface WorkbookArgs {

@@ -1,8 +1,72 @@
 /**
- * The pieces of the workbook that do not depend on exceljs's writer: Excel's limits, number
- * formats and styles, and the rules that turn API values into safe, typed cell values.
+ * The pieces of the workbook that do not depend on any xlsx library: cell values and styles as
+ * plain data, a sheet's layout, Excel's limits and number formats, and the rules that turn API
+ * values into safe, typed cell values. lambda/adapters/xlsx/ turns these into bytes.
  */
-import type { CellValue, Fill, Font, Style } from "exceljs";
+
+/** An ARGB colour, `FF0563C1`. */
+export interface Color {
+  argb: string;
+}
+
+export interface FontStyle {
+  bold?: boolean;
+  italic?: boolean;
+  underline?: boolean;
+  size?: number;
+  color?: Color;
+}
+
+export interface FillStyle {
+  type: "pattern";
+  pattern: "solid";
+  fgColor: Color;
+}
+
+/** A cell's look as data: the subset of Excel's styles the workbook uses. */
+export interface CellStyle {
+  numFmt?: string;
+  font?: FontStyle;
+  fill?: FillStyle;
+  alignment?: { vertical: "top" | "middle" | "bottom" };
+  border?: { bottom?: { style: "thin" | "medium"; color: Color } };
+}
+
+/** A clickable cell: `text` shown, `hyperlink` opened. */
+export interface LinkValue {
+  text: string;
+  hyperlink: string;
+}
+
+/** What a cell may hold: no formulas, rich text or errors, ever. */
+export type CellValue = string | number | boolean | Date | LinkValue | null;
+
+/** A cell of a hand-laid-out row: a value and, optionally, its number format or font. */
+export interface CellLayout {
+  value: CellValue;
+  numFmt?: string;
+  font?: FontStyle;
+}
+
+/** A header row (every cell in HEADER_STYLE), or a row of cells styled one by one. */
+export type RowLayout = { header: string[] } | { cells: CellLayout[] };
+
+export interface ColumnLayout {
+  width: number;
+  /** The style of the column's cells unless a cell sets its own. */
+  style?: CellStyle;
+}
+
+/** One sheet written whole: small, known before writing (Summary, Assistants, Campaigns, Hourly). */
+export interface SheetLayout {
+  name: string;
+  /** Rows and columns kept in view while scrolling; null for none. */
+  frozen: { rows: number; columns: number } | null;
+  columns: ColumnLayout[];
+  rows: RowLayout[];
+  /** Autofilter over the header and the rows below it; false for none. */
+  autoFilter: boolean;
+}
 
 /** Excel refuses (reports the file as damaged) cells longer than this, in UTF-16 units. */
 export const EXCEL_MAX_CELL_CHARS = 32_767;
@@ -57,18 +121,18 @@ export const NUMBER_FORMATS = {
   scoreChange: "+0.00;-0.00;0.00",
 } as const;
 
-const HEADER_FILL: Fill = { type: "pattern", pattern: "solid", fgColor: { argb: "FFD9E1F2" } };
+const HEADER_FILL: FillStyle = { type: "pattern", pattern: "solid", fgColor: { argb: "FFD9E1F2" } };
 
-export const HEADER_STYLE: Partial<Style> = {
+export const HEADER_STYLE: CellStyle = {
   font: { bold: true },
   fill: HEADER_FILL,
   alignment: { vertical: "middle" },
   border: { bottom: { style: "thin", color: { argb: "FF8EA9DB" } } },
 };
 
-export const TITLE_FONT: Partial<Font> = { bold: true, size: 16 };
-export const NOTE_FONT: Partial<Font> = { italic: true, color: { argb: "FF595959" } };
-export const LINK_FONT: Partial<Font> = { color: { argb: "FF0563C1" }, underline: true };
+export const TITLE_FONT: FontStyle = { bold: true, size: 16 };
+export const NOTE_FONT: FontStyle = { italic: true, color: { argb: "FF595959" } };
+export const LINK_FONT: FontStyle = { color: { argb: "FF0563C1" }, underline: true };
 
 /**
  * Cuts text to Excel's cell limit, ending with a marker that says how long it was. Never
@@ -212,4 +276,13 @@ export function sanitizeSheetName(name: string, taken: Iterable<string> = []): s
 /** A column header with a width that fits it, between `min` and `max` characters. */
 export function headerWidth(header: string, min = 12, max = 40): number {
   return Math.min(max, Math.max(min, header.length + 3));
+}
+
+export function share(count: number, total: number): number | null {
+  return total > 0 ? count / total : null;
+}
+
+/** Most calls first; ties in the value's order. */
+export function sortedCounts(counts: Record<string, number>): Array<[string, number]> {
+  return Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }

@@ -6,6 +6,7 @@ import { PassThrough, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WorkbookOutputError, writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import type { Call } from "../../lambda/autocalls/call.js";
 import { SUMMARY_SCHEMA_VERSION, type Summary } from "../../lambda/report/summary.js";
 import {
@@ -14,9 +15,7 @@ import {
   truncateCellText,
   type WorkbookInput,
   type WorkbookOptions,
-  WorkbookOutputError,
   workbookFileName,
-  writeWorkbook,
 } from "../../lambda/report/workbook.js";
 import { makeCall } from "../support/call-factory.js";
 

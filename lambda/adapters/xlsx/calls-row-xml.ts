@@ -3,9 +3,9 @@
  * objects and XmlStream: at 100k calls that object model cost more CPU than deflating the
  * sheet (issue 9). The output is byte for byte what exceljs 4.4's streaming writer emits for
  * the same values without shared strings (lib/xlsx/xform/sheet/{row,cell}-xform.js), so
- * the sheet reads back the same; test/report/calls-row-xml.test.ts compares both.
+ * the sheet reads back the same; test/adapters/xlsx/calls-row-xml.test.ts compares both.
  */
-import type { CellValue } from "exceljs";
+import type { CellValue } from "../../report/workbook-layout.js";
 
 /** The cell types exceljs passes to `styles.addStyleModel` (its `ValueType` enum values). */
 export const CellType = {

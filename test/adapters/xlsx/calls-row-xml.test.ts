@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import type { Call } from "../../lambda/autocalls/call.js";
 import {
   CallsRowXml,
   CellType,
@@ -9,11 +8,15 @@ import {
   escapeXmlText,
   excelSerial,
   UnsupportedCellValueError,
-} from "../../lambda/report/calls-row-xml.js";
-import { type WorkbookOptions, writeWorkbook } from "../../lambda/report/workbook.js";
-import { makeCall } from "../support/call-factory.js";
-import { summaryFixture } from "../support/email-fixtures.js";
-import { seededRandom } from "../support/seeded-random.js";
+} from "../../../lambda/adapters/xlsx/calls-row-xml.js";
+import { writeWorkbook } from "../../../lambda/adapters/xlsx/workbook-writer.js";
+import type { Call } from "../../../lambda/autocalls/call.js";
+import type { WorkbookOptions } from "../../../lambda/report/workbook.js";
+import type { CellValue } from "../../../lambda/report/workbook-layout.js";
+import { makeCall } from "../../support/call-factory.js";
+import { summaryFixture } from "../../support/email-fixtures.js";
+import { exceljsCallRows } from "../../support/exceljs-call-rows.js";
+import { seededRandom } from "../../support/seeded-random.js";
 
 describe("columnLetters", () => {
   it("counts A to Z, then AA, AZ, BA… and AAA after ZZ", () => {
@@ -89,9 +92,9 @@ describe("CallsRowXml", () => {
   });
 
   it("refuses a value the Calls sheet never writes, such as a formula", () => {
-    expect(() => new CallsRowXml(1, unstyled).render(2, [{ formula: "1+1" }], () => {})).toThrow(
-      UnsupportedCellValueError,
-    );
+    expect(() =>
+      new CallsRowXml(1, unstyled).render(2, [{ formula: "1+1" } as unknown as CellValue], () => {}),
+    ).toThrow(UnsupportedCellValueError);
   });
 });
 
@@ -146,7 +149,11 @@ function variedCalls(count: number, seed: number): Call[] {
   );
 }
 
-async function workbookBytes(calls: Call[], options: Partial<WorkbookOptions>): Promise<Buffer> {
+async function workbookBytes(
+  calls: Call[],
+  options: Partial<WorkbookOptions>,
+  callRows?: Parameters<typeof writeWorkbook>[3],
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -171,6 +178,7 @@ async function workbookBytes(calls: Call[], options: Partial<WorkbookOptions>): 
       createdAt: new Date("2025-08-05T06:00:00Z"),
       ...options,
     },
+    callRows,
   );
   return Buffer.concat(chunks);
 }
@@ -195,8 +203,8 @@ describe("fast Calls rows", () => {
     const calls = variedCalls(300, 20261125);
     // Small limits so that overflow sheets and the hyperlink cap are exercised too.
     const limits: Partial<WorkbookOptions> = { maxRowsPerSheet: 120, maxHyperlinksPerSheet: 25 };
-    const fast = await readBack(await workbookBytes(calls, { ...limits, rowWriter: "fast" }));
-    const exceljs = await readBack(await workbookBytes(calls, { ...limits, rowWriter: "exceljs" }));
+    const fast = await readBack(await workbookBytes(calls, limits));
+    const exceljs = await readBack(await workbookBytes(calls, limits, exceljsCallRows));
     expect(fast.map((sheet) => (sheet as { name: string }).name)).toEqual([
       "Summary",
       "Assistants",

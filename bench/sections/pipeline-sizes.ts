@@ -1,0 +1,282 @@
+/** Sections 1 and 2: the full pipeline at each size, and its reference rows from the same run. */
+import { createWriteStream } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import { freemem } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { DEFAULT_CONCURRENCY } from "../../lambda/autocalls/client.js";
+import type { S3Emulator } from "../../test/support/s3-emulator.js";
+import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
+import { startSimulator } from "../../test/support/simulator.js";
+import { runChild } from "../child.js";
+import type { ProfileSummary } from "../profile-summary.js";
+import type { PipelineMeasurement } from "../scenarios/pipeline.js";
+import type { LowerBoundMeasurement, NaiveMeasurement } from "../scenarios/reference.js";
+import { bytesMb, count, mb, median, pass, ratio, seconds, spread, table } from "../stats.js";
+import { extractZipEntry } from "../xlsx-entry.js";
+import { DAY, type Flags, log, type Measured, PER_PAGE, profiled, type Targets, TOKEN } from "./common.js";
+
+/** The Calls sheet: Summary, Assistants, Campaigns, Hourly come first. */
+const CALLS_SHEET_ENTRY = "xl/worksheets/sheet5.xml";
+
+export interface SizeResult {
+  calls: number;
+  pipeline: Measured<PipelineMeasurement>[];
+  lower: Measured<LowerBoundMeasurement>[];
+  naive: Measured<NaiveMeasurement> | null;
+  naiveSkipped: string | null;
+  sheetXmlBytes: number;
+  profile: ProfileSummary | null;
+}
+
+export async function measureSize(
+  flags: Flags,
+  worker: string,
+  s3: S3Emulator,
+  calls: number,
+  workDir: string,
+  profileDir: string,
+): Promise<SizeResult> {
+  const runs = calls >= 1_000_000 ? 1 : flags.quick ? 2 : calls >= 100_000 ? 3 : calls >= 10_000 ? 3 : 5;
+  const timeoutMs = Math.max(120_000, calls * 5);
+  const simulator = await startSimulator({ token: TOKEN, callsPerDay: calls, seed: 1, today: DAY });
+  try {
+    // A fresh prefix per run, so each run claims its own email marker like a first run of the day.
+    const pipelineArgs = (run: string) => ({
+      baseUrl: simulator.baseUrl,
+      token: TOKEN,
+      s3Endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      prefix: `bench/${calls}/${run}`,
+      date: DAY,
+      concurrency: DEFAULT_CONCURRENCY,
+      includeTranscripts: true,
+    });
+    const pipelineRuns: Measured<PipelineMeasurement>[] = [];
+    const lowerRuns: Measured<LowerBoundMeasurement>[] = [];
+    let sheetXmlPath: string | null = null;
+    let sheetXmlBytes = 0;
+    // Pipeline and lower bound alternate, so a noisy neighbour hits both rows alike.
+    for (let run = 0; run < runs; run++) {
+      const measured = await runChild<PipelineMeasurement>(worker, "pipeline", pipelineArgs(`${run}`), {
+        timeoutMs,
+      });
+      pipelineRuns.push(measured);
+      log(
+        `pipeline ${count(calls)} #${run + 1}: ${seconds(measured.wallMs)} s, ${mb(measured.maxRssMb)} MB, ` +
+          `${bytesMb(measured.workbookBytes)} MB workbook`,
+      );
+      if (sheetXmlPath === null) {
+        sheetXmlPath = join(workDir, `calls-${calls}.xml`);
+        sheetXmlBytes = await downloadCallsSheet(
+          s3,
+          measured.workbookKey,
+          join(workDir, `wb-${calls}.xlsx`),
+          sheetXmlPath,
+        );
+      }
+      const lower = await runChild<LowerBoundMeasurement>(
+        worker,
+        "lowerBound",
+        {
+          baseUrl: simulator.baseUrl,
+          token: TOKEN,
+          date: DAY,
+          concurrency: DEFAULT_CONCURRENCY,
+          perPage: PER_PAGE,
+          sheetXmlPath,
+        },
+        { timeoutMs },
+      );
+      lowerRuns.push(lower);
+      log(
+        `lower bound ${count(calls)} #${run + 1}: ${seconds(lower.wallMs)} s ` +
+          `(fetch ${seconds(lower.fetchMs)} + deflate ${seconds(lower.deflateMs)})`,
+      );
+    }
+
+    // A profiled run is extra and left out of the medians: the profiler itself costs time.
+    const profile = flags.cpuProf
+      ? await profiled(worker, profileDir, `pipeline-${calls}`, (execArgv) =>
+          runChild(worker, "pipeline", pipelineArgs("profiled"), { timeoutMs, execArgv }),
+        )
+      : null;
+
+    let naive: Measured<NaiveMeasurement> | null = null;
+    let naiveSkipped: string | null = null;
+    if (!flags.naive) naiveSkipped = "--no-naive";
+    else if (calls > 100_000) naiveSkipped = "not run above 100k (memory)";
+    else if (calls >= 100_000 && freemem() < 8 * 1024 ** 3) naiveSkipped = "less than 8 GiB free";
+    else {
+      naive = await runChild<NaiveMeasurement>(
+        worker,
+        "naive",
+        {
+          baseUrl: simulator.baseUrl,
+          token: TOKEN,
+          s3Endpoint: s3.endpoint,
+          bucket: s3.bucket,
+          prefix: `bench/naive/${calls}`,
+          date: DAY,
+          includeTranscripts: true,
+        },
+        // The in-memory workbook needs far more than the default old-space limit at 100k.
+        { timeoutMs: timeoutMs * 4, execArgv: ["--max-old-space-size=8192"] },
+      );
+      log(`naive ${count(calls)}: ${seconds(naive.wallMs)} s, ${mb(naive.maxRssMb)} MB`);
+    }
+    return { calls, pipeline: pipelineRuns, lower: lowerRuns, naive, naiveSkipped, sheetXmlBytes, profile };
+  } finally {
+    await simulator.close();
+  }
+}
+
+/** Fetches the workbook the pipeline stored and unzips its Calls sheet; returns the XML's size. */
+async function downloadCallsSheet(s3: S3Emulator, key: string, xlsxPath: string, xmlPath: string): Promise<number> {
+  const client = s3EmulatorClient(s3.endpoint);
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    await pipeline(object.Body as Readable, createWriteStream(xlsxPath));
+  } finally {
+    client.destroy();
+  }
+  const bytes = await extractZipEntry(xlsxPath, CALLS_SHEET_ENTRY, xmlPath);
+  // Make sure the lower bound deflates the Calls sheet and not some other one.
+  const head = Buffer.alloc(4096);
+  const file = await open(xmlPath, "r");
+  try {
+    await file.read(head, 0, head.length, 0);
+  } finally {
+    await file.close();
+  }
+  if (!head.toString("utf8").includes("Call ID")) {
+    throw new Error(`${CALLS_SHEET_ENTRY} is not the Calls sheet — update CALLS_SHEET_ENTRY in bench/sections/pipeline-sizes.ts.`);
+  }
+  await rm(xlsxPath);
+  return bytes;
+}
+
+export function renderPipelineSizes(sizeResults: SizeResult[], out: string[], targets: Targets): void {
+  out.push("", "## 1. Full pipeline (fetch → aggregate → spool → streamed XLSX → S3 multipart → email)", "");
+  out.push(
+    `Report timezone = API timezone = UTC, so the day is one API date; transcripts included; concurrency ${DEFAULT_CONCURRENCY}; ` +
+      "the mailer counts bytes. Wall time is `runReport` from start to email. Heap and external peaks are sampled every " +
+      "20 ms: RSS well above the heap in use plus external memory is garbage V8 has not collected yet, not data held.",
+    "",
+  );
+  out.push(
+    table(
+      [
+        "calls/day",
+        "runs",
+        "wall s (median)",
+        "min",
+        "max",
+        "calls/s",
+        "fetch s",
+        "workbook+store s",
+        "peak RSS MB (median, max)",
+        "peak heap used / reserved MB",
+        "peak external MB",
+        "CPU s",
+        "workbook MB",
+        "email KB",
+        "pages",
+        "requests",
+        "retries",
+      ],
+      sizeResults.map((size) => {
+        const wall = spread(size.pipeline.map((run) => run.wallMs));
+        const first = size.pipeline[0] as Measured<PipelineMeasurement>;
+        const rss = size.pipeline.map((run) => run.maxRssMb);
+        return [
+          count(size.calls),
+          String(size.pipeline.length),
+          seconds(wall.median),
+          seconds(wall.min),
+          seconds(wall.max),
+          count(first.calls / (wall.median / 1000)),
+          seconds(median(size.pipeline.map((run) => run.fetchMs))),
+          seconds(median(size.pipeline.map((run) => run.workbookMs))),
+          `${mb(median(rss))}, ${mb(Math.max(...rss))}`,
+          `${mb(median(size.pipeline.map((run) => run.peakHeapUsedMb)))} / ${mb(median(size.pipeline.map((run) => run.peakHeapTotalMb)))}`,
+          mb(median(size.pipeline.map((run) => run.peakExternalMb))),
+          seconds(median(size.pipeline.map((run) => run.cpuMs))),
+          bytesMb(first.workbookBytes),
+          `${count(first.emailBytes / 1024)}${first.attached ? " (attached)" : ""}`,
+          count(first.pages),
+          count(Math.max(...size.pipeline.map((run) => run.requests))),
+          count(Math.max(...size.pipeline.map((run) => run.retries))),
+        ];
+      }),
+    ),
+  );
+
+  out.push("", "## 2. Reference rows (same run, same pages, same machine)", "");
+  out.push(
+    "Lower bound = the same pages fetched with the same concurrency and only `JSON.parse`d, plus the Calls sheet's XML " +
+      "(unzipped from the workbook the pipeline stored) deflated with node:zlib level 6. " +
+      "Naive = one page at a time, every call in an array, exceljs's in-memory `Workbook` + `writeBuffer`, one PutObject " +
+      "(Calls sheet only, so it does less than the pipeline).",
+    "",
+  );
+  out.push(
+    table(
+      [
+        "calls/day",
+        "pipeline s",
+        "lower bound s (fetch + deflate)",
+        "sheet XML MB",
+        "pipeline / lower bound",
+        "naive s",
+        "naive peak RSS MB",
+        "naive / pipeline (time)",
+        "naive / pipeline (RSS)",
+      ],
+      sizeResults.map((size) => {
+        const pipelineMs = median(size.pipeline.map((run) => run.wallMs));
+        const lowerMs = median(size.lower.map((run) => run.wallMs));
+        const pipelineRss = median(size.pipeline.map((run) => run.maxRssMb));
+        return [
+          count(size.calls),
+          seconds(pipelineMs),
+          `${seconds(lowerMs)} (${seconds(median(size.lower.map((run) => run.fetchMs)))} + ${seconds(median(size.lower.map((run) => run.deflateMs)))})`,
+          bytesMb(size.sheetXmlBytes),
+          ratio(pipelineMs / lowerMs),
+          size.naive ? seconds(size.naive.wallMs) : `— (${size.naiveSkipped})`,
+          size.naive ? mb(size.naive.maxRssMb) : "—",
+          size.naive ? ratio(size.naive.wallMs / pipelineMs) : "—",
+          size.naive ? ratio(size.naive.maxRssMb / pipelineRss) : "—",
+        ];
+      }),
+    ),
+  );
+
+  const at = (calls: number) => sizeResults.find((size) => size.calls === calls);
+  const at10k = at(10_000);
+  const at100k = at(100_000);
+  if (at100k) {
+    const pipelineMs = median(at100k.pipeline.map((run) => run.wallMs));
+    const lowerMs = median(at100k.lower.map((run) => run.wallMs));
+    targets.push(["100k: pipeline ≤ 1.5x lower bound", ratio(pipelineMs / lowerMs), pass(pipelineMs / lowerMs <= 1.5)]);
+    if (at100k.naive) {
+      targets.push([
+        "100k: naive ≥ 3x slower than pipeline",
+        ratio(at100k.naive.wallMs / pipelineMs),
+        pass(at100k.naive.wallMs / pipelineMs >= 3),
+      ]);
+    }
+    const rss100k = median(at100k.pipeline.map((run) => run.maxRssMb));
+    targets.push(["100k: pipeline peak RSS < 256 MB", `${mb(rss100k)} MB`, pass(rss100k < 256)]);
+    if (at10k) {
+      const rss10k = median(at10k.pipeline.map((run) => run.maxRssMb));
+      targets.push([
+        "pipeline peak RSS 100k ≤ 1.5x 10k",
+        `${ratio(rss100k / rss10k)} (${mb(rss100k)} / ${mb(rss10k)} MB)`,
+        pass(rss100k / rss10k <= 1.5),
+      ]);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The parts of exceljs 4.4's streaming writer that are not in its typings but that the adapter
+ * needs: the archiver (to clean up after a failure), the style registry (style ids for the fast
+ * Calls rows) and the WorksheetWriter's stream and row counter (to append those rows). exceljs
+ * is pinned exactly in package.json; test/adapters/xlsx/exceljs-internals.test.ts fails,
+ * naming what moved, when an upgrade changes any of them.
+ */
+import type { Writable } from "node:stream";
+import type ExcelJS from "exceljs";
+import type { CellType } from "./calls-row-xml.js";
+
+/** exceljs's internals changed shape: the adapter cannot write the workbook with this version. */
+export class WorksheetInternalsError extends Error {
+  override name = "WorksheetInternalsError";
+}
+
+/** The archiver instance inside exceljs's WorkbookWriter (lib/stream/xlsx/workbook-writer.js). */
+export interface ZipInternals {
+  on(event: "error", listener: (error: Error) => void): unknown;
+  unpipe(destination?: Writable): unknown;
+  abort(): unknown;
+}
+
+/** The style registry of exceljs's writer (StylesXform): ids for `s=` attributes. */
+export interface StyleRegistry {
+  addStyleModel(style: Partial<ExcelJS.Style>, cellType?: CellType): number;
+}
+
+/**
+ * What the fast Calls rows need from exceljs's WorksheetWriter (lib/stream/xlsx/worksheet-writer.js):
+ * its XML stream, its row counter, the rows it still holds, and the sink that turns a link into
+ * a relationship plus a `<hyperlinks>` entry at commit.
+ */
+export interface WorksheetWriterInternals {
+  readonly stream: { write(xml: string): unknown };
+  _rowZero: number;
+  readonly _rows: unknown[] | null;
+  readonly startedData: boolean;
+  readonly _sheetRelsWriter: { hyperlinksProxy: { push(link: { address: string; target: string }): void } };
+}
+
+const UPGRADE_HINT = "exceljs is pinned in package.json; its streaming writer must match lambda/adapters/xlsx/.";
+
+function moved(what: string): WorksheetInternalsError {
+  return new WorksheetInternalsError(`exceljs's ${what} is missing or changed shape. ${UPGRADE_HINT}`);
+}
+
+function isFunction(value: unknown): value is (...args: never[]) => unknown {
+  return typeof value === "function";
+}
+
+/** The WorkbookWriter's archiver (`zip`). */
+export function zipOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): ZipInternals {
+  const zip = (workbook as unknown as { zip?: Partial<ZipInternals> }).zip;
+  if (!zip || !isFunction(zip.on) || !isFunction(zip.unpipe) || !isFunction(zip.abort)) {
+    throw moved("WorkbookWriter.zip (the archiver with on/unpipe/abort)");
+  }
+  return zip as ZipInternals;
+}
+
+/** The WorkbookWriter's style registry (`styles.addStyleModel`). */
+export function stylesOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): StyleRegistry {
+  const styles = (workbook as unknown as { styles?: Partial<StyleRegistry> }).styles;
+  if (!styles || !isFunction(styles.addStyleModel)) throw moved("WorkbookWriter.styles.addStyleModel");
+  return styles as StyleRegistry;
+}
+
+/**
+ * The WorksheetWriter's internals, checked: the header row must already be in the stream and
+ * nothing pending, or appended rows would interleave with exceljs's own.
+ */
+export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInternals {
+  const writer = sheet as unknown as Partial<WorksheetWriterInternals>;
+  if (!writer.stream || !isFunction(writer.stream.write)) throw moved("WorksheetWriter.stream.write");
+  if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
+  if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
+  if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");
+  if (!isFunction(writer._sheetRelsWriter?.hyperlinksProxy?.push)) {
+    throw moved("WorksheetWriter._sheetRelsWriter.hyperlinksProxy.push");
+  }
+  if (!writer.startedData || writer._rows.length > 0) {
+    throw new WorksheetInternalsError(
+      "exceljs's WorksheetWriter still holds rows or has not started its data: the fast Calls rows would interleave with them.",
+    );
+  }
+  return writer as WorksheetWriterInternals;
+}

@@ -1,0 +1,53 @@
+import { createRequire } from "node:module";
+import { PassThrough } from "node:stream";
+import ExcelJS from "exceljs";
+import { describe, expect, it } from "vitest";
+import { stylesOf, worksheetWriterOf, zipOf } from "../../../lambda/adapters/xlsx/exceljs-internals.js";
+import packageJson from "../../../package.json" with { type: "json" };
+
+/**
+ * The fast Calls rows write behind exceljs's back. These tests fail, naming the internal that
+ * moved, before an exceljs upgrade can break a report at run time.
+ */
+function openWriter() {
+  const out = new PassThrough();
+  out.resume();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const sheet = workbook.addWorksheet("Calls");
+  sheet.addRow(["Call ID"]).commit();
+  return { workbook, sheet };
+}
+
+describe("the exceljs internals the xlsx adapter relies on", () => {
+  it("come from the exceljs version package.json pins exactly", () => {
+    const installed = (createRequire(import.meta.url)("exceljs/package.json") as { version: string }).version;
+    expect(packageJson.dependencies.exceljs, "exceljs must be pinned to one exact version").toMatch(/^\d+\.\d+\.\d+$/);
+    expect(installed, "the installed exceljs is not the pinned one").toBe(packageJson.dependencies.exceljs);
+  });
+
+  it("include the workbook writer's archiver: on, unpipe, abort (WorkbookWriter.zip)", () => {
+    const { workbook } = openWriter();
+    expect(() => zipOf(workbook)).not.toThrow();
+  });
+
+  it("include the style registry: styles.addStyleModel, returning a numeric style id", () => {
+    const { workbook } = openWriter();
+    const id = stylesOf(workbook).addStyleModel({ numFmt: "0.0%" }, ExcelJS.ValueType.Number);
+    expect(id, "styles.addStyleModel no longer returns a style id").toBeGreaterThan(0);
+  });
+
+  it("include the worksheet writer's stream, _rowZero, _rows and _sheetRelsWriter.hyperlinksProxy", () => {
+    const { sheet } = openWriter();
+    const writer = worksheetWriterOf(sheet);
+    expect(writer._rowZero, "_rowZero is no longer the next row's number").toBe(2);
+    expect(writer._rows, "_rows is no longer the list of rows not yet written").toEqual([]);
+    expect(typeof writer.stream.write, "stream.write").toBe("function");
+    expect(typeof writer._sheetRelsWriter.hyperlinksProxy.push, "hyperlinksProxy.push").toBe("function");
+  });
+
+  it("are reported by name when missing", () => {
+    const { sheet } = openWriter();
+    delete (sheet as unknown as { _rowZero?: number })._rowZero;
+    expect(() => worksheetWriterOf(sheet)).toThrow(/WorksheetWriter\._rowZero/);
+  });
+});
