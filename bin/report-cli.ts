@@ -1,5 +1,4 @@
 import { basename, resolve, sep } from "node:path";
-import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
 import {
   AutocallsDeadlineError,
   AutocallsPauseTooLongError,
@@ -7,7 +6,8 @@ import {
   formatPause,
 } from "../lambda/autocalls/errors.js";
 import { DEFAULT_API_BASE_URL } from "../lambda/config.js";
-import type { Clock } from "../lambda/ports.js";
+import type { Clock, FetchPause } from "../lambda/ports.js";
+import type { CallFilters } from "../lambda/report/call.js";
 import {
   assertCalendarDate,
   assertTimezone,

@@ -1,9 +1,18 @@
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { CallSpool } from "./adapters/call-spool.js";
-import type { Call, CallFilters, CallsSource, FetchOptions } from "./autocalls/call.js";
-import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject } from "./ports.js";
+import type {
+  CallsSource,
+  Clock,
+  ComposedEmail,
+  EmailClaim,
+  FetchOptions,
+  Mailer,
+  ReportStore,
+  StoredObject,
+} from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
+import type { Call, CallFilters } from "./report/call.js";
 import { isEmptyDay } from "./report/email.js";
 import { composeReportEmail, type EmailRecipients } from "./report/email-message.js";
 import type { Summary } from "./report/summary.js";

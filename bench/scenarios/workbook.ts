@@ -4,9 +4,10 @@
  */
 import { createWriteStream } from "node:fs";
 import { CallSpool } from "../../lambda/adapters/call-spool.js";
-import type { Call, CallStream, CallsSource, FetchStats } from "../../lambda/autocalls/call.js";
 import { toCall } from "../../lambda/autocalls/schema.js";
 import { collectDay } from "../../lambda/pipeline.js";
+import type { CallStream, CallsSource } from "../../lambda/ports.js";
+import type { Call, FetchStats } from "../../lambda/report/call.js";
 import { writeWorkbook } from "../../lambda/report/workbook.js";
 import { SimulatedDataset } from "../../test/support/simulated-calls.js";
 

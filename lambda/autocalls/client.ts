@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
-import type { Call, CallStream, CallsQuery, CallsSource, FetchOptions, FetchStats } from "./call.js";
+import type { CallStream, CallsQuery, CallsSource, FetchOptions } from "../ports.js";
+import type { Call, FetchStats } from "../report/call.js";
 import {
   AutocallsAuthError,
   AutocallsDeadlineError,

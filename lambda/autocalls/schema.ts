@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Call } from "./call.js";
+import type { Call } from "../report/call.js";
 
 /**
  * One page of `GET /user/calls` (a Laravel length-aware paginator). Only what the client

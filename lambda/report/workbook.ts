@@ -8,7 +8,7 @@ import type { Writable } from "node:stream";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { format } from "date-fns/format";
 import ExcelJS from "exceljs";
-import type { Call } from "../autocalls/call.js";
+import type { Call } from "./call.js";
 import { CallsRowXml, CellType, columnLetters } from "./calls-row-xml.js";
 import {
   type Counts,

@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CallsQuery, FetchPause } from "../../lambda/autocalls/call.js";
 import { AutocallsClient, type AutocallsClientOptions } from "../../lambda/autocalls/client.js";
 import {
   AutocallsAuthError,
@@ -12,6 +11,7 @@ import {
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "../../lambda/autocalls/errors.js";
+import type { CallsQuery, FetchPause } from "../../lambda/ports.js";
 import { type Fault, type Simulator, type SimulatorOptions, startSimulator } from "../support/simulator.js";
 
 const TOKEN = "tok-SECRET-4711";

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import type { Call } from "../../lambda/autocalls/call.js";
+import type { Call } from "../../lambda/report/call.js";
 import {
   CallsRowXml,
   CellType,

@@ -6,7 +6,7 @@ import { PassThrough, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Call } from "../../lambda/autocalls/call.js";
+import type { Call } from "../../lambda/report/call.js";
 import { SUMMARY_SCHEMA_VERSION, type Summary } from "../../lambda/report/summary.js";
 import {
   maskPhoneNumber,
