@@ -3,7 +3,8 @@
  * `GET {baseUrl}/user/calls` the way /work/shared/autocalls-api.md describes — bearer auth,
  * Laravel validation errors, the length-aware paginator envelope, rate limiting, drift while
  * paging, and injectable faults. The CLI's `--demo`, the integration tests and the benchmark
- * all fetch through it. Test support only: nothing under lambda/ may import it.
+ * all fetch through it. Product code for the demo, never part of the Lambda: nothing under
+ * lambda/ may import it (test/lib/bundle.test.ts checks the bundle).
  *
  * Without date filters it serves the 7 API dates ending at `today` (the real API would page
  * through all history); with only `date_from`, up to `today` (or `date_from` itself when it is
@@ -15,7 +16,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { assertTimezone, localDate, shiftDate } from "../../lambda/report/window.js";
+import { assertTimezone, localDate, shiftDate } from "../lambda/report/window.js";
 import { CALL_STATUSES, CALL_TYPES, type CallFilter, type RawCall, SimulatedDataset } from "./simulated-calls.js";
 
 export type { RawCall } from "./simulated-calls.js";

@@ -7,7 +7,7 @@
  * Within a day `created_at` never decreases with `i` and ids increase with `i`, so "newest
  * first" (created_at desc, id desc — Laravel's `latest()`) is simply `i` descending.
  */
-import { assertCalendarDate, assertTimezone, reportWindow, wallClock } from "../../lambda/report/window.js";
+import { assertCalendarDate, assertTimezone, reportWindow, wallClock } from "../lambda/report/window.js";
 
 /** Snake_case as on the wire; every field the API reference documents. */
 export type RawCall = {
