@@ -1,13 +1,13 @@
 import { basename, resolve, sep } from "node:path";
 import type { z } from "zod";
-import type { CallFilters, FetchPause } from "../lambda/autocalls/call.js";
 import {
   AutocallsDeadlineError,
   AutocallsPauseTooLongError,
   AutocallsUnavailableError,
   formatPause,
 } from "../lambda/autocalls/errors.js";
-import type { Clock } from "../lambda/ports.js";
+import type { Clock, FetchPause } from "../lambda/ports.js";
+import type { CallFilters } from "../lambda/report/call.js";
 import {
   assertCalendarDate,
   InvalidDateError,

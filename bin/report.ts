@@ -60,7 +60,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     errorContext.fetchTimeoutMinutes = input.fetchTimeoutMinutes;
     if (input.demo) {
       // Loaded only for --demo: the simulator is a dev tool and never part of the Lambda bundle.
-      const { startSimulator } = await import("../test/support/simulator.js");
+      const { startSimulator } = await import("../demo/simulator.js");
       const simulator = await startSimulator({ apiTimezone: input.apiTimezone, callsPerDay: demoCallsPerDay });
       stopDemo = () => simulator.close();
       baseUrl = simulator.baseUrl;

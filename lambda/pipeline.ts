@@ -1,9 +1,19 @@
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { CallSpool } from "./adapters/call-spool.js";
-import type { Call, CallFilters, CallsSource, FetchOptions } from "./autocalls/call.js";
-import type { Clock, ComposedEmail, EmailClaim, Mailer, ReportStore, StoredObject, WorkbookWriter } from "./ports.js";
+import type {
+  CallsSource,
+  Clock,
+  ComposedEmail,
+  EmailClaim,
+  FetchOptions,
+  Mailer,
+  ReportStore,
+  StoredObject,
+  WorkbookWriter,
+} from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
+import type { Call, CallFilters } from "./report/call.js";
 import { type EmailRecipients, type RecipientSettingNames, reportEmail } from "./report/email-content.js";
 import { isEmptyDay, type Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";

@@ -3,11 +3,55 @@
  * client in; the CLI plugs a local folder, an `.eml` writer and the same HTTP client.
  */
 import type { Writable } from "node:stream";
+import type { Call, CallFilters, FetchStats } from "./report/call.js";
 import type { RecipientSettingNames, ReportEmail } from "./report/email-content.js";
 import type { Summary } from "./report/summary.js";
 import type { WorkbookInput, WorkbookOptions, WorkbookResult } from "./report/workbook.js";
 
-export type { CallsSource } from "./autocalls/call.js";
+/** What one fetch asks the API for: an inclusive range of API-timezone dates plus filters. */
+export interface CallsQuery extends CallFilters {
+  /** `YYYY-MM-DD`, inclusive, in the API's timezone. */
+  dateFrom: string;
+  /** `YYYY-MM-DD`, inclusive, in the API's timezone. */
+  dateTo: string;
+}
+
+export interface FetchOptions {
+  /**
+   * Epoch milliseconds after which the fetch gives up with a clear error; a rate-limit pause that
+   * would end after it fails at once.
+   */
+  deadline?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: { pagesDone: number; pagesTotal: number }) => void;
+  /** Called before every wait of a few seconds or more (`ANNOUNCED_PAUSE_MS`). */
+  onPause?: (pause: FetchPause) => void;
+}
+
+/** A wait before the next request. */
+export interface FetchPause {
+  ms: number;
+  /** Epoch milliseconds when requests resume. */
+  until: number;
+  /**
+   * `rateLimited`: the API answered 429 and said (or the client chose) how long to wait;
+   * `pacing`: the client holds back to stay inside the API's rate-limit headers.
+   */
+  reason: "rateLimited" | "pacing";
+}
+
+/**
+ * Unique calls in page order. Iterating to the end either completes (every call the API
+ * reported was received, `stats` final) or throws — never ends short silently.
+ */
+export interface CallStream extends AsyncIterable<Call> {
+  readonly stats: FetchStats;
+}
+
+/** The port the pipeline fetches through (the HTTP client in production and the CLI). */
+export interface CallsSource {
+  fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
+}
 
 /** Where a stored artefact ended up. */
 export interface StoredObject {

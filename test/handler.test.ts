@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Simulator, startSimulator } from "../demo/simulator.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { localDate, shiftDate } from "../lambda/report/window.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
 import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
-import { type Simulator, startSimulator } from "./support/simulator.js";
 
 /**
  * The real handler against real local servers: the simulated Autocalls API, s3rver, the SES

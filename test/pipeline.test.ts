@@ -5,7 +5,6 @@ import { composeMimeMessages } from "../lambda/adapters/mime-message.js";
 import { dayKeys, S3ReportStore } from "../lambda/adapters/s3-store.js";
 import { SesMailer, SesSendError } from "../lambda/adapters/ses-mailer.js";
 import { xlsxWorkbookWriter as workbookWriter } from "../lambda/adapters/xlsx/workbook-writer.js";
-import type { Call, CallStream, CallsSource, FetchStats } from "../lambda/autocalls/call.js";
 import {
   EmailFailureNotRecordedError,
   EmailInDoubtError,
@@ -13,7 +12,8 @@ import {
   type ReportOptions,
   runReport,
 } from "../lambda/pipeline.js";
-import type { Mailer, RawEmail } from "../lambda/ports.js";
+import type { CallStream, CallsSource, Mailer, RawEmail } from "../lambda/ports.js";
+import type { Call, FetchStats } from "../lambda/report/call.js";
 import { makeCall } from "./support/call-factory.js";
 import { closedPortEndpoint, type FaultyEndpoint, faultyEndpoint } from "./support/faulty-endpoints.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";

@@ -3,12 +3,13 @@
  * (untimed), then `writeWorkbook` streams them into a file; rows/s and the RSS of that phase.
  */
 import { createWriteStream } from "node:fs";
+import { SimulatedDataset } from "../../demo/simulated-calls.js";
 import { CallSpool } from "../../lambda/adapters/call-spool.js";
 import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
-import type { Call, CallStream, CallsSource, FetchStats } from "../../lambda/autocalls/call.js";
 import { toCall } from "../../lambda/autocalls/schema.js";
 import { collectDay } from "../../lambda/pipeline.js";
-import { SimulatedDataset } from "../../test/support/simulated-calls.js";
+import type { CallStream, CallsSource } from "../../lambda/ports.js";
+import type { Call, FetchStats } from "../../lambda/report/call.js";
 
 export interface WorkbookArgs {
   calls: number;

@@ -1,6 +1,7 @@
 /** Section 3: the fetch alone, with and without concurrency, and under the API's rate limit. */
+
+import { startSimulator } from "../../demo/simulator.js";
 import { DEFAULT_CONCURRENCY } from "../../lambda/autocalls/client.js";
-import { startSimulator } from "../../test/support/simulator.js";
 import { runChild } from "../child.js";
 import type { FetchMeasurement } from "../scenarios/fetch.js";
 import { count, median, pass, ratio, seconds, spread, table } from "../stats.js";

@@ -6,10 +6,10 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { startSimulator } from "../../demo/simulator.js";
 import { DEFAULT_CONCURRENCY } from "../../lambda/autocalls/client.js";
 import type { S3Emulator } from "../../test/support/s3-emulator.js";
 import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
-import { startSimulator } from "../../test/support/simulator.js";
 import { runChild } from "../child.js";
 import type { ProfileSummary } from "../profile-summary.js";
 import type { PipelineMeasurement } from "../scenarios/pipeline.js";
@@ -152,7 +152,9 @@ async function downloadCallsSheet(s3: S3Emulator, key: string, xlsxPath: string,
     await file.close();
   }
   if (!head.toString("utf8").includes("Call ID")) {
-    throw new Error(`${CALLS_SHEET_ENTRY} is not the Calls sheet — update CALLS_SHEET_ENTRY in bench/sections/pipeline-sizes.ts.`);
+    throw new Error(
+      `${CALLS_SHEET_ENTRY} is not the Calls sheet — update CALLS_SHEET_ENTRY in bench/sections/pipeline-sizes.ts.`,
+    );
   }
   await rm(xlsxPath);
   return bytes;

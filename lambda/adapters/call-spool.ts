@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Call } from "../autocalls/call.js";
+import type { Call } from "../report/call.js";
 
 /**
  * The day's in-window calls parked on local disk (Lambda's /tmp) as NDJSON between the fetch

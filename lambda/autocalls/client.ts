@@ -6,8 +6,9 @@
  */
 import { setMaxListeners } from "node:events";
 import { backoffDelayMs, sleep } from "../backoff.js";
+import type { CallStream, CallsQuery, CallsSource, FetchOptions } from "../ports.js";
+import type { Call, FetchStats } from "../report/call.js";
 import { type Answer, laravelMessage, looksLikeHtml, RetryableFailure, requestAnswer, safeLocation } from "./answer.js";
-import type { Call, CallStream, CallsQuery, CallsSource, FetchOptions, FetchStats } from "./call.js";
 import {
   AutocallsAuthError,
   AutocallsDeadlineError,

@@ -1,4 +1,4 @@
-import type { FetchPause } from "./call.js";
+import type { FetchPause } from "../ports.js";
 
 /**
  * Decides when the next request may leave, from what the API said about its rate limit.

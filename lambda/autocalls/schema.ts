@@ -1,6 +1,6 @@
 import { z } from "zod";
+import type { Call } from "../report/call.js";
 import { usdToMicros } from "../report/money.js";
-import type { Call } from "./call.js";
 
 /**
  * One page of `GET /user/calls` (a Laravel length-aware paginator). Only what the client

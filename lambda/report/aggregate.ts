@@ -1,4 +1,4 @@
-import type { Call, FetchStats } from "../autocalls/call.js";
+import type { Call, FetchStats } from "./call.js";
 import { compareIfComparable } from "./compare.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { share } from "./format.js";

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { CallsQuery, FetchPause } from "../../lambda/autocalls/call.js";
+import { type Fault, type Simulator, type SimulatorOptions, startSimulator } from "../../demo/simulator.js";
 import { AutocallsClient, type AutocallsClientOptions } from "../../lambda/autocalls/client.js";
 import {
   AutocallsAuthError,
@@ -12,7 +12,7 @@ import {
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "../../lambda/autocalls/errors.js";
-import { type Fault, type Simulator, type SimulatorOptions, startSimulator } from "../support/simulator.js";
+import type { CallsQuery, FetchPause } from "../../lambda/ports.js";
 
 const TOKEN = "tok-SECRET-4711";
 const DAY: CallsQuery = { dateFrom: "2025-08-04", dateTo: "2025-08-04" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { FetchPause } from "../../lambda/autocalls/call.js";
 import { ANNOUNCED_PAUSE_MS, RequestPacer } from "../../lambda/autocalls/pacer.js";
+import type { FetchPause } from "../../lambda/ports.js";
 
 const WINDOW_MS = 60_000;
 

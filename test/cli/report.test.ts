@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../../demo/simulator.js";
 import { localDate, shiftDate } from "../../lambda/report/window.js";
 import { closedPortEndpoint } from "../support/faulty-endpoints.js";
-import { SIMULATED_ASSISTANTS, type Simulator, startSimulator } from "../support/simulator.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DAY = "2025-08-04";

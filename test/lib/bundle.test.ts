@@ -9,12 +9,12 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Simulator, startSimulator } from "../../demo/simulator.js";
 import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
 import { resolveStage } from "../../lib/stage-config.js";
 import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "../support/secrets-emulator.js";
 import { type SesEmulator, startSesEmulator } from "../support/ses-emulator.js";
-import { type Simulator, startSimulator } from "../support/simulator.js";
 
 /**
  * What is deployed is what was tested: synthesize the dev stack, take the function's bundled
@@ -126,6 +126,15 @@ async function runBundle(events: unknown[]) {
 describe("the bundled Lambda asset", () => {
   it("is a single ESM file in the cloud assembly", () => {
     expect(existsSync(bundlePath)).toBe(true);
+  });
+
+  it("leaves the demo's simulated API out", () => {
+    // The source map lists every module esbuild bundled (paths relative to its outdir).
+    const { sources } = JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")) as { sources: string[] };
+    const repoModules = sources.filter((source) => !source.includes("node_modules/"));
+    // Control: the map does name this repository's modules, so the check below can bite.
+    expect(repoModules.some((source) => source.endsWith("lambda/handler.ts"))).toBe(true);
+    expect(repoModules.filter((source) => /(^|\/)demo\//.test(source))).toEqual([]);
   });
 
   it("runs a manual report end to end in plain Node against the emulators", async () => {

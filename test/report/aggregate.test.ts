@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
 import { CallDataError, DayAggregator } from "../../lambda/report/aggregate.js";
+import type { Call, FetchStats } from "../../lambda/report/call.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { reportWindow } from "../../lambda/report/window.js";
 import { makeCall, makeFetchStats } from "../support/call-factory.js";

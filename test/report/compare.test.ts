@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Call } from "../../lambda/autocalls/call.js";
 import { DayAggregator } from "../../lambda/report/aggregate.js";
+import type { Call } from "../../lambda/report/call.js";
 import { compareIfComparable, compareSummaries, incomparableReason } from "../../lambda/report/compare.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { reportWindow } from "../../lambda/report/window.js";

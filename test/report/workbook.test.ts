@@ -7,7 +7,7 @@ import { finished } from "node:stream/promises";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkbookOutputError, writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
-import type { Call } from "../../lambda/autocalls/call.js";
+import type { Call } from "../../lambda/report/call.js";
 import { SUMMARY_SCHEMA_VERSION, type Summary } from "../../lambda/report/summary.js";
 import {
   maskPhoneNumber,

@@ -1,4 +1,4 @@
-import type { Call, FetchStats } from "../../lambda/autocalls/call.js";
+import type { Call, FetchStats } from "../../lambda/report/call.js";
 
 let nextId = 1;
 

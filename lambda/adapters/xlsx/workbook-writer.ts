@@ -5,8 +5,8 @@
  */
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
-import type { Call } from "../../autocalls/call.js";
 import type { WorkbookWriter } from "../../ports.js";
+import type { Call } from "../../report/call.js";
 import {
   type CallsSheetsLayout,
   type WorkbookInput,

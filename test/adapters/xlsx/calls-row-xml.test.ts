@@ -10,7 +10,7 @@ import {
   UnsupportedCellValueError,
 } from "../../../lambda/adapters/xlsx/calls-row-xml.js";
 import { writeWorkbook } from "../../../lambda/adapters/xlsx/workbook-writer.js";
-import type { Call } from "../../../lambda/autocalls/call.js";
+import type { Call } from "../../../lambda/report/call.js";
 import type { WorkbookOptions } from "../../../lambda/report/workbook.js";
 import type { CellValue } from "../../../lambda/report/workbook-layout.js";
 import { makeCall } from "../../support/call-factory.js";

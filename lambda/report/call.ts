@@ -1,4 +1,9 @@
 /**
+ * What the report is about, independent of how it was fetched: the client maps the API's JSON
+ * into these types (lambda/autocalls/schema.ts) and the domain reads only them.
+ */
+
+/**
  * One Autocalls call, normalised from the API's snake_case JSON into what the report needs.
  * Money is carried as integer micro-dollars so that sums are exact (0.1 + 0.2 drift is the
  * first thing a manager checking an invoice would notice).
@@ -38,14 +43,6 @@ export interface CallFilters {
   status?: string;
 }
 
-/** What one fetch asks the API for: an inclusive range of API-timezone dates plus filters. */
-export interface CallsQuery extends CallFilters {
-  /** `YYYY-MM-DD`, inclusive, in the API's timezone. */
-  dateFrom: string;
-  /** `YYYY-MM-DD`, inclusive, in the API's timezone. */
-  dateTo: string;
-}
-
 /** How a fetch went; final once the stream has ended. Goes into the summary's dataQuality. */
 export interface FetchStats {
   /** Pages the API reported (`last_page`) on the final pass. */
@@ -64,41 +61,4 @@ export interface FetchStats {
   apiTotal: number;
   /** Extra passes made because `total`/`last_page` changed or calls were missing. */
   refetches: number;
-}
-
-export interface FetchOptions {
-  /**
-   * Epoch milliseconds after which the fetch gives up with a clear error; a rate-limit pause that
-   * would end after it fails at once.
-   */
-  deadline?: number;
-  signal?: AbortSignal;
-  onProgress?: (progress: { pagesDone: number; pagesTotal: number }) => void;
-  /** Called before every wait of a few seconds or more (`ANNOUNCED_PAUSE_MS`). */
-  onPause?: (pause: FetchPause) => void;
-}
-
-/** A wait before the next request. */
-export interface FetchPause {
-  ms: number;
-  /** Epoch milliseconds when requests resume. */
-  until: number;
-  /**
-   * `rateLimited`: the API answered 429 and said (or the client chose) how long to wait;
-   * `pacing`: the client holds back to stay inside the API's rate-limit headers.
-   */
-  reason: "rateLimited" | "pacing";
-}
-
-/**
- * Unique calls in page order. Iterating to the end either completes (every call the API
- * reported was received, `stats` final) or throws — never ends short silently.
- */
-export interface CallStream extends AsyncIterable<Call> {
-  readonly stats: FetchStats;
-}
-
-/** The port the pipeline fetches through (the HTTP client in production and the CLI). */
-export interface CallsSource {
-  fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
 }

@@ -8,7 +8,7 @@ import {
   type SimulatorOptions,
   simulatedClientPhoneNumber,
   startSimulator,
-} from "./simulator.js";
+} from "../../demo/simulator.js";
 
 const TOKEN = "demo-token";
 const TODAY = "2025-08-04";
