@@ -62,12 +62,10 @@ export interface StoredObject {
   bytes: number;
 }
 
-/** A link to the workbook for the email, and how long it really stays valid. */
-export interface DownloadLink {
-  url: string;
-  /** Null when the link does not expire (a local file). */
-  expiresAt: Date | null;
-}
+// The email names the link and its validity, so the type is the domain's; stores make them.
+export type { DownloadLink } from "./report/email-content.js";
+
+import type { DownloadLink } from "./report/email-content.js";
 
 /** The outcome of claiming the right to send one day's email. */
 export type EmailClaim =

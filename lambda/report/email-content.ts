@@ -4,11 +4,18 @@
  * to when the workbook cannot go along. Building messages, checking addresses and SES's
  * limits belong to the mail adapters (lambda/adapters/mime-message.ts).
  */
-import type { DownloadLink } from "../ports.js";
 import { type RenderedEmail, renderEmail } from "./email.js";
 import type { Summary } from "./summary.js";
 
 /** The addresses as configured: `a@b.com` or `Name <a@b.com>`, checked by the mail adapter. */
+
+/** A link to the workbook for the email, and how long it really stays valid. */
+export interface DownloadLink {
+  url: string;
+  /** Null when the link does not expire (a local file). */
+  expiresAt: Date | null;
+}
+
 export interface EmailRecipients {
   from: string;
   to: string[];

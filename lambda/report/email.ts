@@ -2,7 +2,7 @@
  * The manager email's content: subject, HTML and plain text, from a Summary. Pure: values
  * in, strings out. The HTML part is in email-html.ts; what both parts say, in email-facts.ts.
  */
-import type { DownloadLink } from "../ports.js";
+import type { DownloadLink } from "./email-content.js";
 import {
   bars,
   busiestHour,

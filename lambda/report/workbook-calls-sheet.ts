@@ -2,7 +2,7 @@
  * The Calls sheets: one row per call, the columns described as data (key, header, width,
  * number format) with how each reads its value from a call. Streamed by the xlsx adapter.
  */
-import type { Call } from "../report/call.js";
+import type { Call } from "./call.js";
 import {
   type CellValue,
   durationCell,

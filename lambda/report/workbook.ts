@@ -4,7 +4,7 @@
  * (through the pipeline's `WorkbookWriter` port), streaming so memory stays flat however many
  * calls the day has.
  */
-import type { Call } from "../report/call.js";
+import type { Call } from "./call.js";
 import { PREVIEW_SUFFIX, type Summary } from "./summary.js";
 import { type CallColumn, callColumns } from "./workbook-calls-sheet.js";
 import { callRowPlace, callsSheetName, MAX_HYPERLINKS_PER_SHEET, type SheetLayout } from "./workbook-layout.js";
