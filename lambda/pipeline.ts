@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
-import { CallSpool } from "./adapters/call-spool.js";
+import { CallSpool } from "./call-spool.js";
 import type {
   CallsSource,
   Clock,

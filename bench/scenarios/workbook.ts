@@ -4,7 +4,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { SimulatedDataset } from "../../demo/simulated-calls.js";
-import { CallSpool } from "../../lambda/adapters/call-spool.js";
+import { CallSpool } from "../../lambda/call-spool.js";
 import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { toCall } from "../../lambda/autocalls/schema.js";
 import { collectDay } from "../../lambda/pipeline.js";

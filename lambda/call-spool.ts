@@ -3,9 +3,12 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Call } from "../report/call.js";
+import type { Call } from "./report/call.js";
 
 /**
+ * The pipeline's own scratch space, not an adapter behind a port: the Lambda and the CLI park
+ * the calls the same way, on local disk, so there is nothing to swap.
+ *
  * The day's in-window calls parked on local disk (Lambda's /tmp) as NDJSON between the fetch
  * and the workbook. The workbook's columns (one per `variables` key) are known only after the
  * last call, and the XLSX is written only once the fetch is known complete — so the calls

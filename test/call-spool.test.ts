@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CallSpool } from "../../lambda/adapters/call-spool.js";
-import { makeCall } from "../support/call-factory.js";
+import { CallSpool } from "../lambda/call-spool.js";
+import { makeCall } from "./support/call-factory.js";
 
 let parent: string;
 beforeEach(async () => {
