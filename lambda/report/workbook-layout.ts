@@ -278,10 +278,6 @@ export function headerWidth(header: string, min = 12, max = 40): number {
   return Math.min(max, Math.max(min, header.length + 3));
 }
 
-export function share(count: number, total: number): number | null {
-  return total > 0 ? count / total : null;
-}
-
 /** Most calls first; ties in the value's order. */
 export function sortedCounts(counts: Record<string, number>): Array<[string, number]> {
   return Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));

@@ -2,7 +2,8 @@
  * The Summary sheet managers open first: the day's key figures against the previous day and
  * the same weekday last week, the breakdowns, and how complete the data is.
  */
-import { format } from "date-fns/format";
+
+import { formatDay, share } from "./format.js";
 import { type Counts, type Delta, type HeadlineKpi, partialDayLabel, type Summary } from "./summary.js";
 import { wallClock } from "./window.js";
 import {
@@ -13,17 +14,11 @@ import {
   numberCell,
   type RowLayout,
   type SheetLayout,
-  share,
   sortedCounts,
   TITLE_FONT,
   textCell,
   usdCell,
 } from "./workbook-layout.js";
-
-function dayTitle(date: string): string {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  return format(new Date(y, m - 1, d), "EEE d MMM yyyy");
-}
 
 interface KpiLine {
   label: string;
@@ -125,7 +120,7 @@ export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
   const { previousDay, sameWeekdayLastWeek } = summary.comparison;
 
   const partial = partialDayLabel(summary);
-  cells({ value: `Calls report — ${dayTitle(summary.date)}${partial ? ` — ${partial}` : ""}`, font: TITLE_FONT });
+  cells({ value: `Calls report — ${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`, font: TITLE_FONT });
   if (summary.partialAsOf) {
     cells(
       { value: "Partial day: calls up to" },
@@ -141,7 +136,7 @@ export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
   cells();
 
   const comparisonHeader = (label: string, date: string | undefined) =>
-    date === undefined ? `Δ ${label}` : `Δ vs ${dayTitle(date).slice(0, -5)}`;
+    date === undefined ? `Δ ${label}` : `Δ vs ${formatDay(date).slice(0, -5)}`;
   header(
     "Key figures",
     "Value",

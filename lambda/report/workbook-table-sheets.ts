@@ -1,4 +1,5 @@
 /** The small table sheets: one row per assistant or campaign, and one per hour of the day. */
+import { share } from "./format.js";
 import type { GroupStats, Summary } from "./summary.js";
 import {
   type CellLayout,
@@ -8,7 +9,6 @@ import {
   numberCell,
   type RowLayout,
   type SheetLayout,
-  share,
   sortedCounts,
   textCell,
   usdCell,
