@@ -71,7 +71,7 @@ describe("the import graph", () => {
   });
 
   it("lets the pipeline use the domain and its ports, not the adapters or the client it is handed", () => {
-    const pipelineFiles = ["lambda/pipeline.ts", "lambda/call-spool.ts", "lambda/ports.ts"];
+    const pipelineFiles = ["lambda/pipeline.ts", "lambda/email-delivery.ts", "lambda/call-spool.ts", "lambda/ports.ts"];
     const found = pipelineFiles.flatMap((file) =>
       importsOf(join(ROOT, file))
         .map((specifier) => target(join(ROOT, file), specifier))

@@ -1,0 +1,142 @@
+/**
+ * The email step of the pipeline: compose, claim the day's exactly-once marker, send batch by
+ * batch and record each batch, so that no failure — a refused send, a send with no answer, a
+ * marker write that fails — ever leads a retry to send a copy, or leaves a day blocked when
+ * nothing went out.
+ */
+
+import type { ReportOptions, ReportPorts } from "./pipeline.js";
+import type { ComposedEmail, EmailClaim, StoredObject } from "./ports.js";
+import { reportEmail } from "./report/email-content.js";
+import { isEmptyDay, type Summary } from "./report/summary.js";
+
+export type EmailOutcome =
+  | { status: "sent"; messageIds: string[]; attached: boolean; subject: string }
+  | { status: "skipped-empty" }
+  | { status: "already-sent"; sentAt: string | null };
+
+export class EmailInDoubtError extends Error {
+  override name = "EmailInDoubtError";
+}
+
+/** A send failed for sure, but the marker could not record that: re-runs will see it in doubt. */
+export class EmailFailureNotRecordedError extends Error {
+  override name = "EmailFailureNotRecordedError";
+}
+
+/** The email went out but the marker could not record it: a retry must not send it again. */
+export class EmailNotRecordedError extends Error {
+  override name = "EmailNotRecordedError";
+}
+
+export async function sendEmail(
+  options: ReportOptions,
+  ports: ReportPorts,
+  summary: Summary,
+  workbook: StoredObject,
+  workbookBytes: Buffer | null,
+): Promise<EmailOutcome> {
+  if (options.emptyDay === "skip" && isEmptyDay(summary)) return { status: "skipped-empty" };
+
+  // Compose before claiming: a bad address or template failure must not leave a claim behind.
+  const link = await ports.store.downloadLink(workbook);
+  const content = reportEmail({
+    summary,
+    workbookFileName: workbook.fileName,
+    link,
+    environment: options.environment,
+    recipients: options.recipients,
+    attachWorkbook: options.attachWorkbook,
+  });
+  const email: ComposedEmail = await ports.mailer.prepare(content, {
+    workbook: workbookBytes,
+    settingNames: options.recipientSettings,
+    sentAt: ports.clock.now(),
+  });
+
+  const claim = options.preview ? PREVIEW_CLAIM : await ports.store.claimEmail(options.date, { force: options.force });
+  if (claim.status === "already-sent") return { status: "already-sent", sentAt: claim.sentAt };
+  if (claim.status === "in-doubt") {
+    throw new EmailInDoubtError(
+      `The ${options.date} email was claimed at ${claim.claimedAt ?? "an unknown time"} by a run that never confirmed it — ` +
+        `check whether managers received it, then re-run with force to send it again.`,
+    );
+  }
+  const messageIds: string[] = [];
+  // A marker write that fails after a send must not stop the other batches (their recipients
+  // would get nothing) nor let the claim be marked failed (a retry would send the unrecorded
+  // batch again): the claim stays open, so re-runs report the day in doubt.
+  let notRecorded: unknown;
+  const record = async (write: () => Promise<void>) => {
+    if (notRecorded !== undefined) return;
+    try {
+      await write();
+    } catch (error) {
+      notRecorded = error;
+    }
+  };
+  const notRecordedError = (sendFailure?: unknown) =>
+    new EmailNotRecordedError(
+      `The ${options.date} email went out (message ids ${messageIds.join(", ")}) but recording that failed: ` +
+        `${errorMessage(notRecorded)} — ` +
+        (sendFailure === undefined
+          ? "the managers have it: do not re-send it with force (re-runs of the day report it in doubt)."
+          : `then a later batch failed (${errorMessage(sendFailure)}): some recipients have it, so re-runs report ` +
+            "the day in doubt; check who got it before re-sending with force."),
+      { cause: notRecorded },
+    );
+  for (const [batchIndex, message] of email.messages.entries()) {
+    if (claim.alreadySent.includes(batchIndex)) continue;
+    let messageId: string;
+    try {
+      messageId = await ports.mailer.send(message, {
+        date: options.date,
+        email,
+        batchIndex,
+        preview: options.preview ?? false,
+      });
+    } catch (error) {
+      if (notRecorded !== undefined) throw notRecordedError(error);
+      // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
+      // instead of risking a second copy; a definite refusal lets the retry send what is left.
+      const deliveryUnknown = (error as { deliveryUnknown?: unknown } | null)?.deliveryUnknown === true;
+      if (!deliveryUnknown) await markFailed(claim, error, options.date);
+      throw error;
+    }
+    messageIds.push(messageId);
+    await record(() => claim.recordSent(batchIndex, messageId));
+  }
+  await record(() => claim.complete());
+  if (notRecorded !== undefined) throw notRecordedError();
+  return { status: "sent", messageIds, attached: email.attached, subject: email.subject };
+}
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Records a definite send failure so the retry may send what is left. If that record cannot be
+ * written either, the claim stays open and re-runs would call the day in doubt: the error says
+ * that this batch provably went nowhere, so forcing is safe for it.
+ */
+async function markFailed(claim: Extract<EmailClaim, { status: "claimed" }>, error: unknown, date: string) {
+  try {
+    await claim.fail(error instanceof Error ? error : new Error(String(error)));
+  } catch (markerError) {
+    throw new EmailFailureNotRecordedError(
+      `${errorMessage(error)} Recording that failure failed too (${errorMessage(markerError)}), so re-runs of ` +
+        `${date} will report the email in doubt — nothing went out in this batch: re-run with force${
+          claim.alreadySent.length > 0 ? " once you have checked the batches sent before it" : ""
+        }.`,
+      { cause: error },
+    );
+  }
+}
+
+/** A preview is not the day's email: it claims nothing, so the finished day's run still sends. */
+const PREVIEW_CLAIM: EmailClaim = {
+  status: "claimed",
+  alreadySent: [],
+  async recordSent() {},
+  async complete() {},
+  async fail() {},
+};
