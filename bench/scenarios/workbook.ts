@@ -4,9 +4,9 @@
  */
 import { createWriteStream } from "node:fs";
 import { SimulatedDataset } from "../../demo/simulated-calls.js";
-import { CallSpool } from "../../lambda/call-spool.js";
 import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { toCall } from "../../lambda/autocalls/schema.js";
+import { CallSpool } from "../../lambda/call-spool.js";
 import { collectDay } from "../../lambda/pipeline.js";
 import type { CallStream, CallsSource } from "../../lambda/ports.js";
 import type { Call, FetchStats } from "../../lambda/report/call.js";

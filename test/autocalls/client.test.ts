@@ -13,6 +13,7 @@ import {
   AutocallsUnavailableError,
 } from "../../lambda/autocalls/errors.js";
 import type { CallsQuery, FetchPause } from "../../lambda/ports.js";
+import { closedPortEndpoint } from "../support/faulty-endpoints.js";
 
 const TOKEN = "tok-SECRET-4711";
 const DAY: CallsQuery = { dateFrom: "2025-08-04", dateTo: "2025-08-04" };
@@ -417,9 +418,9 @@ describe("AutocallsClient through transient faults", () => {
 
   it("gives up after two tries when the very first requests are refused: the address is wrong", async () => {
     const time = virtualTime();
-    const port = await closedPort();
+    const baseUrl = `${await closedPortEndpoint()}/api`;
 
-    const stream = client({ baseUrl: `http://127.0.0.1:${port}/api` }, { now: time.now, sleep: time.sleep });
+    const stream = client({ baseUrl }, { now: time.now, sleep: time.sleep });
     const error = await failureOf(idsOf(stream.fetchCalls(DAY)));
 
     expect(error).toBeInstanceOf(AutocallsUnavailableError);
@@ -686,15 +687,6 @@ describe("AutocallsClient deadline and safety", () => {
     );
   });
 });
-
-/** A port on 127.0.0.1 that nothing listens on: bound once by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function call(id: number): Record<string, unknown> {
   return { id, created_at: "2025-08-04 10:00:00", total_cost: 0.01 };
