@@ -100,7 +100,7 @@ export async function sendEmail(
       // A send whose outcome is unknown keeps the claim open, so the retry reports it in doubt
       // instead of risking a second copy; a definite refusal lets the retry send what is left.
       const deliveryUnknown = (error as { deliveryUnknown?: unknown } | null)?.deliveryUnknown === true;
-      if (!deliveryUnknown) await markFailed(claim, error, options.date);
+      if (!deliveryUnknown) await markFailed(claim, error, options.date, messageIds.length > 0);
       throw error;
     }
     messageIds.push(messageId);
@@ -118,14 +118,21 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
  * written either, the claim stays open and re-runs would call the day in doubt: the error says
  * that this batch provably went nowhere, so forcing is safe for it.
  */
-async function markFailed(claim: Extract<EmailClaim, { status: "claimed" }>, error: unknown, date: string) {
+async function markFailed(
+  claim: Extract<EmailClaim, { status: "claimed" }>,
+  error: unknown,
+  date: string,
+  sentThisRun: boolean,
+) {
   try {
     await claim.fail(error instanceof Error ? error : new Error(String(error)));
   } catch (markerError) {
     throw new EmailFailureNotRecordedError(
       `${errorMessage(error)} Recording that failure failed too (${errorMessage(markerError)}), so re-runs of ` +
         `${date} will report the email in doubt — nothing went out in this batch: re-run with force${
-          claim.alreadySent.length > 0 ? " once you have checked the batches sent before it" : ""
+          claim.alreadySent.length > 0 || sentThisRun
+            ? " once you have checked who got the batches sent before it (force sends every batch)"
+            : ""
         }.`,
       { cause: error },
     );

@@ -405,6 +405,30 @@ describe("runReport when a marker write fails around several batches", () => {
     expect(result.email.status).toBe("sent");
     expect(forced.sent).toHaveLength(1);
   });
+
+  it("asks for a check before forcing when earlier batches of the run went out", async () => {
+    const { store } = newStore();
+    failMarkerWrite(3);
+    const refusingSecond = new RecordingMailer((batchIndex) =>
+      batchIndex === 1
+        ? Object.assign(new Error("SES refused: MessageRejected"), { deliveryUnknown: false })
+        : undefined,
+    );
+
+    const error = await runReport(options({ recipients: manyRecipients }), {
+      calls: callsOf(someCalls()),
+      store,
+      mailer: refusingSecond,
+      clock,
+      workbookWriter,
+    }).catch((caught: unknown) => caught);
+
+    expect(refusingSecond.sent).toHaveLength(1);
+    expect(error).toBeInstanceOf(EmailFailureNotRecordedError);
+    expect((error as Error).message).toContain(
+      "re-run with force once you have checked who got the batches sent before it (force sends every batch).",
+    );
+  });
 });
 
 describe("runReport with the real SES mailer when SES fails on the network", () => {
