@@ -186,7 +186,7 @@ export class S3ReportStore implements ReportStore {
       const parsed = emailMarkerSchema.safeParse(JSON.parse(text));
       if (parsed.success) return parsed.data;
       const issue = parsed.error.issues[0];
-      problem = `"${issue?.path.join(".")}" ${issue?.message}`;
+      problem = `"${issue ? z.core.toDotPath(issue.path) : ""}" ${issue?.message}`;
     } catch (error) {
       problem = `not JSON: ${(error as Error).message}`;
     }

@@ -41,12 +41,7 @@ export function parseCallsPage(body: unknown): CallsPageResult {
   const result = pageSchema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue?.path.length
-      ? issue.path
-          .map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`))
-          .join("")
-          .replace(/^\./, "")
-      : "body";
+    const where = issue?.path.length ? z.core.toDotPath(issue.path) : "body";
     return { ok: false, problem: `${where}: ${issue?.message ?? "invalid"}${describeCall(body, issue?.path)}` };
   }
   // The validated output keeps only the key fields; map from the raw objects, which hold the rest.
