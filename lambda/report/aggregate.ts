@@ -2,10 +2,22 @@ import type { Call, FetchStats } from "./call.js";
 import { compareIfComparable } from "./compare.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { share } from "./format.js";
+import { GroupAccumulator, groupList, increment, incrementAll, toCounts } from "./group-accumulator.js";
 import { microsToUsd } from "./money.js";
-import { type Counts, type GroupStats, SUMMARY_SCHEMA_VERSION, type Summary, type Totals } from "./summary.js";
+import {
+  PARTIAL_AGGREGATE_VERSION,
+  type PartialAggregate,
+  PartialAggregateError,
+  type PartialGroup,
+  type PartialScope,
+  readPartialAggregate,
+} from "./partial-aggregate.js";
+import { SUMMARY_SCHEMA_VERSION, type Summary, type Totals } from "./summary.js";
 import { isInWindow, type ReportWindow, shiftDate } from "./window.js";
 import { ZoneClock } from "./zone-clock.js";
+
+export type { PartialAggregate } from "./partial-aggregate.js";
+export { PartialAggregateError } from "./partial-aggregate.js";
 
 export const NO_VALUE = "(none)";
 export const UNKNOWN_VALUE = "(unknown)";
@@ -44,9 +56,14 @@ export class CallDataError extends Error {
  * NaN, null) means the call has no score.
  */
 export function readScore(value: unknown): number | null {
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  if (typeof value === "number") return finiteOrNull(value);
+  // A string of hundreds of digits reads as Infinity, which no average can hold.
+  if (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return finiteOrNull(Number(value));
   return null;
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 /** A label for an evaluation value: strings as they are, numbers/booleans as text, else `(none)`. */
@@ -58,62 +75,6 @@ function evaluationLabel(value: unknown): string {
 
 function nameOr(value: string | null, fallback: string): string {
   return value === null || value.trim() === "" ? fallback : value;
-}
-
-function increment(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Counts as a JSON object, largest first then by name; `fromEntries` keeps `__proto__` a plain key. */
-function toCounts(counts: Map<string, number>): Counts {
-  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || byName(a[0], b[0])));
-}
-
-class GroupAccumulator {
-  calls = 0;
-  connectedCalls = 0;
-  durationSeconds = 0;
-  totalCostMicros = 0;
-  scoreSum = 0;
-  scoredCalls = 0;
-  readonly byOutcome = new Map<string, number>();
-
-  constructor(readonly name: string) {}
-
-  add(call: Call, connected: boolean, outcome: string, score: number | null): void {
-    this.calls += 1;
-    if (connected) {
-      this.connectedCalls += 1;
-      this.durationSeconds += call.durationSeconds;
-    }
-    this.totalCostMicros += call.totalCostMicros;
-    increment(this.byOutcome, outcome);
-    if (score !== null) {
-      this.scoreSum += score;
-      this.scoredCalls += 1;
-    }
-  }
-
-  stats(): GroupStats {
-    return {
-      name: this.name,
-      calls: this.calls,
-      connectedCalls: this.connectedCalls,
-      durationSeconds: this.durationSeconds,
-      totalCost: microsToUsd(this.totalCostMicros),
-      totalCostMicros: this.totalCostMicros,
-      byOutcome: toCounts(this.byOutcome),
-      averageScore: share(this.scoreSum, this.scoredCalls),
-    };
-  }
-}
-
-function groupList(groups: Map<string, GroupAccumulator>): GroupStats[] {
-  return [...groups.values()].map((group) => group.stats()).sort((a, b) => b.calls - a.calls || byName(a.name, b.name));
 }
 
 /**
@@ -169,6 +130,11 @@ export class DayAggregator {
     if (!Number.isSafeInteger(call.totalCostMicros) || !Number.isSafeInteger(call.carrierCostMicros)) {
       throw new CallDataError(
         `Call ${call.id} has costs ${call.totalCostMicros}/${call.carrierCostMicros} micro-dollars; they must be whole numbers for exact sums — convert with usdToMicros.`,
+      );
+    }
+    if (!Number.isFinite(call.durationSeconds)) {
+      throw new CallDataError(
+        `Call ${call.id} lasted ${call.durationSeconds} seconds; a duration must be a finite number — the client reads a missing one as 0.`,
       );
     }
     if (!isInWindow(createdAt, this.options.window)) {
@@ -251,8 +217,89 @@ export class DayAggregator {
     return summary;
   }
 
+  /**
+   * This aggregator's numbers as plain JSON, for a part of the day aggregated in one
+   * durable-execution step and merged in another; survives `JSON.parse(JSON.stringify(…))`.
+   */
+  partial(): PartialAggregate {
+    return {
+      version: PARTIAL_AGGREGATE_VERSION,
+      scope: this.scope(),
+      all: this.all.partial(),
+      assistants: [...this.assistants.values()].map((group) => group.partial()),
+      campaigns: [...this.campaigns.values()].map((group) => group.partial()),
+      humanAnswered: this.humanAnswered,
+      carrierCostMicros: this.carrierCostMicros,
+      outsideWindow: this.outsideWindow,
+      missingEvaluations: this.missingEvaluations,
+      durations: this.durations.counts(),
+      byStatus: [...this.byStatus],
+      byType: [...this.byType],
+      byAnsweredBy: [...this.byAnsweredBy],
+      bySentiment: [...this.bySentiment],
+      hourly: [...this.hourly],
+      variableKeys: this.variableKeys,
+      evaluationKeys: this.evaluationKeys,
+    };
+  }
+
+  /**
+   * Adds a part's numbers, as if its calls had been added here. Absorb the parts in the
+   * order their calls were fetched: keys first seen in an earlier part stay first. The part
+   * is checked whole before anything is added, so a refused one leaves this aggregator as it
+   * was: PartialAggregateError when it is not a version-1 partial of the same day and filters.
+   */
+  absorb(stored: PartialAggregate): void {
+    const part = readPartialAggregate(stored);
+    const expected = JSON.stringify(this.scope());
+    if (JSON.stringify(part.scope) !== expected) {
+      throw new PartialAggregateError(
+        `Partial aggregate is for ${JSON.stringify(part.scope)}, not ${expected}; it belongs to another day or filter — re-run the part.`,
+      );
+    }
+    this.all.absorb(part.all);
+    this.absorbGroups(this.assistants, part.assistants);
+    this.absorbGroups(this.campaigns, part.campaigns);
+    this.humanAnswered += part.humanAnswered;
+    this.carrierCostMicros += part.carrierCostMicros;
+    this.outsideWindow += part.outsideWindow;
+    this.missingEvaluations += part.missingEvaluations;
+    for (const [seconds, count] of part.durations) this.durations.add(seconds, count);
+    incrementAll(this.byStatus, part.byStatus);
+    incrementAll(this.byType, part.byType);
+    incrementAll(this.byAnsweredBy, part.byAnsweredBy);
+    incrementAll(this.bySentiment, part.bySentiment);
+    for (const [hour, calls] of part.hourly.entries()) this.hourly[hour] = (this.hourly[hour] ?? 0) + calls;
+    for (const key of part.variableKeys) this.variableKeySet.add(key);
+    for (const key of part.evaluationKeys) this.evaluationKeySet.add(key);
+  }
+
+  /** The day from its parts, in fetch order; `finish` gives what one pass over the same calls gives. */
+  static merge(options: AggregatorOptions, parts: Iterable<PartialAggregate>): DayAggregator {
+    const day = new DayAggregator(options);
+    for (const part of parts) day.absorb(part);
+    return day;
+  }
+
+  private scope(): PartialScope {
+    const { window, apiTimezone, filters } = this.options;
+    const { assistantId, campaignId, type, status } = filters;
+    // Fixed key order: absorb compares scopes as JSON text.
+    return {
+      date: window.date,
+      timezone: window.timezone,
+      apiTimezone,
+      filters: { assistantId, campaignId, type, status },
+    };
+  }
+
+  private absorbGroups(groups: Map<string, GroupAccumulator>, parts: PartialGroup[]): void {
+    for (const part of parts) this.group(groups, part.name).absorb(part);
+  }
+
   private totals(): Totals {
-    const { calls, connectedCalls, durationSeconds, totalCostMicros } = this.all;
+    const { calls, connectedCalls, totalCostMicros } = this.all;
+    const durationSeconds = this.all.durationSeconds.toNumber();
     const platformCostMicros = totalCostMicros - this.carrierCostMicros;
     const totalCost = microsToUsd(totalCostMicros);
     return {

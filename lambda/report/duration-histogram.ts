@@ -15,13 +15,22 @@ export class DurationHistogram {
     return this.total;
   }
 
-  add(seconds: number): void {
+  /** Records `count` calls (one unless restoring a part's counts) that lasted `seconds`. */
+  add(seconds: number, count = 1): void {
     if (Number.isInteger(seconds) && seconds >= 0 && seconds <= DENSE_LIMIT_SECONDS) {
-      this.dense[seconds] = (this.dense[seconds] ?? 0) + 1;
+      this.dense[seconds] = (this.dense[seconds] ?? 0) + count;
     } else {
-      this.sparse.set(seconds, (this.sparse.get(seconds) ?? 0) + 1);
+      this.sparse.set(seconds, (this.sparse.get(seconds) ?? 0) + count);
     }
-    this.total += 1;
+    this.total += count;
+  }
+
+  /**
+   * The recorded values as `[seconds, count]` in ascending order, one pair per distinct
+   * value: what a part stores instead of the 7,201-slot dense array; `add` reads it back.
+   */
+  counts(): [number, number][] {
+    return [...this.entries()];
   }
 
   /**

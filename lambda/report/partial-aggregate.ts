@@ -1,0 +1,227 @@
+/**
+ * A part of a day's aggregate as plain JSON, so that a part aggregated in one process (one
+ * durable-execution step) can be stored and merged in another. Maps are `[key, count]` pairs,
+ * since an object would make a name like `__proto__` a prototype instead of a key; exact sums
+ * are decimal strings (see exact-sum.ts). Checked by hand on the way in: the domain has no zod.
+ */
+import { ExactSum } from "./exact-sum.js";
+import type { Summary } from "./summary.js";
+
+export const PARTIAL_AGGREGATE_VERSION = 1;
+
+/** Counts by name as `[name, count]` pairs, each name once, each count at least 1. */
+export type CountEntries = [string, number][];
+
+/** One group's numbers (the day, an assistant, a campaign) as `GroupStats` is built from. */
+export interface PartialGroup {
+  name: string;
+  calls: number;
+  connectedCalls: number;
+  /** Talk time of connected calls, exactly, as a decimal string (`"1234"`, `"12.5"`). */
+  durationSeconds: string;
+  totalCostMicros: number;
+  /** Sum of the scores of scored calls, exactly, as a decimal string (`"25.5"`). */
+  scoreSum: string;
+  scoredCalls: number;
+  byOutcome: CountEntries;
+}
+
+/** Which day a part belongs to: a part of another day or another filter is refused. */
+export interface PartialScope {
+  date: string;
+  timezone: string;
+  apiTimezone: string;
+  filters: Summary["filters"];
+}
+
+export interface PartialAggregate {
+  version: typeof PARTIAL_AGGREGATE_VERSION;
+  scope: PartialScope;
+  /** The whole part as one group, named `(all)`. */
+  all: PartialGroup;
+  assistants: PartialGroup[];
+  campaigns: PartialGroup[];
+  humanAnswered: number;
+  carrierCostMicros: number;
+  outsideWindow: number;
+  missingEvaluations: number;
+  /** Connected calls' durations as `[seconds, count]`, ascending, one pair per distinct value. */
+  durations: [number, number][];
+  byStatus: CountEntries;
+  byType: CountEntries;
+  byAnsweredBy: CountEntries;
+  bySentiment: CountEntries;
+  /** Calls per local hour of the report's timezone, 24 entries. */
+  hourly: number[];
+  /** In first-seen order within the part. */
+  variableKeys: string[];
+  evaluationKeys: string[];
+}
+
+/** A stored partial aggregate that cannot be merged; the message names the field. */
+export class PartialAggregateError extends Error {
+  override name = "PartialAggregateError";
+}
+
+type Path = string;
+
+function fail(path: Path, problem: string): never {
+  const subject = path === "" ? "Partial aggregate" : `Partial aggregate field ${path}`;
+  throw new PartialAggregateError(`${subject} ${problem}; the stored part is damaged or not one — re-run the part.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The items of an array, holes read as undefined (JSON has none, but an object built in code may). */
+function array(value: unknown, path: Path): unknown[] {
+  if (!Array.isArray(value)) fail(path, "is not an array");
+  return Array.from(value);
+}
+
+function text(value: unknown, path: Path): string {
+  if (typeof value !== "string") fail(path, "is not a string");
+  return value;
+}
+
+function count(value: unknown, path: Path, minimum = 0): number {
+  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
+    fail(path, `is ${JSON.stringify(value) ?? String(value)}, not a whole number of at least ${minimum}`);
+  }
+  return value as number;
+}
+
+function micros(value: unknown, path: Path): number {
+  if (!Number.isSafeInteger(value)) fail(path, "is not a whole number of micro-dollars");
+  return value as number;
+}
+
+function exactSum(value: unknown, path: Path): string {
+  if (typeof value !== "string" || ExactSum.parse(value) === null) {
+    fail(path, 'is not an exact decimal sum of doubles (a string such as "12.5")');
+  }
+  return value;
+}
+
+function uniqueNames(names: string[], path: Path): void {
+  const seen = new Set<string>();
+  for (const [index, name] of names.entries()) {
+    if (seen.has(name)) fail(`${path}[${index}]`, `repeats ${JSON.stringify(name)}`);
+    seen.add(name);
+  }
+}
+
+function countEntries(value: unknown, path: Path): CountEntries {
+  const entries = array(value, path).map((entry, index): [string, number] => {
+    const pair = array(entry, `${path}[${index}]`);
+    if (pair.length !== 2) fail(`${path}[${index}]`, "is not a [name, count] pair");
+    return [text(pair[0], `${path}[${index}][0]`), count(pair[1], `${path}[${index}][1]`, 1)];
+  });
+  uniqueNames(
+    entries.map(([name]) => name),
+    path,
+  );
+  return entries;
+}
+
+function keyList(value: unknown, path: Path): string[] {
+  const keys = array(value, path).map((key, index) => text(key, `${path}[${index}]`));
+  uniqueNames(keys, path);
+  return keys;
+}
+
+function group(value: unknown, path: Path): PartialGroup {
+  if (!isRecord(value)) fail(path, "is not an object");
+  const calls = count(value.calls, `${path}.calls`);
+  const connectedCalls = count(value.connectedCalls, `${path}.connectedCalls`);
+  const scoredCalls = count(value.scoredCalls, `${path}.scoredCalls`);
+  if (connectedCalls > calls || scoredCalls > calls) fail(path, "counts more connected or scored calls than calls");
+  return {
+    name: text(value.name, `${path}.name`),
+    calls,
+    connectedCalls,
+    durationSeconds: exactSum(value.durationSeconds, `${path}.durationSeconds`),
+    totalCostMicros: micros(value.totalCostMicros, `${path}.totalCostMicros`),
+    scoreSum: exactSum(value.scoreSum, `${path}.scoreSum`),
+    scoredCalls,
+    byOutcome: countEntries(value.byOutcome, `${path}.byOutcome`),
+  };
+}
+
+function groups(value: unknown, path: Path): PartialGroup[] {
+  const list = array(value, path).map((item, index) => group(item, `${path}[${index}]`));
+  uniqueNames(
+    list.map(({ name }) => name),
+    path,
+  );
+  return list;
+}
+
+function durations(value: unknown, path: Path): [number, number][] {
+  let previous = Number.NEGATIVE_INFINITY;
+  return array(value, path).map((entry, index): [number, number] => {
+    const pair = array(entry, `${path}[${index}]`);
+    const seconds = pair[0];
+    if (pair.length !== 2 || typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= previous) {
+      fail(`${path}[${index}]`, "is not a [seconds, count] pair in ascending order of seconds");
+    }
+    previous = seconds;
+    return [seconds, count(pair[1], `${path}[${index}][1]`, 1)];
+  });
+}
+
+function scope(value: unknown, path: Path): PartialScope {
+  if (!isRecord(value) || !isRecord(value.filters)) fail(path, "is not an object with filters");
+  const { assistantId, campaignId, type, status } = value.filters;
+  const idOrNull = (id: unknown, name: string) => {
+    if (id !== null && !Number.isFinite(id)) fail(`${path}.filters.${name}`, "is neither a number nor null");
+    return id as number | null;
+  };
+  const textOrNull = (word: unknown, name: string) => (word === null ? null : text(word, `${path}.filters.${name}`));
+  return {
+    date: text(value.date, `${path}.date`),
+    timezone: text(value.timezone, `${path}.timezone`),
+    apiTimezone: text(value.apiTimezone, `${path}.apiTimezone`),
+    filters: {
+      assistantId: idOrNull(assistantId, "assistantId"),
+      campaignId: idOrNull(campaignId, "campaignId"),
+      type: textOrNull(type, "type"),
+      status: textOrNull(status, "status"),
+    },
+  };
+}
+
+/**
+ * Checks a stored partial aggregate (typically `JSON.parse` of one) and returns it typed;
+ * throws a one-line PartialAggregateError naming the first wrong field otherwise.
+ */
+export function readPartialAggregate(value: unknown): PartialAggregate {
+  if (!isRecord(value)) fail("", "is not a JSON object");
+  if (value.version !== PARTIAL_AGGREGATE_VERSION) {
+    throw new PartialAggregateError(
+      `Partial aggregate has version ${JSON.stringify(value.version) ?? "(missing)"}, not ${PARTIAL_AGGREGATE_VERSION}; it was written by another release of the report — re-run the part.`,
+    );
+  }
+  const hourly = array(value.hourly, "hourly").map((calls, hour) => count(calls, `hourly[${hour}]`));
+  if (hourly.length !== 24) fail("hourly", `has ${hourly.length} entries, not 24`);
+  return {
+    version: PARTIAL_AGGREGATE_VERSION,
+    scope: scope(value.scope, "scope"),
+    all: group(value.all, "all"),
+    assistants: groups(value.assistants, "assistants"),
+    campaigns: groups(value.campaigns, "campaigns"),
+    humanAnswered: count(value.humanAnswered, "humanAnswered"),
+    carrierCostMicros: micros(value.carrierCostMicros, "carrierCostMicros"),
+    outsideWindow: count(value.outsideWindow, "outsideWindow"),
+    missingEvaluations: count(value.missingEvaluations, "missingEvaluations"),
+    durations: durations(value.durations, "durations"),
+    byStatus: countEntries(value.byStatus, "byStatus"),
+    byType: countEntries(value.byType, "byType"),
+    byAnsweredBy: countEntries(value.byAnsweredBy, "byAnsweredBy"),
+    bySentiment: countEntries(value.bySentiment, "bySentiment"),
+    hourly,
+    variableKeys: keyList(value.variableKeys, "variableKeys"),
+    evaluationKeys: keyList(value.evaluationKeys, "evaluationKeys"),
+  };
+}
