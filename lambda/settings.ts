@@ -66,6 +66,12 @@ export function stageKeyOfEnv(variable: string): string | undefined {
  */
 export const TOKEN_PLACEHOLDER = "REPLACE_WITH_AUTOCALLS_API_TOKEN";
 
+/**
+ * The folder under the prefix where a run keeps its working files (`<prefix>/_work/<run>/…`); the bucket's
+ * lifecycle rule for it expires them, so the run and the rule must name the same folder.
+ */
+export const WORK_FOLDER = "_work";
+
 export const DEFAULT_API_BASE_URL = "https://app.autocalls.ai/api";
 
 /** Defaults shared by the stage, the Lambda and the CLI. */

@@ -49,6 +49,7 @@ export class CallReportStack extends Stack {
       prefix: stage.prefix,
       reportRetentionDays: stage.retention.reportDays,
       noncurrentVersionDays: stage.retention.noncurrentVersionDays,
+      workFilesDays: workFilesDays(stage.executionTimeoutHours),
       removal: stage.removal,
     });
 
@@ -197,6 +198,14 @@ export class CallReportStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * A week for a run's working files, or longer when a run may last that long: S3 counts from an object's creation
+ * (rounded up to the next midnight UTC), and a part written in a run's first hour must outlive the run.
+ */
+export function workFilesDays(executionTimeoutHours: number): number {
+  return Math.max(7, Math.ceil(executionTimeoutHours / 24) + 1);
 }
 
 /**

@@ -116,6 +116,10 @@ describe("ReportBucket", () => {
     },
   );
 
+  it("refuses to keep a run's working files for zero days", () => {
+    expect(() => bucket({ workFilesDays: 0 })).toThrow("workFilesDays is 0; it needs a whole number from 1 to 3650");
+  });
+
   it("refuses a retention of zero days", () => {
     expect(() => bucket({ reportRetentionDays: 0 })).toThrow(
       "reportRetentionDays is 0; it needs a whole number from 1 to 3650",

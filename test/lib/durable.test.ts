@@ -2,14 +2,17 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
+import { workFilesDays } from "../../lib/callreport-stack.js";
 import { DURABLE_FAILURE_METRICS } from "../../lib/constructs/failure-alarms.js";
 import { LIVE_ALIAS, REPORT_RUNTIME } from "../../lib/constructs/report-function.js";
 import {
+  CDK_CONTEXT,
   functionPolicies,
   functionStatements,
   logicalId,
   only,
   type Resource,
+  reportBucketId,
   reportFunction,
   type Synthesized,
   statementFor,
@@ -170,6 +173,46 @@ describe("alarms on runs", () => {
       });
     },
   );
+});
+
+describe("working files", () => {
+  function lifecycleRule(synthesized: Synthesized, id: string): Record<string, unknown> {
+    const bucket = synthesized.template.toJSON().Resources[reportBucketId(synthesized)] as Resource;
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Array<{ Id: string }> }).Rules;
+    return rules.find((rule) => rule.Id === id) as Record<string, unknown>;
+  }
+
+  it("expire under <prefix>/_work/ after 7 days, with their old versions and unfinished uploads", () => {
+    expect(lifecycleRule(dev, "expire-work-files")).toEqual({
+      Id: "expire-work-files",
+      Prefix: "reports/_work/",
+      Status: "Enabled",
+      ExpirationInDays: 7,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+    });
+  });
+
+  it("outlive a run whose execution timeout is longer than a week", () => {
+    expect(workFilesDays(24)).toBe(7);
+    expect(workFilesDays(720)).toBe(31);
+    const stages = { long: { ...CDK_CONTEXT.stages.dev, executionTimeoutHours: 720 } };
+    const { stacks } = synthesizeStages(["long"], { bundle: false, stages });
+
+    expect(lifecycleRule(stacks.long as Synthesized, "expire-work-files").ExpirationInDays).toBe(31);
+  });
+
+  it("are within the function's S3 grant, which stays on its prefix", () => {
+    const objects = statementFor(functionStatements(dev), "s3:PutObject");
+    const [bucketArn, suffix] = (objects.Resource as { "Fn::Join": [string, [unknown, string]] })["Fn::Join"][1];
+
+    expect(bucketArn).toEqual({ "Fn::GetAtt": [reportBucketId(dev), "Arn"] });
+    expect([objects.Action].flat()).toEqual(expect.arrayContaining(["s3:PutObject", "s3:GetObject"]));
+    expect(
+      iamMatches(`arn:aws:s3:::bucket${suffix}`, "arn:aws:s3:::bucket/reports/_work/run-1/part-00001.ndjson.gz"),
+    ).toBe(true);
+    expect(iamMatches(`arn:aws:s3:::bucket${suffix}`, "arn:aws:s3:::bucket/other/_work/part.ndjson.gz")).toBe(false);
+  });
 });
 
 describe("security review", () => {
