@@ -66,6 +66,12 @@ export function stageKeyOfEnv(variable: string): string | undefined {
  */
 export const TOKEN_PLACEHOLDER = "REPLACE_WITH_AUTOCALLS_API_TOKEN";
 
+/**
+ * The folder under the prefix where a run keeps its working files (`<prefix>/_work/<run>/…`); the bucket's
+ * lifecycle rule for it expires them, so the run and the rule must name the same folder.
+ */
+export const WORK_FOLDER = "_work";
+
 export const DEFAULT_API_BASE_URL = "https://app.autocalls.ai/api";
 
 /** Defaults shared by the stage, the Lambda and the CLI. */
@@ -85,6 +91,8 @@ export const DEFAULTS = {
   includeTranscripts: true,
   maskPhoneNumbers: false,
   maxBackfillDays: 31,
+  /** A day's run, paused by the API's rate limits, finishes well inside a day; a backfill of many days may not. */
+  executionTimeoutHours: 24,
 } as const;
 
 /** Ranges of the numeric settings, inclusive. */
@@ -92,6 +100,8 @@ export const LIMITS = {
   apiConcurrency: { min: 1, max: 16 },
   linkExpiryHours: { min: 1, max: 168 },
   maxBackfillDays: { min: 1, max: 366 },
+  // A durable execution may run 1 s to 31,622,400 s (366 days): Lambda's DurableConfig.ExecutionTimeout.
+  executionTimeoutHours: { min: 1, max: 366 * 24 },
 } as const;
 
 // Each message reads after the setting's name: `stages.dev.timezone: <message>`, `--timezone "X" <message>.`

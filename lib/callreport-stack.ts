@@ -49,6 +49,7 @@ export class CallReportStack extends Stack {
       prefix: stage.prefix,
       reportRetentionDays: stage.retention.reportDays,
       noncurrentVersionDays: stage.retention.noncurrentVersionDays,
+      workFilesDays: workFilesDays(stage.executionTimeoutHours),
       removal: stage.removal,
     });
 
@@ -60,6 +61,7 @@ export class CallReportStack extends Stack {
       memorySizeMb: stage.memorySizeMb,
       timeoutMinutes: stage.timeoutMinutes,
       ephemeralStorageMb: stage.ephemeralStorageMb,
+      executionTimeoutHours: stage.executionTimeoutHours,
       logRetentionDays: stage.logRetentionDays,
       removal: stage.removal,
       environment: functionEnvironment(stage, this.reports.bucket.bucketName, tokenSecret.secretId),
@@ -82,7 +84,8 @@ export class CallReportStack extends Stack {
     this.grantSendEmail(stage);
 
     this.schedule = new DailySchedule(this, "Daily", {
-      target: fn,
+      // A durable function is invoked by a qualified ARN: the alias, which each deploy moves to its new version.
+      target: this.report.alias,
       timezone: stage.timezone,
       time: stage.scheduleTime,
     });
@@ -114,12 +117,22 @@ export class CallReportStack extends Stack {
       description: "Where the workbooks and summaries are written",
     });
     new CfnOutput(this, "FunctionName", { value: fn.functionName, description: "The report function" });
+    // `<function name>:live`: what every invoke and durable-execution command names.
+    const invokeName = this.report.alias.functionName;
+    new CfnOutput(this, "FunctionAlias", {
+      value: invokeName,
+      description: "The report function's live alias, what the schedule and the commands invoke",
+    });
     new CfnOutput(this, "LogGroupName", {
       value: this.report.logGroup.logGroupName,
       description: "The function's structured logs",
     });
+    new CfnOutput(this, "RunDayCommand", {
+      value: invokeCommand(invokeName, '{"date":"2025-08-04"}'),
+      description: "Reports one day (a run of its own; watch it with list-durable-executions-by-function)",
+    });
     new CfnOutput(this, "BackfillCommand", {
-      value: `aws lambda invoke --function-name ${fn.functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '{"from":"2025-08-01","to":"2025-08-07"}' /dev/null`,
+      value: invokeCommand(invokeName, '{"from":"2025-08-01","to":"2025-08-07"}'),
       description: 'Re-runs a date range (add "force":true to re-send emails already sent)',
     });
     new CfnOutput(this, "TokenSecretId", {
@@ -185,6 +198,22 @@ export class CallReportStack extends Stack {
       }),
     );
   }
+}
+
+/**
+ * A week for a run's working files, or longer when a run may last that long: S3 counts from an object's creation
+ * (rounded up to the next midnight UTC), and a part written in a run's first hour must outlive the run.
+ */
+export function workFilesDays(executionTimeoutHours: number): number {
+  return Math.max(7, Math.ceil(executionTimeoutHours / 24) + 1);
+}
+
+/**
+ * An asynchronous invoke of the alias: it starts a durable run that may outlive the 15 minutes a synchronous
+ * invoke waits.
+ */
+function invokeCommand(functionName: string, payload: string): string {
+  return `aws lambda invoke --function-name ${functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '${payload}' /dev/null`;
 }
 
 /** The function's environment, named by LAMBDA_ENV so the stack and the handler's parser cannot drift apart. */

@@ -128,8 +128,13 @@ export const stageSettingsSchema = z
     // (0.58 vCPU) has 3x memory headroom; 15 min because an API rate limit, not compute, bounds a big day.
     /** Function memory (MB); also buys CPU. */
     memorySizeMb: wholeNumber(128, 10240, 1024),
-    /** Function timeout (minutes); 15 is Lambda's maximum. */
+    /** Function timeout (minutes): the limit of one invocation; 15 is Lambda's maximum. */
     timeoutMinutes: wholeNumber(1, 15, 15),
+    /**
+     * How long one run (a durable execution: a day, or a backfill range) may take in all, rate-limit pauses
+     * included, before Lambda stops it (hours).
+     */
+    executionTimeoutHours: limited(LIMITS.executionTimeoutHours, DEFAULTS.executionTimeoutHours),
     /** /tmp size (MB): the day's calls are spooled to disk. */
     ephemeralStorageMb: wholeNumber(512, 10240, 4096),
     /** Powertools log level. */

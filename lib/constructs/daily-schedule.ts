@@ -20,7 +20,7 @@ const DEFAULT_RETRY_ATTEMPTS = 10;
 const DEFAULT_MAX_EVENT_AGE = Duration.hours(6);
 
 export interface DailyScheduleProps {
-  /** The function to invoke once a day. */
+  /** The function to invoke once a day: for a durable function, a qualified one (an alias or a version). */
   readonly target: lambda.IFunction;
   /** IANA timezone the schedule time is read in; EventBridge Scheduler follows its DST changes. */
   readonly timezone: string;
@@ -77,11 +77,14 @@ export class DailySchedule extends Construct {
       }),
       description: "EventBridge Scheduler: invoke the callreport function, park undeliverable events",
     });
-    acknowledgeWildcardResource(
-      this.role,
-      `${props.target.functionArn}:*`,
-      "grantInvoke also covers the function's versions (ARN:*); it is still this one function.",
-    );
+    // An unqualified target's grant also covers its versions (ARN:*); an alias's or version's is that ARN alone.
+    for (const arn of props.target.resourceArnsForGrantInvoke.filter((resource) => resource.endsWith(":*"))) {
+      acknowledgeWildcardResource(
+        this.role,
+        arn,
+        "grantInvoke also covers the function's versions (ARN:*); it is still this one function.",
+      );
+    }
 
     this.schedule = new scheduler.Schedule(this, "Schedule", {
       description: `Daily call report at ${props.time} ${props.timezone}`,

@@ -9,8 +9,30 @@ import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 
+/**
+ * Lambda's metrics of durable executions that ended without succeeding
+ * (https://docs.aws.amazon.com/lambda/latest/dg/durable-monitoring.html), by alarm id.
+ */
+export const DURABLE_FAILURE_METRICS = {
+  ExecutionFailed: {
+    metricName: "DurableExecutionFailed",
+    description: "A report run (durable execution) failed: see its error with get-durable-execution and the logs.",
+  },
+  ExecutionTimedOut: {
+    metricName: "DurableExecutionTimedOut",
+    description: "A report run (durable execution) exceeded its execution timeout and was ended; re-run its days.",
+  },
+  ExecutionStopped: {
+    metricName: "DurableExecutionStopped",
+    description: "A report run (durable execution) was stopped with StopDurableExecution; re-run its days if needed.",
+  },
+} as const;
+
 export interface FailureAlarmsProps {
-  /** The report function whose errors page the ops topic. */
+  /**
+   * The report function (a durable function) whose errors and unsuccessful executions page the ops topic. Its
+   * metrics are read by function name, so they cover every version and the alias.
+   */
   readonly function: lambda.IFunction;
   /** Queues where lost events land (async on-failure destination, schedule DLQ); any message there is an alarm. */
   readonly deadLetterQueues: Record<string, sqs.IQueue>;
@@ -23,7 +45,7 @@ export interface FailureAlarmsProps {
   readonly removal: "retain" | "destroy";
 }
 
-/** Alarms on a failed report run and on any lost event, published to an encrypted SNS topic. */
+/** Alarms on a failed invocation or report run and on any lost event, published to an encrypted SNS topic. */
 export class FailureAlarms extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -64,11 +86,16 @@ export class FailureAlarms extends Construct {
       this.alarms.push(alarm);
     };
 
+    const period = Duration.minutes(5);
     add(
       "FunctionErrors",
-      props.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      "The report function failed (it retries twice; see its logs for the error).",
+      props.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+      "A report function invocation failed (see its logs for the error).",
     );
+    // Errors counts invocations; a run is several of them, and its own end is counted by these.
+    for (const [alarmId, { metricName, description }] of Object.entries(DURABLE_FAILURE_METRICS)) {
+      add(alarmId, props.function.metric(metricName, { period, statistic: cloudwatch.Stats.SUM }), description);
+    }
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       add(
         `${name}Messages`,

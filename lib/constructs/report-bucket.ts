@@ -3,6 +3,7 @@ import type * as iam from "aws-cdk-lib/aws-iam";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { WORK_FOLDER } from "../../lambda/settings.js";
 import { acknowledgeWildcardResource } from "../nag-acknowledgements.js";
 import { InvalidPropsError, requireWholeNumber } from "./invalid-props.js";
 
@@ -15,6 +16,12 @@ export interface ReportBucketProps {
   readonly noncurrentVersionDays: number;
   /** "destroy" empties and deletes the buckets with the stack (dev); "retain" keeps them (prod). */
   readonly removal: "retain" | "destroy";
+  /**
+   * Days a run's working files (`<prefix>/_work/`, parts it writes between its steps) are kept; longer than the
+   * longest run, or a running one would lose them.
+   * @default 7
+   */
+  readonly workFilesDays?: number;
   /**
    * Days the S3 server access logs are kept.
    * @default 90
@@ -39,6 +46,7 @@ export class ReportBucket extends Construct {
     }
     requireWholeNumber(this, "reportRetentionDays", props.reportRetentionDays, 1, 3650);
     requireWholeNumber(this, "noncurrentVersionDays", props.noncurrentVersionDays, 1, 3650);
+    if (props.workFilesDays !== undefined) requireWholeNumber(this, "workFilesDays", props.workFilesDays, 1, 3650);
     if (props.accessLogRetentionDays !== undefined) {
       requireWholeNumber(this, "accessLogRetentionDays", props.accessLogRetentionDays, 1, 3650);
     }
@@ -81,6 +89,15 @@ export class ReportBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        // A run's working files are worth nothing once it ended: S3 honours the shorter of two overlapping
+        // expirations, so this rule wins over expire-reports for them, and their old versions go a day later.
+        {
+          id: "expire-work-files",
+          prefix: `${props.prefix}/${WORK_FOLDER}/`,
+          expiration: Duration.days(props.workFilesDays ?? 7),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
         // Expired objects leave delete markers behind; clear them once their versions are gone.
         { id: "clean-delete-markers", prefix: `${props.prefix}/`, expiredObjectDeleteMarker: true },
       ],
@@ -88,7 +105,7 @@ export class ReportBucket extends Construct {
     });
   }
 
-  /** The ARN pattern of every object under the app's prefix. */
+  /** The ARN pattern of every object under the app's prefix (the runs' working files under `_work/` too). */
   get objectsArn(): string {
     return this.bucket.arnForObjects(`${this.prefix}/*`);
   }

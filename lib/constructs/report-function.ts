@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size } from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy, Size } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
@@ -6,12 +6,18 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { acknowledgeWildcardResource } from "../nag-acknowledgements.js";
 import { requireWholeNumber } from "./invalid-props.js";
 
 /** Newest Node.js runtime this aws-cdk-lib knows (cdk-nag's AwsSolutions-L1 compares against the same list). */
 export const REPORT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /** esbuild target matching REPORT_RUNTIME, so the bundle keeps the syntax the runtime runs natively. */
 export const REPORT_BUNDLE_TARGET = "node24";
+/**
+ * The alias every trigger invokes. A durable function is invoked by a qualified ARN (a version or an alias);
+ * the alias moves to the version each deploy publishes, so the schedule and the commands never change.
+ */
+export const LIVE_ALIAS = "live";
 
 // CJS dependencies bundled into an ES module (exceljs, parts of the SDK) call require() for Node built-ins;
 // ESM has no require, so the banner recreates it before any bundled code runs.
@@ -39,14 +45,24 @@ export interface ReportFunctionProps {
    * @default Duration.hours(6)
    */
   readonly maxEventAge?: Duration;
+  /** How long one durable execution (a run, across all its invocations and waits) may take, 1–8784 hours (366 days). */
+  readonly executionTimeoutHours: number;
+  /**
+   * Days Lambda keeps a closed durable execution's history (its steps, result or error), 1–90.
+   * @default 30
+   */
+  readonly executionHistoryDays?: number;
 }
 
 /**
- * The report Lambda: an ESM bundle of lambda/handler.ts built by the local esbuild (no Docker), one invocation
- * at a time, with failed async events parked on an encrypted queue instead of vanishing.
+ * The report Lambda, a durable function: an ESM bundle of lambda/handler.ts built by the local esbuild (no Docker),
+ * one invocation at a time, invoked through its `live` alias, with failed async events parked on an encrypted
+ * queue instead of vanishing.
  */
 export class ReportFunction extends Construct {
   readonly function: NodejsFunction;
+  /** What the schedule and the commands invoke: the version this deploy published. */
+  readonly alias: lambda.Alias;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** Async events that failed after all retries (or expired) land here. */
@@ -60,6 +76,11 @@ export class ReportFunction extends Construct {
     requireWholeNumber(this, "ephemeralStorageMb", props.ephemeralStorageMb, 512, 10_240);
     if (props.maxEventAge !== undefined) {
       requireWholeNumber(this, "maxEventAge (seconds)", props.maxEventAge.toSeconds(), 60, 21_600);
+    }
+    // DurableConfig's limits: ExecutionTimeout 1–31,622,400 s, RetentionPeriodInDays 1–90.
+    requireWholeNumber(this, "executionTimeoutHours", props.executionTimeoutHours, 1, 8_784);
+    if (props.executionHistoryDays !== undefined) {
+      requireWholeNumber(this, "executionHistoryDays", props.executionHistoryDays, 1, 90);
     }
     const removalPolicy = props.removal === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
@@ -89,17 +110,22 @@ export class ReportFunction extends Construct {
       runtime: REPORT_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySizeMb,
+      // The limit of one invocation; a run (a durable execution) spans several and is bounded by durableConfig.
       timeout: Duration.minutes(props.timeoutMinutes),
+      durableConfig: {
+        executionTimeout: Duration.hours(props.executionTimeoutHours),
+        retentionPeriod: Duration.days(props.executionHistoryDays ?? 30),
+      },
       ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb),
-      // One run at a time: a backfill and the daily run must not race on the same day's objects and email marker.
+      // One invocation at a time. A durable run between invocations (a rate-limit wait) holds no concurrency,
+      // so two runs can still interleave; the email marker's conditional write keeps each day's email single.
       reservedConcurrentExecutions: 1,
       role: this.role,
       logGroup: this.logGroup,
       environment: props.environment,
       description: "Daily Autocalls call report: fetch, aggregate, XLSX to S3, email via SES",
-      retryAttempts: 2,
-      maxEventAge: props.maxEventAge ?? Duration.hours(6),
-      onFailure: new SqsDestination(this.failureQueue),
+      // A run that started on a version finishes on it: a deploy must not delete the version it runs on.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
       bundling: {
         format: OutputFormat.ESM,
         target: REPORT_BUNDLE_TARGET,
@@ -115,5 +141,43 @@ export class ReportFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+
+    // Checkpointing is how a durable run saves its steps; Lambda authorizes it against the execution's ARN,
+    // <function ARN>:<version>/durable-execution/<name>/<id> (never an alias, never the unqualified ARN).
+    // A policy of its own, not the role's default one: the function depends on its role, so a statement naming the
+    // function's ARN there would be a circular dependency.
+    const executionsArn = `${this.function.functionArn}:*/durable-execution/*`;
+    const checkpoints = new iam.Policy(this, "DurableExecutions", {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"],
+          resources: [executionsArn],
+        }),
+      ],
+    });
+    acknowledgeWildcardResource(
+      checkpoints,
+      executionsArn,
+      "Durable executions of this one function: any version it publishes (:*), any execution of it (/*).",
+    );
+
+    Annotations.of(this.function).acknowledgeInfo(
+      "aws-lambda:Function.DurableConfig",
+      "Adding durableConfig replaces the function once (README, Deploy); it has no fixed name, so that can succeed.",
+    );
+
+    // currentVersion publishes a new version whenever the function changes; the alias follows it.
+    this.alias = new lambda.Alias(this, "Live", {
+      aliasName: LIVE_ALIAS,
+      version: this.function.currentVersion,
+      description: "What the schedule and the run commands invoke: the version of the latest deploy",
+      // Asynchronous invocation settings belong to the qualifier that is invoked, so they sit on the alias.
+      retryAttempts: 2,
+      maxEventAge: props.maxEventAge ?? Duration.hours(6),
+      onFailure: new SqsDestination(this.failureQueue),
+    });
+    // Nothing invokes the function before it may checkpoint.
+    this.alias.node.addDependency(checkpoints);
   }
 }

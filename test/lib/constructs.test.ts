@@ -36,6 +36,7 @@ function reportFunction(overrides: Partial<ReportFunctionProps> = {}) {
     memorySizeMb: 1024,
     timeoutMinutes: 15,
     ephemeralStorageMb: 4096,
+    executionTimeoutHours: 24,
     logRetentionDays: 90,
     removal: "destroy",
     ...overrides,
@@ -98,6 +99,9 @@ describe("ReportFunction", () => {
     [{ timeoutMinutes: 20 }, "timeoutMinutes is 20; it needs a whole number from 1 to 15"],
     [{ ephemeralStorageMb: 256 }, "ephemeralStorageMb is 256; it needs a whole number from 512 to 10240"],
     [{ maxEventAge: Duration.hours(7) }, "maxEventAge (seconds) is 25200; it needs a whole number from 60 to 21600"],
+    [{ executionTimeoutHours: 0 }, "executionTimeoutHours is 0; it needs a whole number from 1 to 8784"],
+    [{ executionTimeoutHours: 8785 }, "executionTimeoutHours is 8785; it needs a whole number from 1 to 8784"],
+    [{ executionHistoryDays: 91 }, "executionHistoryDays is 91; it needs a whole number from 1 to 90"],
   ])("refuses %j outside Lambda's limits, naming the construct", (overrides, message) => {
     expect(() => reportFunction(overrides)).toThrow(InvalidPropsError);
     expect(() => reportFunction(overrides)).toThrow(`Test/Report: ${message}`);
@@ -111,6 +115,10 @@ describe("ReportBucket", () => {
       expect(() => bucket({ prefix })).toThrow(`Test/Reports: prefix "${prefix}" needs a key prefix without a slash`);
     },
   );
+
+  it("refuses to keep a run's working files for zero days", () => {
+    expect(() => bucket({ workFilesDays: 0 })).toThrow("workFilesDays is 0; it needs a whole number from 1 to 3650");
+  });
 
   it("refuses a retention of zero days", () => {
     expect(() => bucket({ reportRetentionDays: 0 })).toThrow(

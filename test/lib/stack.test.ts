@@ -1,27 +1,21 @@
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { App, type CfnElement } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
-import type { IConstruct } from "constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLambdaEnv } from "../../lambda/config.js";
 import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../../lambda/settings.js";
-import { CallReportStack, stackNameFor } from "../../lib/callreport-stack.js";
-import { resolveStage, type StageConfig } from "../../lib/stage-config.js";
-
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
-
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Effect: string };
-
-interface Synthesized {
-  stage: StageConfig;
-  stack: CallReportStack;
-  template: Template;
-}
+import {
+  functionStatements,
+  logicalId,
+  only,
+  type Resource,
+  reportBucketId,
+  reportFunction,
+  type Synthesized,
+  statementFor,
+  synthesizeStages,
+} from "../support/cdk-template.js";
 
 let dev: Synthesized;
 let prod: Synthesized;
@@ -29,54 +23,14 @@ let assemblyDir: string;
 
 beforeAll(() => {
   // Both stages in one app with cdk.json's context (feature flags included): one synth, one bundle per stack.
-  const app = new App({ context: CDK_CONTEXT });
-  const build = (name: string) => {
-    const stage = resolveStage(name, CDK_CONTEXT.stages);
-    const env = stage.account === undefined ? undefined : { account: stage.account, region: stage.region };
-    return { stage, stack: new CallReportStack(app, stackNameFor(name), { stage, ...(env ? { env } : {}) }) };
-  };
-  const stacks = { dev: build("dev"), prod: build("prod") };
-  dev = { ...stacks.dev, template: Template.fromStack(stacks.dev.stack) };
-  prod = { ...stacks.prod, template: Template.fromStack(stacks.prod.stack) };
+  const { app, stacks } = synthesizeStages(["dev", "prod"], { bundle: true });
+  dev = stacks.dev as Synthesized;
+  prod = stacks.prod as Synthesized;
   assemblyDir = app.synth().directory;
 });
 
 // The cloud assembly lands in the OS temp dir (~5 MB with the bundled function).
 afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
-
-function only(template: Template, type: string, props: Record<string, unknown> = {}): [string, Resource] {
-  const found = Object.entries(template.findResources(type, props)) as Array<[string, Resource]>;
-  expect(found, `exactly one ${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
-  return found[0] as [string, Resource];
-}
-
-function logicalId(stack: CallReportStack, construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-/** The report function (not the bucket auto-delete provider, which is a Lambda too). */
-function reportFunction({ stack, template }: Synthesized): [string, Resource] {
-  const id = logicalId(stack, stack.report.function);
-  return [id, template.toJSON().Resources[id] as Resource];
-}
-
-function reportBucketId({ stack }: Synthesized): string {
-  return logicalId(stack, stack.reports.bucket);
-}
-
-function functionStatements(synthesized: Synthesized): Statement[] {
-  const { template } = synthesized;
-  const [, fn] = reportFunction(synthesized);
-  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  const [, policy] = only(template, "AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } });
-  return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
-}
-
-function statementFor(statements: Statement[], action: string): Statement {
-  const found = statements.filter((statement) => [statement.Action].flat().includes(action));
-  expect(found, `one statement allowing ${action}`).toHaveLength(1);
-  return found[0] as Statement;
-}
 
 function environment(synthesized: Synthesized): Record<string, unknown> {
   const [, fn] = reportFunction(synthesized);
@@ -251,8 +205,7 @@ describe("daily schedule", () => {
     );
   });
 
-  it("targets the report function with a retry policy and an encrypted dead-letter queue", () => {
-    const [functionId] = reportFunction(dev);
+  it("targets the report function's live alias (a qualified ARN) with a retry policy and an encrypted DLQ", () => {
     const [, schedule] = only(dev.template, "AWS::Scheduler::Schedule");
     const target = schedule.Properties.Target as {
       Arn: unknown;
@@ -260,7 +213,8 @@ describe("daily schedule", () => {
       DeadLetterConfig: { Arn: { "Fn::GetAtt": [string] } };
     };
 
-    expect(target.Arn).toEqual({ "Fn::GetAtt": [functionId, "Arn"] });
+    // A durable function cannot be invoked by its unqualified ARN; the alias's Ref is its ARN, `…:function:NAME:live`.
+    expect(target.Arn).toEqual({ Ref: logicalId(dev.stack, dev.stack.report.alias) });
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 6 * 3600 });
     const dlqId = target.DeadLetterConfig.Arn["Fn::GetAtt"][0];
     expect(dev.template.findResources("AWS::SQS::Queue")[dlqId]?.Properties).toMatchObject({
@@ -296,12 +250,15 @@ describe("queues", () => {
 });
 
 describe("alarms", () => {
-  it("alarm on a function error and on any message in either dead-letter queue", () => {
+  it("alarm on a function error, a run that did not succeed and any message in either dead-letter queue", () => {
     const alarms = Object.values(dev.template.findResources("AWS::CloudWatch::Alarm")) as Resource[];
 
     expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
       "ApproximateNumberOfMessagesVisible",
       "ApproximateNumberOfMessagesVisible",
+      "DurableExecutionFailed",
+      "DurableExecutionStopped",
+      "DurableExecutionTimedOut",
       "Errors",
     ]);
     for (const alarm of alarms) {
@@ -416,16 +373,31 @@ describe("stack", () => {
     expect(prod.stack.stackName).toBe("CallReport-prod");
   });
 
-  it("outputs the bucket, the function, its log group and a ready-to-run backfill command", () => {
+  it("outputs the bucket, the function, its alias, its log group and ready-to-run commands", () => {
     const outputs = dev.template.toJSON().Outputs as Record<string, { Value: unknown }>;
 
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(["BucketName", "FunctionName", "LogGroupName", "BackfillCommand"]),
+      expect.arrayContaining([
+        "BucketName",
+        "FunctionName",
+        "FunctionAlias",
+        "LogGroupName",
+        "RunDayCommand",
+        "BackfillCommand",
+      ]),
     );
-    const command = JSON.stringify(outputs.BackfillCommand?.Value);
+  });
+
+  it.each([
+    ["RunDayCommand", '{\\"date\\":\\"2025-08-04\\"}'],
+    ["BackfillCommand", '{\\"from\\":\\"2025-08-01\\",\\"to\\":\\"2025-08-07\\"}'],
+  ])("outputs a %s that starts a run asynchronously through the live alias", (name, payload) => {
+    const outputs = dev.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const command = JSON.stringify(outputs[name]?.Value);
+
     expect(command).toContain("aws lambda invoke --function-name ");
-    expect(command).toContain("--invocation-type Event");
-    expect(command).toContain('{\\"from\\":\\"2025-08-01\\",\\"to\\":\\"2025-08-07\\"}');
+    expect(command).toContain(":live --invocation-type Event --cli-binary-format raw-in-base64-out");
+    expect(command).toContain(payload);
   });
 
   it.each(["dev", "prod"])("passes the AwsSolutions checks for %s with no unacknowledged finding", (name) => {

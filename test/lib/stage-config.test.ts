@@ -42,6 +42,7 @@ describe("resolveStage", () => {
       apiTimezone: "UTC",
       memorySizeMb: 1024,
       timeoutMinutes: 15,
+      executionTimeoutHours: 24,
       ephemeralStorageMb: 4096,
       logLevel: "INFO",
       removal: "retain",
@@ -149,6 +150,19 @@ describe("resolveStage", () => {
     expect(errorOf(() => resolveDev({ timeoutMinutes: 20 })).message).toContain(
       "stages.dev.timeoutMinutes: needs a whole number from 1 to 15",
     );
+  });
+
+  it.each([0, 8785, 1.5, "24"])(
+    "rejects the execution timeout %j, outside what a durable execution allows",
+    (hours) => {
+      expect(errorOf(() => resolveDev({ executionTimeoutHours: hours })).message).toContain(
+        "stages.dev.executionTimeoutHours: needs a whole number from 1 to 8784",
+      );
+    },
+  );
+
+  it("accepts an execution timeout of 366 days, Lambda's maximum", () => {
+    expect(resolveDev({ executionTimeoutHours: 8784 }).executionTimeoutHours).toBe(8784);
   });
 
   it("reports every bad key at once", () => {
