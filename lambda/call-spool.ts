@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PartManifest, PartRef, PartStore, PartWriter } from "./ports.js";
 import type { Call } from "./report/call.js";
 
 /**
@@ -28,6 +29,7 @@ export class CallSpool {
   private closed = false;
   private error: Error | undefined;
   count = 0;
+  bytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -54,7 +56,9 @@ export class CallSpool {
     if (this.error) throw this.error;
     if (this.out.destroyed) throw new Error("The call spool was disposed.");
     this.count += 1;
-    if (!this.out.write(`${JSON.stringify(call)}\n`)) {
+    const line = `${JSON.stringify(call)}\n`;
+    this.bytes += Buffer.byteLength(line);
+    if (!this.out.write(line)) {
       await Promise.race([new Promise<void>((resolve) => this.out.once("drain", () => resolve())), this.gone]);
     }
   }
@@ -77,23 +81,7 @@ export class CallSpool {
    */
   async *read(): AsyncGenerator<Call> {
     await this.close();
-    // Bytes of a line that continues in the next chunk (a long transcript spans several).
-    let partial: Buffer[] = [];
-    for await (const chunk of createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES })) {
-      const bytes = chunk as Buffer;
-      let start = 0;
-      // Splitting bytes on "\n" is safe in UTF-8: no multi-byte sequence contains 0x0A.
-      for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-        const line =
-          partial.length === 0 ? bytes.subarray(start, end) : Buffer.concat([...partial, bytes.subarray(start, end)]);
-        partial = [];
-        start = end + 1;
-        if (line.length > 0) yield JSON.parse(line.toString("utf8")) as Call;
-      }
-      if (start < bytes.length) partial.push(bytes.subarray(start));
-    }
-    const last = Buffer.concat(partial);
-    if (last.length > 0) yield JSON.parse(last.toString("utf8")) as Call;
+    yield* readNdjsonCalls(createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES }));
   }
 
   async dispose(): Promise<void> {
@@ -103,4 +91,87 @@ export class CallSpool {
     }
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Calls from NDJSON bytes, decoded one line at a time as they are consumed. Chunks of at most
+ * ~64 KB keep what is read ahead of the consumer small.
+ */
+export async function* readNdjsonCalls(chunks: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Call> {
+  // Bytes of a line that continues in the next chunk (a long transcript spans several).
+  let partial: Buffer[] = [];
+  for await (const chunk of chunks) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    // Splitting bytes on "\n" is safe in UTF-8: no multi-byte sequence contains 0x0A.
+    for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+      const line =
+        partial.length === 0 ? bytes.subarray(start, end) : Buffer.concat([...partial, bytes.subarray(start, end)]);
+      partial = [];
+      start = end + 1;
+      if (line.length > 0) yield JSON.parse(line.toString("utf8")) as Call;
+    }
+    if (start < bytes.length) partial.push(bytes.subarray(start));
+  }
+  const last = Buffer.concat(partial);
+  if (last.length > 0) yield JSON.parse(last.toString("utf8")) as Call;
+}
+
+/**
+ * The parts of a run on local disk, one spool per part: the CLI's part store, and the default
+ * when a caller gives none. Manifests stay in memory, after a JSON round trip so that they are
+ * exactly what an S3 part store would give back.
+ */
+export class LocalPartStore implements PartStore {
+  private readonly parts = new Map<string, { spool: CallSpool; manifest: string }>();
+  private readonly open = new Set<CallSpool>();
+
+  constructor(private readonly parentDir?: string) {}
+
+  async openPart(ref: PartRef): Promise<PartWriter> {
+    const spool = await CallSpool.create(this.parentDir);
+    this.open.add(spool);
+    const key = partKey(ref);
+    return {
+      write: (call) => spool.write(call),
+      commit: async (manifest: PartManifest) => {
+        await spool.close();
+        const replaced = this.parts.get(key);
+        this.parts.set(key, { spool, manifest: JSON.stringify(manifest) });
+        this.open.delete(spool);
+        await replaced?.spool.dispose();
+        return { bytes: spool.bytes };
+      },
+      abort: async () => {
+        this.open.delete(spool);
+        await spool.dispose();
+      },
+    };
+  }
+
+  async readManifest(ref: PartRef): Promise<PartManifest> {
+    return JSON.parse(this.stored(ref).manifest) as PartManifest;
+  }
+
+  readCalls(ref: PartRef): AsyncIterable<Call> {
+    return this.stored(ref).spool.read();
+  }
+
+  /** Removes every part from disk. */
+  async dispose(): Promise<void> {
+    const spools = [...this.open, ...[...this.parts.values()].map((part) => part.spool)];
+    this.open.clear();
+    this.parts.clear();
+    await Promise.all(spools.map((spool) => spool.dispose()));
+  }
+
+  private stored(ref: PartRef) {
+    const part = this.parts.get(partKey(ref));
+    if (part === undefined) throw new Error(`Part ${ref.part} of run ${ref.runId} (${ref.date}) was not stored.`);
+    return part;
+  }
+}
+
+function partKey(ref: PartRef): string {
+  return `${ref.runId}/${ref.date}/${ref.part}`;
 }

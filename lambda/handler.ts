@@ -1,18 +1,19 @@
-import { mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { type DurableContext, withDurableExecution } from "@aws/durable-execution-sdk-js";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SESClient } from "@aws-sdk/client-ses";
-import type { Context } from "aws-lambda";
+import { S3PartStore } from "./adapters/s3-parts.js";
 import { S3ReportStore } from "./adapters/s3-store.js";
 import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
+import { AutocallsDeadlineError, AutocallsError, AutocallsUnavailableError } from "./autocalls/errors.js";
 import { type LambdaEnv, parseLambdaEnv } from "./config.js";
-import { eventShape, parseReportEvent, type ReportRequest } from "./events.js";
+import { DEFAULT_TUNING, type DayFetchTuning } from "./day-fetch.js";
+import { durableSteps } from "./durable-steps.js";
+import { eventShape, parseReportEvent } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
 import { SETTINGS } from "./settings.js";
 
@@ -33,16 +34,17 @@ const log = {
   warn: (message: string, fields: object = {}) => logger.warn(message, { ...fields }),
 };
 
-/**
- * Where the day's calls are spooled. /tmp outlives the process: an invocation that timed out
- * leaves its spool behind, and a few of those would fill the ephemeral storage. A Lambda
- * environment runs one invocation at a time and starts a new process after a timeout, so
- * whatever is in this folder when the process starts is left over and is cleared.
- */
-const SPOOL_ROOT = join(tmpdir(), "callreport-spool");
+/** Time kept back from a part's fetch for storing the part before the invocation ends. */
+const PART_FINISH_MARGIN_MS = 60_000;
 
-/** Time kept back from the fetch for writing the workbook, storing and sending. */
-const MIN_FINISH_MARGIN_MS = 60_000;
+/**
+ * Parts in AWS: 100 pages (10,000 calls) is seconds of fetching without a rate limit and a
+ * few MB of gzip NDJSON; a rate-limit wait of 5 s or more becomes a durable wait.
+ */
+const PART_PAGES = 100;
+const PART_PAUSE_FROM_MS = 5_000;
+/** A part that failed for a passing reason is tried twice more, after 30 s and 2 min. */
+const PART_ATTEMPTS = 3;
 
 /** Limits on one SendRawEmail: reaching SES, and the whole request and answer. */
 const SES_CONNECTION_TIMEOUT_MS = 5_000;
@@ -61,8 +63,6 @@ let runtime: Runtime | undefined;
 function getRuntime(env: NodeJS.ProcessEnv): Runtime {
   if (runtime) return runtime;
   const config = parseLambdaEnv(env);
-  rmSync(SPOOL_ROOT, { recursive: true, force: true });
-  mkdirSync(SPOOL_ROOT, { recursive: true });
   // A custom endpoint (a local emulator, MinIO) cannot do virtual-hosted bucket names.
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
   runtime = {
@@ -84,8 +84,8 @@ function getRuntime(env: NodeJS.ProcessEnv): Runtime {
   return runtime;
 }
 
-/** Some days of a run failed; `errors` holds each failed day's error, in date order. */
-export class ReportDaysFailedError extends AggregateError {
+/** Some days of a run failed; the message names each failed day and why. */
+export class ReportDaysFailedError extends Error {
   override name = "ReportDaysFailedError";
 }
 
@@ -101,29 +101,46 @@ export interface HandlerResult {
 }
 
 /**
- * Scheduled, manual and backfill runs. Each day is independent: one failing day does not stop
- * the others, but the invocation fails at the end so that the alarm fires and async retries
- * run (which the per-day email marker makes safe).
+ * One durable execution per trigger: a scheduled day, a manual day or a backfill range. Each
+ * day is a child context whose fetch parts, rate-limit waits and publish step are checkpointed;
+ * a backfill's days run one after another (one token, one rate limit). One failing day does not
+ * stop the others, but the execution fails at the end so that the alarm fires.
  */
-export async function handler(event: unknown, context: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">) {
+export const reportExecution = reportExecutionWith({});
+
+/** Only what a test cannot get from a server: pages of fewer calls, smaller parts. */
+export interface ExecutionOverrides {
+  perPage?: number;
+  tuning?: Partial<DayFetchTuning>;
+}
+
+export function reportExecutionWith(overrides: ExecutionOverrides) {
+  return (event: unknown, context: DurableContext) => runExecution(event, context, overrides);
+}
+
+async function runExecution(
+  event: unknown,
+  context: DurableContext,
+  overrides: ExecutionOverrides,
+): Promise<HandlerResult> {
   const { config, s3, ses, secret } = getRuntime(process.env);
   const clock = { now: () => new Date() };
-  let request: ReportRequest;
-  try {
-    request = parseReportEvent(event, {
-      timezone: config.REPORT_TIMEZONE,
-      maxBackfillDays: config.MAX_BACKFILL_DAYS,
-      now: clock.now(),
-    });
-  } catch (error) {
-    logger.error("invalid event", {
-      reason: (error as Error).message,
-      event: eventShape(event),
-      requestId: context.awsRequestId,
-    });
-    throw error;
-  }
-  logger.appendKeys({ trigger: request.trigger, requestId: context.awsRequestId });
+  const steps = durableSteps(context);
+  const requestId = context.lambdaContext?.awsRequestId;
+  // Read once and recorded: a replay hours later must not judge the day against a later clock.
+  const request = await steps.step("read event", async () => {
+    try {
+      return parseReportEvent(event, {
+        timezone: config.REPORT_TIMEZONE,
+        maxBackfillDays: config.MAX_BACKFILL_DAYS,
+        now: clock.now(),
+      });
+    } catch (error) {
+      logger.error("invalid event", { reason: (error as Error).message, event: eventShape(event), requestId });
+      throw error;
+    }
+  });
+  logger.appendKeys({ trigger: request.trigger, requestId });
   logger.info("report run started", { dates: request.dates, force: request.force, preview: request.preview });
 
   const token = await secret.token();
@@ -132,6 +149,7 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
     token,
     concurrency: config.AUTOCALLS_CONCURRENCY,
     logger: log,
+    ...(overrides.perPage === undefined ? {} : { perPage: overrides.perPage }),
   });
   const store = new S3ReportStore({
     client: s3,
@@ -140,40 +158,49 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
     linkExpiryHours: config.LINK_EXPIRY_HOURS,
     clock,
   });
+  const parts = new S3PartStore({ client: s3, bucket: config.REPORT_BUCKET, prefix: config.REPORT_PREFIX });
   const mailer = new SesMailer({ client: ses });
+  const tuning: DayFetchTuning = {
+    ...DEFAULT_TUNING,
+    maxPagesPerPart: PART_PAGES,
+    pauseStepFromMs: PART_PAUSE_FROM_MS,
+    partDeadline: () => Date.now() + context.lambdaContext.getRemainingTimeInMillis() - PART_FINISH_MARGIN_MS,
+    partRetry: retryPart,
+    ...overrides.tuning,
+  };
 
   const reports: HandlerResult["reports"] = [];
   const failures: Array<{ date: string; message: string }> = [];
-  const errors: unknown[] = [];
   for (const date of request.dates) {
     logger.appendKeys({ reportDate: date });
-    const remainingMs = context.getRemainingTimeInMillis();
     try {
-      const result = await runReport(
-        {
-          date,
-          timezone: config.REPORT_TIMEZONE,
-          apiTimezone: config.AUTOCALLS_API_TIMEZONE,
-          filters: {
-            ...(config.FILTER_ASSISTANT_ID === undefined ? {} : { assistantId: config.FILTER_ASSISTANT_ID }),
-            ...(config.FILTER_CAMPAIGN_ID === undefined ? {} : { campaignId: config.FILTER_CAMPAIGN_ID }),
-            ...(config.FILTER_CALL_TYPE === undefined ? {} : { type: config.FILTER_CALL_TYPE }),
-            ...(config.FILTER_CALL_STATUS === undefined ? {} : { status: config.FILTER_CALL_STATUS }),
+      const result = await steps.child(`report ${date}`, (daySteps) =>
+        runReport(
+          {
+            date,
+            timezone: config.REPORT_TIMEZONE,
+            apiTimezone: config.AUTOCALLS_API_TIMEZONE,
+            filters: {
+              ...(config.FILTER_ASSISTANT_ID === undefined ? {} : { assistantId: config.FILTER_ASSISTANT_ID }),
+              ...(config.FILTER_CAMPAIGN_ID === undefined ? {} : { campaignId: config.FILTER_CAMPAIGN_ID }),
+              ...(config.FILTER_CALL_TYPE === undefined ? {} : { type: config.FILTER_CALL_TYPE }),
+              ...(config.FILTER_CALL_STATUS === undefined ? {} : { status: config.FILTER_CALL_STATUS }),
+            },
+            environment: config.REPORT_ENVIRONMENT,
+            recipients: { from: config.MAIL_FROM, to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
+            recipientSettings: RECIPIENT_SETTINGS,
+            emptyDay: config.EMPTY_DAY,
+            attachWorkbook: config.ATTACH_WORKBOOK,
+            includeTranscripts: config.INCLUDE_TRANSCRIPTS,
+            maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
+            force: request.force,
+            preview: request.preview,
+            onPause: (pause) =>
+              log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
           },
-          environment: config.REPORT_ENVIRONMENT,
-          recipients: { from: config.MAIL_FROM, to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
-          recipientSettings: RECIPIENT_SETTINGS,
-          emptyDay: config.EMPTY_DAY,
-          attachWorkbook: config.ATTACH_WORKBOOK,
-          includeTranscripts: config.INCLUDE_TRANSCRIPTS,
-          maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
-          force: request.force,
-          preview: request.preview,
-          fetchDeadline: Date.now() + remainingMs - Math.max(MIN_FINISH_MARGIN_MS, remainingMs * 0.3),
-          onPause: (pause) =>
-            log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
-        },
-        { calls, store, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log, spoolDir: SPOOL_ROOT },
+          { calls, store, parts, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
+          { steps: daySteps, tuning },
+        ),
       );
       reports.push({
         date,
@@ -186,18 +213,30 @@ export async function handler(event: unknown, context: Pick<Context, "getRemaini
       const message = error instanceof Error ? error.message : String(error);
       logger.error("report day failed", { error: error as Error });
       failures.push({ date, message });
-      errors.push(error);
     }
   }
   logger.removeKeys(["reportDate"]);
   logger.info("report run finished", { ok: reports.length, failed: failures.length, reports, failures });
   if (failures.length > 0) {
     throw new ReportDaysFailedError(
-      errors,
       `${failures.length} of ${request.dates.length} report day(s) failed: ${failures.map((f) => `${f.date}: ${f.message}`).join(" | ")}`,
     );
   }
   return { trigger: request.trigger, reports } satisfies HandlerResult;
+}
+
+/** What Lambda runs: the report as a durable execution. */
+export const handler = withDurableExecution(reportExecution);
+
+/**
+ * A part that met an outage, a slow API or an S3 hiccup is tried again later (in a new
+ * invocation when the delay is long); a refusal, a changed API or bad data fails at once.
+ */
+function retryPart(error: unknown, attempt: number): { delaySeconds: number } | null {
+  if (attempt >= PART_ATTEMPTS) return null;
+  const passing = error instanceof AutocallsUnavailableError || error instanceof AutocallsDeadlineError;
+  if (!passing && (error instanceof AutocallsError || (error as Error)?.name === "CallDataError")) return null;
+  return { delaySeconds: attempt === 1 ? 30 : 120 };
 }
 
 /** For tests that change the environment between cases. */

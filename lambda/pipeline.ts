@@ -1,13 +1,33 @@
+import { randomUUID } from "node:crypto";
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
-import { CallSpool } from "./call-spool.js";
+import { LocalPartStore } from "./call-spool.js";
+import {
+  aggregatorOptions,
+  type DayFetchTuning,
+  type FetchedDay,
+  fetchDayInParts,
+  mergedDay,
+  readDayCalls,
+} from "./day-fetch.js";
 import { type EmailOutcome, sendEmail } from "./email-delivery.js";
-import type { CallsSource, Clock, FetchOptions, Mailer, ReportStore, StoredObject, WorkbookWriter } from "./ports.js";
-import { DayAggregator } from "./report/aggregate.js";
+import type {
+  CallsSource,
+  Clock,
+  FetchOptions,
+  Mailer,
+  PagedCallsSource,
+  PartStore,
+  ReportStore,
+  StoredObject,
+  WorkbookWriter,
+} from "./ports.js";
+import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
 import type { Call, CallFilters } from "./report/call.js";
 import type { EmailRecipients, RecipientSettingNames } from "./report/email-content.js";
 import type { Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";
+import { inProcessSteps, type StepRunner } from "./steps.js";
 
 // The email step's outcomes and errors are part of what runReport answers with.
 export {
@@ -57,24 +77,40 @@ export interface PipelineLogger {
 }
 
 export interface ReportPorts {
-  calls: CallsSource;
+  calls: PagedCallsSource;
   store: ReportStore;
   mailer: Mailer;
   clock: Clock;
   /** Writes the workbook's bytes (the xlsx adapter). */
   workbookWriter: WorkbookWriter;
   logger?: PipelineLogger;
-  /** Where the day's calls are parked between fetch and workbook; default os.tmpdir(). */
+  /** Where the fetched parts wait for the workbook; default: local disk, removed after the run. */
+  parts?: PartStore;
+  /** Where the local parts go when `parts` is not given; default os.tmpdir(). */
   spoolDir?: string;
 }
 
+/** How the run is carried out: by which step runner, in parts of what size. */
+export interface RunControl {
+  /** Default: in this process (the CLI). The Lambda passes its durable execution's steps. */
+  steps?: StepRunner;
+  tuning?: DayFetchTuning;
+  /** Names the run's parts; default a random UUID (recorded by the first step, so a replay keeps it). */
+  runId?: () => string;
+}
+
+/** The figures a caller shows about the day: the summary without its long lists. */
+export type ReportDigest = Pick<Summary, "date" | "timezone" | "partialAsOf" | "totals" | "dataQuality">;
+
+/** Plain JSON: in AWS it is the publish step's recorded result. */
 export interface ReportResult {
   date: string;
-  summary: Summary;
+  summary: ReportDigest;
   workbook: StoredObject;
   summaryObject: StoredObject;
   email: EmailOutcome;
-  /** Milliseconds spent per stage. */
+  fetch: Pick<FetchedDay, "parts" | "bytes" | "pauses" | "pausedSeconds">;
+  /** Milliseconds spent per stage; the fetch's includes its rate-limit waits. */
   timings: { fetchMs: number; workbookMs: number; emailMs: number };
 }
 
@@ -84,12 +120,56 @@ const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
 const noopLogger: PipelineLogger = { info() {}, warn() {} };
 
 /**
- * The daily report: fetch → aggregate → workbook → store → email. Nothing is stored until the
- * fetch is known complete, and the email goes out only after the workbook and summary are
- * stored, at most once per day unless `force`.
+ * The daily report: fetch in parts → merge → workbook → store → email, as steps of `control.steps`.
+ * Nothing is stored until the fetch is known complete, and the email goes out only after the
+ * workbook and summary are stored, at most once per day unless `force`.
  */
-export async function runReport(options: ReportOptions, ports: ReportPorts): Promise<ReportResult> {
+export async function runReport(
+  options: ReportOptions,
+  ports: ReportPorts,
+  control: RunControl = {},
+): Promise<ReportResult> {
+  const steps = control.steps ?? inProcessSteps();
+  const localParts = ports.parts === undefined ? new LocalPartStore(ports.spoolDir) : undefined;
+  const parts = ports.parts ?? (localParts as LocalPartStore);
+  try {
+    const run = await steps.step("start", async () => ({
+      runId: control.runId?.() ?? randomUUID(),
+      startedAt: ports.clock.now().toISOString(),
+    }));
+    const window = reportWindow(options.date, options.timezone);
+    const aggregation = aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters });
+    const fetched = await fetchDayInParts(
+      steps,
+      run,
+      { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
+      aggregation,
+      {
+        date: options.date,
+        includeTranscripts: options.includeTranscripts,
+        ...(options.fetchDeadline === undefined ? {} : { fetchDeadline: options.fetchDeadline }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
+      },
+      { calls: ports.calls, parts, ...(ports.logger === undefined ? {} : { logger: ports.logger }) },
+      control.tuning,
+    );
+    return await steps.step("publish", () => publish(options, { ...ports, parts }, run, fetched, aggregation));
+  } finally {
+    await localParts?.dispose();
+  }
+}
+
+/** Merge, workbook, summary and email: one step, so a replay rebuilds rather than half-publishes. */
+async function publish(
+  options: ReportOptions,
+  ports: ReportPorts & { parts: PartStore },
+  run: { runId: string; startedAt: string },
+  fetched: FetchedDay,
+  aggregation: AggregatorOptions,
+): Promise<ReportResult> {
   const logger = ports.logger ?? noopLogger;
+  const fetchMs = ports.clock.now().getTime() - Date.parse(run.startedAt);
   // A partial day set against full ones would show every figure falling: a preview compares with nothing.
   const [previousDay, sameWeekdayLastWeek] = options.preview
     ? [null, null]
@@ -97,68 +177,76 @@ export async function runReport(options: ReportOptions, ports: ReportPorts): Pro
         ports.store.readSummary(shiftDate(options.date, -1)),
         ports.store.readSummary(shiftDate(options.date, -7)),
       ]);
+  const day = await mergedDay(ports.parts, fetched, aggregation);
+  const summary = day.finish({
+    fetch: fetched.stats,
+    generatedAt: ports.clock.now(),
+    partialAsOf: options.preview ? new Date(run.startedAt) : null,
+    previousDay,
+    sameWeekdayLastWeek,
+  });
+  logger.info("calls fetched", {
+    date: options.date,
+    calls: summary.totals.calls,
+    ...summary.dataQuality,
+    parts: fetched.parts,
+    partBytes: fetched.bytes,
+    pauses: fetched.pauses,
+    fetchMs: Math.round(fetchMs),
+  });
 
-  const spool = await CallSpool.create(ports.spoolDir);
-  try {
-    const fetchStarted = performance.now();
-    const day = await collectDay(options, ports, { previousDay, sameWeekdayLastWeek }, (call) =>
-      spool.write(options.includeTranscripts ? call : { ...call, transcript: null }),
-    );
-    const { summary } = day;
-    const fetchMs = performance.now() - fetchStarted;
-    logger.info("calls fetched", {
-      date: options.date,
-      calls: summary.totals.calls,
-      ...summary.dataQuality,
-      fetchMs: Math.round(fetchMs),
-    });
+  const workbookStarted = performance.now();
+  let workbookBytes: Buffer | null = null;
+  const workbook = await ports.store.writeWorkbook(
+    options.date,
+    async (out) => {
+      const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
+      capture.stream.pipe(out);
+      await ports.workbookWriter.write(
+        capture.stream,
+        {
+          summary,
+          calls: readDayCalls(ports.parts, fetched),
+          variableKeys: day.variableKeys,
+          evaluationKeys: day.evaluationKeys,
+        },
+        {
+          apiTimezone: options.apiTimezone,
+          includeTranscripts: options.includeTranscripts,
+          maskPhoneNumbers: options.maskPhoneNumbers,
+          createdAt: ports.clock.now(),
+        },
+      );
+      await finished(out);
+      workbookBytes = capture.bytes();
+    },
+    { preview: options.preview ?? false },
+  );
+  const summaryObject = await ports.store.writeSummary(summary);
+  const workbookMs = performance.now() - workbookStarted;
+  logger.info("report stored", {
+    date: options.date,
+    workbook: workbook.location,
+    workbookBytes: workbook.bytes,
+    summary: summaryObject.location,
+    workbookMs: Math.round(workbookMs),
+  });
 
-    const workbookStarted = performance.now();
-    let workbookBytes: Buffer | null = null;
-    const workbook = await ports.store.writeWorkbook(
-      options.date,
-      async (out) => {
-        const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
-        capture.stream.pipe(out);
-        await ports.workbookWriter.write(
-          capture.stream,
-          {
-            summary,
-            calls: spool.read(),
-            variableKeys: day.variableKeys,
-            evaluationKeys: day.evaluationKeys,
-          },
-          {
-            apiTimezone: options.apiTimezone,
-            includeTranscripts: options.includeTranscripts,
-            maskPhoneNumbers: options.maskPhoneNumbers,
-            createdAt: ports.clock.now(),
-          },
-        );
-        await finished(out);
-        workbookBytes = capture.bytes();
-      },
-      { preview: options.preview ?? false },
-    );
-    const summaryObject = await ports.store.writeSummary(summary);
-    const workbookMs = performance.now() - workbookStarted;
-    logger.info("report stored", {
-      date: options.date,
-      workbook: workbook.location,
-      workbookBytes: workbook.bytes,
-      summary: summaryObject.location,
-      workbookMs: Math.round(workbookMs),
-    });
+  const emailStarted = performance.now();
+  const email = await sendEmail(options, ports, summary, workbook, workbookBytes);
+  const emailMs = performance.now() - emailStarted;
+  logger.info("email done", { date: options.date, ...email, emailMs: Math.round(emailMs) });
 
-    const emailStarted = performance.now();
-    const email = await sendEmail(options, ports, summary, workbook, workbookBytes);
-    const emailMs = performance.now() - emailStarted;
-    logger.info("email done", { date: options.date, ...email, emailMs: Math.round(emailMs) });
-
-    return { date: options.date, summary, workbook, summaryObject, email, timings: { fetchMs, workbookMs, emailMs } };
-  } finally {
-    await spool.dispose();
-  }
+  const { date, timezone, partialAsOf, totals, dataQuality } = summary;
+  return {
+    date: options.date,
+    summary: { date, timezone, partialAsOf: partialAsOf ?? null, totals, dataQuality },
+    workbook,
+    summaryObject,
+    email,
+    fetch: { parts: fetched.parts, bytes: fetched.bytes, pauses: fetched.pauses, pausedSeconds: fetched.pausedSeconds },
+    timings: { fetchMs, workbookMs, emailMs },
+  };
 }
 
 type DayOptions = Pick<
@@ -172,22 +260,15 @@ type DayOptions = Pick<
  */
 export async function collectDay(
   options: DayOptions,
-  ports: Pick<ReportPorts, "calls" | "clock">,
+  ports: { calls: CallsSource; clock: Clock },
   earlier: { previousDay: Summary | null; sameWeekdayLastWeek: Summary | null },
   onCall?: (call: Call) => Promise<void>,
 ): Promise<{ summary: Summary; variableKeys: string[]; evaluationKeys: string[] }> {
   const window = reportWindow(options.date, options.timezone);
   const fetchedAt = ports.clock.now();
-  const aggregator = new DayAggregator({
-    window,
-    apiTimezone: options.apiTimezone,
-    filters: {
-      assistantId: options.filters.assistantId ?? null,
-      campaignId: options.filters.campaignId ?? null,
-      type: options.filters.type ?? null,
-      status: options.filters.status ?? null,
-    },
-  });
+  const aggregator = new DayAggregator(
+    aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters }),
+  );
   const calls = ports.calls.fetchCalls(
     { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
     {

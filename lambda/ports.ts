@@ -3,6 +3,7 @@
  * client in; the CLI plugs a local folder, an `.eml` writer and the same HTTP client.
  */
 import type { Writable } from "node:stream";
+import type { PartialAggregate } from "./report/aggregate.js";
 import type { Call, CallFilters, FetchStats } from "./report/call.js";
 import type { RecipientSettingNames, ReportEmail } from "./report/email-content.js";
 import type { Summary } from "./report/summary.js";
@@ -51,6 +52,84 @@ export interface CallStream extends AsyncIterable<Call> {
 /** The port the pipeline fetches through (the HTTP client in production and the CLI). */
 export interface CallsSource {
   fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
+}
+
+/** One API page of a part, validated, in the order the API paged. */
+export interface FetchedPage {
+  page: number;
+  /** The API's `total` and `last_page` as this page stated them. */
+  total: number;
+  lastPage: number;
+  calls: Call[];
+}
+
+/**
+ * The rate-limit state one part hands to the next (same token, same budget): plain JSON the
+ * pipeline carries through a checkpoint without reading it.
+ */
+export interface PacerSnapshot {
+  version: 1;
+  [field: string]: unknown;
+}
+
+export interface PartFetchOptions extends FetchOptions {
+  /** The previous part's rate-limit state. */
+  pacer?: PacerSnapshot;
+  /** A wait of at least this many ms is not slept: the part stops and says when to resume. */
+  stopForPausesFromMs?: number;
+}
+
+/** The pages of one part; iterating to the end yields every page of the range or sets `stopped`. */
+export interface PageStream extends AsyncIterable<FetchedPage> {
+  readonly stats: FetchStats;
+  /** Null when every page of the range was yielded; else the first page not fetched and when to go on. */
+  readonly stopped: { nextPage: number; resumeAt: number; reason: FetchPause["reason"] } | null;
+  pacerSnapshot(): PacerSnapshot;
+}
+
+/** The port the checkpointed fetch reads through: a bounded range of pages per part. */
+export interface PagedCallsSource {
+  /**
+   * Page `range.first`, then the following pages up to `range.maxPages` in all (never past the
+   * API's `last_page`), in order. No de-duplication: the caller does that across the day.
+   */
+  fetchPages(query: CallsQuery, range: { first: number; maxPages: number }, options?: PartFetchOptions): PageStream;
+}
+
+/** One part of a run's fetch: which run, which report day, which part. */
+export interface PartRef {
+  runId: string;
+  date: string;
+  /** 1-based, in page order (a refetch from page 1 goes on numbering). */
+  part: number;
+}
+
+/** What is stored with a part besides its calls: everything the day needs without the calls. */
+export interface PartManifest {
+  /** Every call id the part received (in or outside the window), for de-duplication across parts. */
+  ids: number[];
+  aggregate: PartialAggregate;
+}
+
+export interface PartWriter {
+  /** Appends one in-window call. */
+  write(call: Call): Promise<void>;
+  /** Stores the manifest after the calls; the part exists only once this resolves. */
+  commit(manifest: PartManifest): Promise<{ bytes: number }>;
+  /** Leaves nothing that looks like a finished part. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Where parts wait between the fetch and the workbook: run-scoped objects in S3 outside the
+ * managers' folders (`<prefix>/_work/…`, removed by a lifecycle rule), or a local scratch folder.
+ */
+export interface PartStore {
+  /** Starts writing a part; an existing part of the same ref (a replayed step) is replaced. */
+  openPart(ref: PartRef): Promise<PartWriter>;
+  readManifest(ref: PartRef): Promise<PartManifest>;
+  /** The part's calls in the order they were written. */
+  readCalls(ref: PartRef): AsyncIterable<Call>;
 }
 
 /** Where a stored artefact ended up. */

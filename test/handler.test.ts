@@ -1,15 +1,13 @@
-import { existsSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Simulator, startSimulator } from "../demo/simulator.js";
+import type { HandlerResult } from "../lambda/handler.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { localDate, shiftDate } from "../lambda/report/window.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
+import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
 import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
 
 /**
@@ -20,7 +18,8 @@ import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
 const TOKEN = "live-token";
 // Powertools reads the level when the handler module creates its logger.
 process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
-const { handler, ReportDaysFailedError, resetRuntimeForTests } = await import("../lambda/handler.js");
+const { handler: durableHandler, resetRuntimeForTests } = await import("../lambda/handler.js");
+const handler = (event: unknown) => invokeDurable<HandlerResult>(durableHandler, event);
 
 let simulator: Simulator;
 let s3: S3Emulator;
@@ -28,9 +27,9 @@ let ses: SesEmulator;
 let secrets: SecretsEmulator;
 const savedEnv = { ...process.env };
 
-const context = { awsRequestId: "test-request", getRemainingTimeInMillis: () => 600_000 };
-
 beforeAll(async () => {
+  // Real time: these runs have no rate-limit waits; test/durable.test.ts skips time.
+  await setupDurableRunner({ skipTime: false });
   [simulator, s3, ses, secrets] = await Promise.all([
     startSimulator({ callsPerDay: 150, token: TOKEN }),
     startS3Emulator("callreport-reports"),
@@ -43,8 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = savedEnv;
   await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
-  // The handler's spool root; the bundle test gives its Lambda a /tmp of its own.
-  await rm(join(tmpdir(), "callreport-spool"), { recursive: true, force: true });
+  await teardownDurableRunner();
 });
 
 /** What the handler's logger wrote (Powertools: one JSON object per line, on stdout or stderr). */
@@ -103,14 +101,23 @@ async function getObject(key: string) {
   return { response, bytes: Buffer.from((await response.Body?.transformToByteArray()) ?? []) };
 }
 
+/** The managers' objects: the run's working parts under `_work/` are listed by `workKeys`. */
 async function keys() {
+  return (await allKeys()).filter((key) => !key?.startsWith(`${prefix}/_work/`));
+}
+
+async function workKeys() {
+  return (await allKeys()).filter((key) => key?.startsWith(`${prefix}/_work/`));
+}
+
+async function allKeys() {
   const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
   return (listed.Contents ?? []).map((object) => object.Key).sort();
 }
 
 describe("the Lambda handler", () => {
   it("stores the workbook and summary at the day's keys and emails the managers once", async () => {
-    const result = await handler({ date: "2025-08-04" }, context);
+    const result = await handler({ date: "2025-08-04" });
 
     expect(result.reports).toHaveLength(1);
     expect(result.reports[0]).toMatchObject({ date: "2025-08-04", email: "sent" });
@@ -118,6 +125,11 @@ describe("the Lambda handler", () => {
       `${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`,
       `${prefix}/2025/08/04/email-2025-08-04.marker.json`,
       `${prefix}/2025/08/04/summary-2025-08-04.json`,
+    ]);
+    // The fetched calls wait in the run's working folder, which a lifecycle rule empties.
+    expect(await workKeys()).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}/_work/2025-08-04/[0-9a-f-]{36}/part-0001\\.manifest\\.json\\.gz$`)),
+      expect.stringMatching(new RegExp(`^${prefix}/_work/2025-08-04/[0-9a-f-]{36}/part-0001\\.ndjson\\.gz$`)),
     ]);
 
     const workbook = await getObject(`${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`);
@@ -145,27 +157,27 @@ describe("the Lambda handler", () => {
   });
 
   it("sends nothing the second time the same event arrives", async () => {
-    await handler({ date: "2025-08-04" }, context);
-    const again = await handler({ date: "2025-08-04" }, context);
+    await handler({ date: "2025-08-04" });
+    const again = await handler({ date: "2025-08-04" });
     expect(again.reports[0]?.email).toBe("already-sent");
     expect(await ses.messages()).toHaveLength(1);
   });
 
   it("sends again with force", async () => {
-    await handler({ date: "2025-08-04" }, context);
-    const forced = await handler({ date: "2025-08-04", force: true }, context);
+    await handler({ date: "2025-08-04" });
+    const forced = await handler({ date: "2025-08-04", force: true });
     expect(forced.reports[0]?.email).toBe("sent");
     expect(await ses.messages()).toHaveLength(2);
   });
 
   it("reports yesterday in the report timezone for a scheduled event", async () => {
     // 06:30 in Berlin on 5 Aug 2025 (CEST) is 04:30 UTC.
-    const result = await handler({ scheduledTime: "2025-08-05T04:30:00Z" }, context);
+    const result = await handler({ scheduledTime: "2025-08-05T04:30:00Z" });
     expect(result).toMatchObject({ trigger: "schedule", reports: [{ date: "2025-08-04" }] });
   });
 
   it("backfills a range as independent days, each with its own objects and email", async () => {
-    const result = await handler({ from: "2025-08-01", to: "2025-08-03" }, context);
+    const result = await handler({ from: "2025-08-01", to: "2025-08-03" });
     expect(result.reports.map((report) => report.date)).toEqual(["2025-08-01", "2025-08-02", "2025-08-03"]);
     expect((await keys()).filter((key) => key?.endsWith(".xlsx"))).toHaveLength(3);
     expect(await ses.messages()).toHaveLength(3);
@@ -173,7 +185,7 @@ describe("the Lambda handler", () => {
 
   it("sends no email and fails when S3 refuses the workbook", async () => {
     s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
-    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/1 of 1 report day\(s\) failed: 2025-08-04/);
+    await expect(handler({ date: "2025-08-04" })).rejects.toThrow(/1 of 1 report day\(s\) failed: 2025-08-04/);
     expect(await ses.messages()).toHaveLength(0);
     await expect(
       s3
@@ -182,43 +194,31 @@ describe("the Lambda handler", () => {
     ).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
   });
 
-  it("fails a run with each failed day's error in errors, in date order, under the one-line message", async () => {
+  it("fails a run naming each failed day and its error, in date order, in one line", async () => {
     s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
-    const error = await handler({ from: "2025-08-01", to: "2025-08-02" }, context).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(ReportDaysFailedError);
-    expect(error).toBeInstanceOf(AggregateError);
-    const { errors, message } = error as InstanceType<typeof ReportDaysFailedError>;
-    expect(errors).toHaveLength(2);
-    expect(message).toBe(
-      `2 of 2 report day(s) failed: 2025-08-01: ${errors[0].message} | 2025-08-02: ${errors[1].message}`,
+    const error = await handler({ from: "2025-08-01", to: "2025-08-02" }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "ReportDaysFailedError" });
+    expect((error as Error).message).toMatch(
+      /^2 of 2 report day\(s\) failed: 2025-08-01: .*workbook.* \| 2025-08-02: .*workbook.*$/,
     );
   });
 
   it("ends before any API call when the token secret cannot be read", async () => {
     secrets.failWith({ status: 400, type: "AccessDeniedException", message: "not authorized to read" });
     const requestsBefore = simulator.requests.length;
-    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/Could not read the API token secret/);
+    await expect(handler({ date: "2025-08-04" })).rejects.toThrow(/Could not read the API token secret/);
     expect(simulator.requests.length).toBe(requestsBefore);
     expect(await keys()).toEqual([]);
-  });
-
-  it("clears a spool a timed-out invocation left in /tmp when a new process starts", async () => {
-    const leftover = join(tmpdir(), "callreport-spool", "callreport-spool-timed-out");
-    await mkdir(leftover, { recursive: true });
-    await writeFile(join(leftover, "calls.ndjson"), "{}\n".repeat(1000));
-    await handler({ date: "2025-08-04" }, context);
-    expect(existsSync(leftover)).toBe(false);
-    expect(await readdir(join(tmpdir(), "callreport-spool"))).toEqual([]);
   });
 
   it("refuses a day that has not ended, and a backfill ending on one, before doing anything", async () => {
     const requestsBefore = simulator.requests.length;
     const tomorrow = shiftDate(localDate(new Date(), "Europe/Berlin"), 1);
 
-    await expect(handler({ date: "2099-01-01" }, context)).rejects.toThrow(
+    await expect(handler({ date: "2099-01-01" })).rejects.toThrow(
       /^Invalid event: 2099-01-01 has not ended in Europe\/Berlin yet \(it can be reported from 00:15 on 2 Jan 2099\) — pick an earlier date, or add "preview":true/,
     );
-    await expect(handler({ from: shiftDate(tomorrow, -3), to: tomorrow }, context)).rejects.toThrow(
+    await expect(handler({ from: shiftDate(tomorrow, -3), to: tomorrow })).rejects.toThrow(
       /^Invalid event: "to": .* has not ended/,
     );
 
@@ -231,7 +231,7 @@ describe("the Lambda handler", () => {
     const today = localDate(new Date(), "Europe/Berlin");
     const [year, month, day] = today.split("-");
 
-    const result = await handler({ date: today, preview: true }, context);
+    const result = await handler({ date: today, preview: true });
 
     expect(result.reports[0]).toMatchObject({ date: today, email: "sent" });
     expect(await keys()).toEqual([
@@ -249,13 +249,13 @@ describe("the Lambda handler", () => {
 
   it("rejects an invalid event before doing anything", async () => {
     const requestsBefore = simulator.requests.length;
-    await expect(handler({ date: "4 Aug" }, context)).rejects.toThrow(/Invalid event: "date" must be a calendar date/);
+    await expect(handler({ date: "4 Aug" })).rejects.toThrow(/Invalid event: "date" must be a calendar date/);
     expect(simulator.requests.length).toBe(requestsBefore);
   });
 
   it("names the bad variable when the configuration is wrong", async () => {
     process.env.REPORT_TIMEZONE = "Berlin";
-    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/REPORT_TIMEZONE: not an IANA timezone/);
+    await expect(handler({ date: "2025-08-04" })).rejects.toThrow(/REPORT_TIMEZONE: not an IANA timezone/);
   });
 });
 
@@ -263,7 +263,7 @@ describe("the handler's log", () => {
   const messages = () => logLines().map((line) => `${line.level} ${line.message}`);
 
   it("has one line per stage and a final summary for a scheduled day", async () => {
-    await handler({ scheduledTime: "2025-08-05T04:30:00Z" }, context);
+    await handler({ scheduledTime: "2025-08-05T04:30:00Z" });
     expect(messages()).toEqual(
       expect.arrayContaining([
         "INFO report run started",
@@ -282,7 +282,7 @@ describe("the handler's log", () => {
 
   it("logs the error of a failing day with its date", async () => {
     s3.failRequests(({ method, path }) => method !== "GET" && path.endsWith(".xlsx"));
-    await expect(handler({ date: "2025-08-04" }, context)).rejects.toThrow(/report day\(s\) failed/);
+    await expect(handler({ date: "2025-08-04" })).rejects.toThrow(/report day\(s\) failed/);
     expect(logLines().find((line) => line.message === "report day failed")).toMatchObject({
       level: "ERROR",
       reportDate: "2025-08-04",
@@ -291,7 +291,7 @@ describe("the handler's log", () => {
   });
 
   it("logs an invalid event's reason and shape, not its values", async () => {
-    await expect(handler({ date: "4 Aug", token: TOKEN }, context)).rejects.toThrow(/Invalid event/);
+    await expect(handler({ date: "4 Aug", token: TOKEN })).rejects.toThrow(/Invalid event/);
     const lines = logLines();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
@@ -299,7 +299,7 @@ describe("the handler's log", () => {
       message: "invalid event",
       reason: expect.stringMatching(/^Invalid event: /),
       event: { date: "string", token: "string" },
-      requestId: "test-request",
+      requestId: expect.any(String),
     });
   });
 });

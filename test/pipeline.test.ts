@@ -12,8 +12,9 @@ import {
   type ReportOptions,
   runReport,
 } from "../lambda/pipeline.js";
-import type { CallStream, CallsSource, Mailer, RawEmail } from "../lambda/ports.js";
+import type { Mailer, PagedCallsSource, PageStream, RawEmail } from "../lambda/ports.js";
 import type { Call, FetchStats } from "../lambda/report/call.js";
+import type { Summary } from "../lambda/report/summary.js";
 import { makeCall } from "./support/call-factory.js";
 import { closedPortEndpoint, type FaultyEndpoint, faultyEndpoint } from "./support/faulty-endpoints.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
@@ -56,9 +57,10 @@ function options(overrides: Partial<ReportOptions> = {}): ReportOptions {
   };
 }
 
-function callsOf(calls: Call[], failAfter?: number): CallsSource {
+/** The day as one page; with `failAfter`, page 1 holds that many calls and page 2 fails. */
+function callsOf(calls: Call[], failAfter?: number): PagedCallsSource {
   return {
-    fetchCalls(): CallStream {
+    fetchPages(): PageStream {
       const stats: FetchStats = {
         pages: 1,
         requests: 1,
@@ -71,11 +73,15 @@ function callsOf(calls: Call[], failAfter?: number): CallsSource {
       };
       return {
         stats,
+        stopped: null,
+        pacerSnapshot: () => ({ version: 1 }),
         async *[Symbol.asyncIterator]() {
-          for (const [index, call] of calls.entries()) {
-            if (index === failAfter) throw new Error("the API went away on page 2");
-            yield call;
+          if (failAfter === undefined) {
+            yield { page: 1, total: calls.length, lastPage: 1, calls };
+            return;
           }
+          yield { page: 1, total: calls.length, lastPage: 2, calls: calls.slice(0, failAfter) };
+          throw new Error("the API went away on page 2");
         },
       };
     },
@@ -94,6 +100,13 @@ class RecordingMailer implements Mailer {
     this.sent.push(message);
     return `msg-${this.sent.length}`;
   }
+}
+
+/** A stored summary, read back from its `s3://bucket/key` location. */
+async function readStored(location: string): Promise<Summary> {
+  const key = location.replace(`s3://${s3.bucket}/`, "");
+  const response = await s3.client().send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return JSON.parse((await response.Body?.transformToString()) ?? "") as Summary;
 }
 
 function newStore() {
@@ -255,8 +268,11 @@ describe("runReport", () => {
       workbookWriter,
     });
 
-    expect(preview.summary.comparison).toEqual({ previousDay: null, sameWeekdayLastWeek: null });
-    expect(full.summary.comparison.previousDay).not.toBeNull();
+    expect(preview.summary.partialAsOf).not.toBeNull();
+    const previewSummary = await readStored(preview.summaryObject.location);
+    const fullSummary = await readStored(full.summaryObject.location);
+    expect(previewSummary.comparison).toEqual({ previousDay: null, sameWeekdayLastWeek: null });
+    expect(fullSummary.comparison.previousDay).not.toBeNull();
   });
 
   it("does not send when the day's email already went out, and says so", async () => {

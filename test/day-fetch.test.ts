@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../demo/simulator.js";
+import { AutocallsClient } from "../lambda/autocalls/client.js";
+import { LocalPartStore } from "../lambda/call-spool.js";
+import { aggregatorOptions, DEFAULT_TUNING, fetchDayInParts, mergedDay, readDayCalls } from "../lambda/day-fetch.js";
+import { DayAggregator } from "../lambda/report/aggregate.js";
+import type { Call } from "../lambda/report/call.js";
+import { reportWindow } from "../lambda/report/window.js";
+import { inProcessSteps, type StepRunner } from "../lambda/steps.js";
+
+/**
+ * The checkpointed fetch in this process, against the simulated API: parts of a few pages,
+ * de-duplication and the completeness check across parts, and the waits between parts.
+ */
+const DATE = "2025-08-04";
+const window = reportWindow(DATE, "UTC");
+const aggregation = aggregatorOptions({ window, apiTimezone: "UTC", filters: {} });
+const query = { dateFrom: DATE, dateTo: DATE };
+
+let sim: Simulator | undefined;
+let parts: LocalPartStore | undefined;
+afterEach(async () => {
+  await sim?.close();
+  await parts?.dispose();
+  sim = undefined;
+  parts = undefined;
+});
+
+async function setup(options: SimulatorOptions) {
+  sim = await startSimulator({ token: "t", apiTimezone: "UTC", today: "2025-08-10", ...options });
+  parts = new LocalPartStore();
+  const calls = new AutocallsClient({ baseUrl: sim.baseUrl, token: "t", perPage: 10, concurrency: 3 });
+  return { sim, parts, calls };
+}
+
+/** Steps that record their names, so a test sees the parts and waits it took. */
+function recordingSteps(): StepRunner & { names: string[]; waits: number[] } {
+  const inner = inProcessSteps({ sleep: async () => {} });
+  const names: string[] = [];
+  const waits: number[] = [];
+  return {
+    names,
+    waits,
+    step: (name, fn, options) => {
+      names.push(name);
+      return inner.step(name, fn, options);
+    },
+    wait: async (name, seconds) => {
+      names.push(name);
+      waits.push(seconds);
+    },
+    child: (name, fn) => inner.child(name, fn),
+  };
+}
+
+async function collect(iterable: AsyncIterable<Call>) {
+  const out: Call[] = [];
+  for await (const call of iterable) out.push(call);
+  return out;
+}
+
+describe("fetchDayInParts", () => {
+  it("fetches a day in parts of at most maxPagesPerPart pages, each page once, and merges to the one-pass aggregate", async () => {
+    const { sim, parts, calls } = await setup({ callsPerDay: 95 });
+    const steps = recordingSteps();
+
+    const fetched = await fetchDayInParts(
+      steps,
+      { runId: "run-1" },
+      query,
+      aggregation,
+      { date: DATE, includeTranscripts: true },
+      { calls, parts },
+      { ...DEFAULT_TUNING, maxPagesPerPart: 3 },
+    );
+
+    // 95 calls at 10 a page are 10 pages: parts of 3, 3, 3 and 1.
+    expect(steps.names).toEqual(["fetch part 1", "fetch part 2", "fetch part 3", "fetch part 4"]);
+    expect(fetched).toMatchObject({ parts: 4, calls: 95, stats: { pages: 10, apiTotal: 95, duplicates: 0 } });
+    expect(sim.requests.map((request) => Number(request.query.page)).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+
+    const expected: number[] = [];
+    for await (const raw of sim.callsFor(query)) expected.push(raw.id);
+    expect((await collect(readDayCalls(parts, fetched))).map((call) => call.id)).toEqual(expected);
+
+    const onePass = new DayAggregator(aggregation);
+    for (const call of await collect(readDayCalls(parts, fetched))) onePass.add(call);
+    const input = { fetch: fetched.stats, generatedAt: new Date(0), previousDay: null, sameWeekdayLastWeek: null };
+    expect((await mergedDay(parts, fetched, aggregation)).finish(input)).toEqual(onePass.finish(input));
+  });
+
+  it("de-duplicates across parts and reads the day again when rows drift between parts", async () => {
+    // After the 4th request 7 new calls appear at the head: later pages shift, repeating rows
+    // of earlier parts and stating a new total.
+    const { sim, parts, calls } = await setup({ callsPerDay: 60, drift: { afterRequest: 4, insert: 7 } });
+    const steps = recordingSteps();
+
+    const fetched = await fetchDayInParts(
+      steps,
+      { runId: "run-2" },
+      query,
+      aggregation,
+      { date: DATE, includeTranscripts: true },
+      { calls, parts },
+      { ...DEFAULT_TUNING, maxPagesPerPart: 2 },
+    );
+
+    const truth: number[] = [];
+    for await (const raw of sim.callsFor(query)) truth.push(raw.id);
+    expect(truth).toHaveLength(67);
+    const stored = (await collect(readDayCalls(parts, fetched))).map((call) => call.id);
+    expect(new Set(stored).size).toBe(stored.length);
+    expect([...stored].sort((a, b) => a - b)).toEqual([...truth].sort((a, b) => a - b));
+    expect(fetched.stats.refetches).toBe(1);
+    expect(fetched.stats.duplicates).toBeGreaterThan(0);
+    expect(fetched.stats.apiTotal).toBe(67);
+  });
+
+  it("fails loudly, storing nothing for the report, when the day never adds up", async () => {
+    // New calls keep appearing after every few requests: no pass can agree with itself.
+    const { parts, calls } = await setup({ callsPerDay: 40 });
+    let requests = 0;
+    const drifting = {
+      fetchPages: (...args: Parameters<AutocallsClient["fetchPages"]>) => {
+        const stream = calls.fetchPages(...args);
+        return {
+          get stats() {
+            return stream.stats;
+          },
+          get stopped() {
+            return stream.stopped;
+          },
+          pacerSnapshot: () => stream.pacerSnapshot(),
+          async *[Symbol.asyncIterator]() {
+            for await (const page of stream) {
+              requests += 1;
+              // Every page after the first of a pass claims one more call than page 1 did.
+              yield page.page === 1 ? page : { ...page, total: page.total + requests };
+            }
+          },
+        };
+      },
+    };
+
+    await expect(
+      fetchDayInParts(
+        recordingSteps(),
+        { runId: "run-3" },
+        query,
+        aggregation,
+        { date: DATE, includeTranscripts: true },
+        { calls: drifting, parts },
+        { ...DEFAULT_TUNING, maxPagesPerPart: 2 },
+      ),
+    ).rejects.toThrow(/total changed from 40 to \d+ while paging .* after 2 re-fetches/);
+  });
+
+  it("ends a part at a long rate-limit pause and waits before the next part, resuming at the page it stopped at", async () => {
+    const { sim, parts, calls } = await setup({ callsPerDay: 100, rateLimitPerMinute: 4 });
+    const steps = recordingSteps();
+
+    const run = fetchDayInParts(
+      steps,
+      { runId: "run-4" },
+      query,
+      aggregation,
+      { date: DATE, includeTranscripts: true },
+      { calls, parts },
+      { ...DEFAULT_TUNING, maxPagesPerPart: 100 },
+    );
+    // The recording steps do not wait, and the simulator's window is real time: the first
+    // part stops after 4 requests, and the second meets the same full window.
+    await expect(run).rejects.toThrow();
+    expect(steps.names.slice(0, 2)).toEqual(["fetch part 1", "rate limit pause 1"]);
+    expect(steps.waits[0]).toBeGreaterThanOrEqual(55);
+    expect(sim.requests.filter((request) => request.status === 200)).toHaveLength(4);
+  });
+});
