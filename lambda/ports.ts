@@ -53,6 +53,22 @@ export interface CallsSource {
   fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
 }
 
+/** One API page as the client validated it. */
+export interface FetchedPage {
+  page: number;
+  /** The API's count of calls matching the query, as of this page. */
+  total: number;
+  /** The API's `last_page` as of this page. */
+  lastPage: number;
+  calls: Call[];
+}
+
+/** Pages `first … first + maxPages - 1` (fewer when the API has fewer). */
+export interface PageRange {
+  first: number;
+  maxPages: number;
+}
+
 /** Where a stored artefact ended up. */
 export interface StoredObject {
   /** `s3://bucket/key` or an absolute file path. */

@@ -28,10 +28,6 @@ export interface PacerOptions {
   onPause?: (pause: FetchPause) => void;
 }
 
-// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
-// the pause from arriving just before the window resets.
-const RETRY_AFTER_MARGIN_MS = 250;
-
 /** Shorter waits go unmentioned: a person notices a stall from a few seconds on. */
 export const ANNOUNCED_PAUSE_MS = 5_000;
 
@@ -179,34 +175,4 @@ function insertSorted(values: number[], value: number): void {
   let index = values.length;
   while (index > 0 && (values[index - 1] as number) > value) index--;
   values.splice(index, 0, value);
-}
-
-/** A reading, and which header said when the budget is back. */
-export interface RateLimitAnswer extends RateLimitReading {
-  resetBy?: "Retry-After" | "X-RateLimit-Reset";
-}
-
-/**
- * What an answer's headers say about the rate limit. `resetAt` is when the API says the budget
- * is back: a 429's `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else
- * `X-RateLimit-Reset` (epoch seconds), plus a little slack; a time already past says nothing.
- */
-export function readRateLimit(status: number, headers: Headers, now: number): RateLimitAnswer {
-  const reading: RateLimitAnswer = {
-    limit: headerInt(headers, "x-ratelimit-limit"),
-    remaining: headerInt(headers, "x-ratelimit-remaining"),
-  };
-  const retryAfter = status === 429 ? headers.get("retry-after")?.trim() : undefined;
-  const reset = headerInt(headers, "x-ratelimit-reset");
-  const [resetAt, resetBy] = retryAfter
-    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
-    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
-  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
-  return reading;
-}
-
-function headerInt(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
-  return Number(value);
 }
