@@ -53,6 +53,36 @@ export interface CallsSource {
   fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
 }
 
+/**
+ * What a rate-limit pacer knew when a part of a fetch ended, carried to the next part (maybe in
+ * another process) so that it does not burst into a budget the previous part spent. Plain JSON;
+ * times are epoch ms; nothing in it counts requests of one process. The pipeline passes it on
+ * without looking inside (lambda/autocalls/pacer.ts writes and reads it).
+ */
+export interface PacerSnapshot {
+  version: 1;
+  /** When it was taken. */
+  takenAt: number;
+  /** `X-RateLimit-Limit`; null while the API has not said. */
+  limit: number | null;
+  /**
+   * The budget left at `takenAt` by the API's latest `X-RateLimit-Remaining`: the reading, minus
+   * the requests sent after it, plus this client's requests that left the window between the
+   * reading and `takenAt`. Null when there was no reading or it had expired.
+   */
+  remaining: number | null;
+  /** When `remaining` stops counting (the API said the budget is back then); null: until a newer reading. */
+  remainingUntil: number | null;
+  /** When each recent request leaves the window, ascending, all after `takenAt`. */
+  windowExpiries: number[];
+  /** A 429's pause: no request before this; null when none is pending. */
+  pausedUntil: number | null;
+  /** After a 429 the next request goes alone, as a probe, until its answer is in. */
+  probeFirst: boolean;
+  /** When the last request was sent; null when none was. */
+  lastSentAt: number | null;
+}
+
 /** One API page as the client validated it. */
 export interface FetchedPage {
   page: number;
