@@ -99,6 +99,52 @@ export interface PageRange {
   maxPages: number;
 }
 
+export interface PartFetchOptions extends FetchOptions {
+  /** The rate-limit state the previous part ended with (`PageStream.pacerSnapshot()`). */
+  pacer?: PacerSnapshot | undefined;
+  /**
+   * A wait before a request (pacing or a 429's pause) of at least this long is not slept: the
+   * part stops instead and says in `stopped` where and when to resume — even when that is after
+   * `deadline`, since the caller waits, not this run. Unset: waits are slept, as in `fetchCalls`.
+   */
+  stopForPausesFromMs?: number | undefined;
+}
+
+/** Where a part stopped before the end of its range, and until when the API must be left alone. */
+export interface PageStop {
+  /** The first page not yielded: where the next part starts. */
+  nextPage: number;
+  /** Epoch ms from which requests may be sent again. */
+  resumeAt: number;
+  reason: FetchPause["reason"];
+}
+
+/**
+ * One part of a day's fetch: its pages in order, consecutively from `range.first`, each as the
+ * API sent it (no de-duplication or re-fetching: the caller reconciles the parts). Iterating
+ * either ends (every page of the range yielded, or `stopped` set) or throws.
+ */
+export interface PageStream extends AsyncIterable<FetchedPage> {
+  /**
+   * This part's requests, retries and 429s; `received` counts the rows of the yielded pages;
+   * `pages`/`apiTotal` are the last `last_page`/`total` seen; `duplicates`/`refetches` stay 0.
+   */
+  readonly stats: FetchStats;
+  /**
+   * Read once iteration has ended: null when every page of the range was yielded (a range that
+   * starts after the last page yields just that page, without calls). A part may stop before
+   * its first page, yielding nothing.
+   */
+  readonly stopped: PageStop | null;
+  /** The rate-limit state now, for the next part; take it after iterating. */
+  pacerSnapshot(): PacerSnapshot;
+}
+
+/** The port a fetch in parts goes through (the HTTP client), next to `CallsSource`. */
+export interface PagedCallsSource {
+  fetchPages(query: CallsQuery, range: PageRange, options?: PartFetchOptions): PageStream;
+}
+
 /** Where a stored artefact ended up. */
 export interface StoredObject {
   /** `s3://bucket/key` or an absolute file path. */

@@ -1,13 +1,25 @@
 /**
- * The Autocalls API client. About 390 lines, over the house's ~350, because what stays here
- * shares one fetch's state: the passes and refetches, each page's retry decisions. The request with its timeout and the reading of its answer (page,
+ * The Autocalls API client. About 480 lines, over the house's ~350, because what stays here
+ * shares one fetch's state: the passes and refetches, a part's pages and where it stopped, each
+ * page's retry decisions. The request with its timeout and the reading of its answer (page,
  * errors, rate-limit headers) are in answer.ts, the waiting between retries in lambda/backoff.ts,
  * the pacing in pacer.ts, the concurrent pages of a range in page-range.ts, the addresses in
  * calls-url.ts.
  */
 import { setMaxListeners } from "node:events";
 import { backoffDelayMs, sleep } from "../backoff.js";
-import type { CallStream, CallsQuery, CallsSource, FetchedPage, FetchOptions, PageRange } from "../ports.js";
+import type {
+  CallStream,
+  CallsQuery,
+  CallsSource,
+  FetchedPage,
+  FetchOptions,
+  PagedCallsSource,
+  PageRange,
+  PageStop,
+  PageStream,
+  PartFetchOptions,
+} from "../ports.js";
 import type { Call, FetchStats } from "../report/call.js";
 import { type RateLimitAnswer, RetryableFailure, readCallsPage, readRateLimit, requestAnswer } from "./answer.js";
 import { callsEndpoint, callsPageUrl } from "./calls-url.js";
@@ -19,7 +31,7 @@ import {
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "./errors.js";
-import { RequestPacer } from "./pacer.js";
+import { type PacerStop, RequestPacer } from "./pacer.js";
 import { pageRange } from "./page-range.js";
 
 export interface AutocallsLogger {
@@ -88,12 +100,14 @@ const UNREACHABLE_TRIES = 2;
 
 const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
 
-/** State shared by the requests of one `fetchCalls`. */
+/** State shared by the requests of one `fetchCalls` or `fetchPages`. */
 interface Run {
   signal: AbortSignal;
   stats: FetchStats;
   pacer: RequestPacer;
   deadline: number | undefined;
+  /** A part's: a 429's pause this long is not slept, so it cannot be too long for the deadline. */
+  stopForPausesFromMs: number | undefined;
   lastSeen: string | undefined;
   /** Some request got an HTTP answer: the address is right, network errors are an outage. */
   answered: boolean;
@@ -103,9 +117,10 @@ interface Run {
 
 /**
  * Fetches one query's calls from `GET /user/calls`: page 1 first (it tells how many pages
- * there are), then the rest concurrently, yielding unique calls in page order.
+ * there are), then the rest concurrently, yielding unique calls in page order. Or one part of
+ * them, a range of pages, for a fetch spread over several runs (`fetchPages`).
  */
-export class AutocallsClient implements CallsSource {
+export class AutocallsClient implements CallsSource, PagedCallsSource {
   private readonly endpoint: URL;
   private readonly token: string;
   private readonly concurrency: number;
@@ -158,23 +173,62 @@ export class AutocallsClient implements CallsSource {
         // The stats belong to one pass over the API; a second loop would silently double them.
         if (started) throw new AutocallsError("A call stream can be iterated only once — call fetchCalls again.");
         started = true;
-        return this.run(options, stats, this.pacer(options), (run) => this.passes(query, options, run));
+        // A whole fetch sleeps every wait, whatever else the options object carries.
+        const whole: PartFetchOptions = { ...options, pacer: undefined, stopForPausesFromMs: undefined };
+        return this.run(whole, stats, this.pacer(whole), (run) => this.passes(query, options, run));
       },
     };
   }
 
-  private pacer(options: FetchOptions): RequestPacer {
+  /**
+   * One part of a fetch spread over several runs (durable execution): pages `range.first …`,
+   * at most `range.maxPages`, in order and as the API sent them — the caller de-duplicates and
+   * reconciles with `total`. `options.pacer` carries the previous part's rate-limit state over;
+   * with `options.stopForPausesFromMs` a long wait ends the part (see `stopped`) instead of
+   * being slept. Progress and the deadline error count the pages of this part's range.
+   */
+  fetchPages(query: CallsQuery, range: PageRange, options: PartFetchOptions = {}): PageStream {
+    const wholeFrom1 = (value: number) => Number.isSafeInteger(value) && value >= 1;
+    if (!wholeFrom1(range.first) || !(wholeFrom1(range.maxPages) || range.maxPages === Number.POSITIVE_INFINITY)) {
+      throw new AutocallsError(
+        `The page range from ${range.first}, at most ${range.maxPages} pages, needs whole numbers from 1.`,
+      );
+    }
+    const stats = emptyStats();
+    const pacer = this.pacer(options);
+    let stopped: PageStop | null = null;
+    let started = false;
+    return {
+      stats,
+      get stopped() {
+        return stopped;
+      },
+      pacerSnapshot: () => pacer.snapshot(),
+      [Symbol.asyncIterator]: () => {
+        if (started) throw new AutocallsError("A page stream can be iterated only once — call fetchPages again.");
+        started = true;
+        const onStop = (stop: PageStop) => {
+          stopped = stop;
+        };
+        return this.run(options, stats, pacer, (run) => this.part(query, range, options, run, onStop));
+      },
+    };
+  }
+
+  private pacer(options: PartFetchOptions): RequestPacer {
     return new RequestPacer({
       windowMs: this.rateLimitWindowMs,
       sleep: this.sleep,
       now: this.now,
+      restore: options.pacer,
+      stopForPausesFromMs: options.stopForPausesFromMs,
       ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
     });
   }
 
   /** Runs `work` under the caller's signal and deadline, surfacing why it was aborted. */
   private async *run<T>(
-    options: FetchOptions,
+    options: PartFetchOptions,
     stats: FetchStats,
     pacer: RequestPacer,
     work: (run: Run) => AsyncIterable<T>,
@@ -187,6 +241,7 @@ export class AutocallsClient implements CallsSource {
       stats,
       pacer,
       deadline: options.deadline,
+      stopForPausesFromMs: options.stopForPausesFromMs,
       lastSeen: undefined,
       answered: false,
       pagesDone: 0,
@@ -278,12 +333,47 @@ export class AutocallsClient implements CallsSource {
     this.logger.info("autocalls fetch finished", { ...stats, durationMs: this.now() - startedAt });
   }
 
-  private pages(query: CallsQuery, range: PageRange, run: Run) {
+  /** A part's pages as they come; progress counts the pages of its range. */
+  private async *part(
+    query: CallsQuery,
+    range: PageRange,
+    options: FetchOptions,
+    run: Run,
+    onStop: (stop: PageStop) => void,
+  ): AsyncGenerator<FetchedPage> {
+    const stats = run.stats;
+    let refused: { page: number; stop: PacerStop } | undefined;
+    const pages = this.pages(query, range, run, (page, stop) => {
+      refused = { page, stop };
+    });
+    for await (const fetched of pages) {
+      if (fetched.page === range.first) {
+        run.pagesTotal = Math.max(1, Math.min(range.maxPages, fetched.lastPage - range.first + 1));
+      }
+      stats.pages = fetched.lastPage;
+      stats.apiTotal = fetched.total;
+      stats.received += fetched.calls.length;
+      run.pagesDone++;
+      options.onProgress?.({ pagesDone: run.pagesDone, pagesTotal: run.pagesTotal });
+      yield fetched;
+    }
+    let stopped: PageStop | null = null;
+    if (refused !== undefined) {
+      // Answers that came in after the refusal may have moved the time to resume.
+      const { resumeAt, reason } = run.pacer.stopped() ?? refused.stop;
+      stopped = { nextPage: refused.page, resumeAt, reason };
+      onStop(stopped);
+    }
+    this.logger.info("autocalls part finished", { first: range.first, ...stats, stopped });
+  }
+
+  private pages(query: CallsQuery, range: PageRange, run: Run, onStop?: (page: number, stop: PacerStop) => void) {
     return pageRange({
       range,
       concurrency: this.concurrency,
       fetchPage: (page, signal) => this.fetchPage(query, page, run, signal),
       signal: run.signal,
+      ...(onStop === undefined ? {} : { onStop }),
     });
   }
 
@@ -334,7 +424,13 @@ export class AutocallsClient implements CallsSource {
       }
       run.pacer.settle(seq, reading, pauseMs);
       // Waiting past the deadline could only end in the deadline error, later and saying less.
-      if (pauseMs !== undefined && reading.resetAt !== undefined && reading.resetAt > (run.deadline ?? Infinity)) {
+      const stops = pauseMs !== undefined && pauseMs >= (run.stopForPausesFromMs ?? Infinity);
+      if (
+        pauseMs !== undefined &&
+        !stops &&
+        reading.resetAt !== undefined &&
+        reading.resetAt > (run.deadline ?? Infinity)
+      ) {
         throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
       }
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
