@@ -79,6 +79,11 @@ export interface SimulatorOptions {
   today?: string;
   /** Default 0: a free port. */
   port?: number;
+  /**
+   * The clock of the rate window and of the request log's times, default `Date.now`: a test
+   * drives the client and the simulator from one injected clock instead of waiting real minutes.
+   */
+  now?: () => number;
 }
 
 export interface RequestRecord {
@@ -131,6 +136,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const today = options.today ?? localDate(new Date(), apiTimezone);
   if (!isCalendarDate(today)) throw new RangeError(`today "${today}" is not a calendar date — use YYYY-MM-DD.`);
   const latencyMs = options.latencyMs ?? 0;
+  const now = options.now ?? Date.now;
   const rateWindow = new RateWindow(options.rateLimitPerMinute);
 
   const drift = options.drift;
@@ -229,7 +235,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       applyFault(fault, res, record, () => answerCalls(url).body, rateWindow.headers(0));
       return;
     }
-    const slot = rateWindow.take(Date.now());
+    const slot = rateWindow.take(now());
     if (slot.retryAfterSeconds !== null) {
       sendJson(
         res,
@@ -265,7 +271,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       query: lastValues(url.searchParams),
       authorization: req.headers.authorization,
       status: 0,
-      startedAt: Date.now(),
+      startedAt: now(),
       endedAt: 0,
     };
     requests.push(record);
@@ -276,7 +282,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (ended) return;
       ended = true;
       inFlight--;
-      record.endedAt = Date.now();
+      record.endedAt = now();
       afterAnswered(record);
     };
     res.on("finish", end);

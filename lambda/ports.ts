@@ -54,46 +54,96 @@ export interface CallsSource {
   fetchCalls(query: CallsQuery, options?: FetchOptions): CallStream;
 }
 
-/** One API page of a part, validated, in the order the API paged. */
+/**
+ * What a rate-limit pacer knew when a part of a fetch ended, carried to the next part (maybe in
+ * another process) so that it does not burst into a budget the previous part spent. Plain JSON;
+ * times are epoch ms; nothing in it counts requests of one process. The pipeline passes it on
+ * without looking inside (lambda/autocalls/pacer.ts writes and reads it).
+ */
+export interface PacerSnapshot {
+  version: 1;
+  /** When it was taken. */
+  takenAt: number;
+  /** `X-RateLimit-Limit`; null while the API has not said. */
+  limit: number | null;
+  /**
+   * The budget left at `takenAt` by the API's latest `X-RateLimit-Remaining`: the reading, minus
+   * the requests sent after it, plus this client's requests that left the window between the
+   * reading and `takenAt`. Null when there was no reading or it had expired.
+   */
+  remaining: number | null;
+  /** When `remaining` stops counting (the API said the budget is back then); null: until a newer reading. */
+  remainingUntil: number | null;
+  /** When each recent request leaves the window, ascending, all after `takenAt`. */
+  windowExpiries: number[];
+  /** A 429's pause: no request before this; null when none is pending. */
+  pausedUntil: number | null;
+  /** After a 429 the next request goes alone, as a probe, until its answer is in. */
+  probeFirst: boolean;
+  /** When the last request was sent; null when none was. */
+  lastSentAt: number | null;
+}
+
+/** One API page as the client validated it. */
 export interface FetchedPage {
   page: number;
-  /** The API's `total` and `last_page` as this page stated them. */
+  /** The API's count of calls matching the query, as of this page. */
   total: number;
+  /** The API's `last_page` as of this page. */
   lastPage: number;
   calls: Call[];
 }
 
-/**
- * The rate-limit state one part hands to the next (same token, same budget): plain JSON the
- * pipeline carries through a checkpoint without reading it.
- */
-export interface PacerSnapshot {
-  version: 1;
-  [field: string]: unknown;
+/** Pages `first … first + maxPages - 1` (fewer when the API has fewer). */
+export interface PageRange {
+  first: number;
+  maxPages: number;
 }
 
 export interface PartFetchOptions extends FetchOptions {
-  /** The previous part's rate-limit state. */
-  pacer?: PacerSnapshot;
-  /** A wait of at least this many ms is not slept: the part stops and says when to resume. */
-  stopForPausesFromMs?: number;
+  /** The rate-limit state the previous part ended with (`PageStream.pacerSnapshot()`). */
+  pacer?: PacerSnapshot | undefined;
+  /**
+   * A wait before a request (pacing or a 429's pause) of at least this long is not slept: the
+   * part stops instead and says in `stopped` where and when to resume — even when that is after
+   * `deadline`, since the caller waits, not this run. Unset: waits are slept, as in `fetchCalls`.
+   */
+  stopForPausesFromMs?: number | undefined;
 }
 
-/** The pages of one part; iterating to the end yields every page of the range or sets `stopped`. */
+/** Where a part stopped before the end of its range, and until when the API must be left alone. */
+export interface PageStop {
+  /** The first page not yielded: where the next part starts. */
+  nextPage: number;
+  /** Epoch ms from which requests may be sent again. */
+  resumeAt: number;
+  reason: FetchPause["reason"];
+}
+
+/**
+ * One part of a day's fetch: its pages in order, consecutively from `range.first`, each as the
+ * API sent it (no de-duplication or re-fetching: the caller reconciles the parts). Iterating
+ * either ends (every page of the range yielded, or `stopped` set) or throws.
+ */
 export interface PageStream extends AsyncIterable<FetchedPage> {
+  /**
+   * This part's requests, retries and 429s; `received` counts the rows of the yielded pages;
+   * `pages`/`apiTotal` are the last `last_page`/`total` seen; `duplicates`/`refetches` stay 0.
+   */
   readonly stats: FetchStats;
-  /** Null when every page of the range was yielded; else the first page not fetched and when to go on. */
-  readonly stopped: { nextPage: number; resumeAt: number; reason: FetchPause["reason"] } | null;
+  /**
+   * Read once iteration has ended: null when every page of the range was yielded (a range that
+   * starts after the last page yields just that page, without calls). A part may stop before
+   * its first page, yielding nothing.
+   */
+  readonly stopped: PageStop | null;
+  /** The rate-limit state now, for the next part; take it after iterating. */
   pacerSnapshot(): PacerSnapshot;
 }
 
-/** The port the checkpointed fetch reads through: a bounded range of pages per part. */
+/** The port a fetch in parts goes through (the HTTP client), next to `CallsSource`. */
 export interface PagedCallsSource {
-  /**
-   * Page `range.first`, then the following pages up to `range.maxPages` in all (never past the
-   * API's `last_page`), in order. No de-duplication: the caller does that across the day.
-   */
-  fetchPages(query: CallsQuery, range: { first: number; maxPages: number }, options?: PartFetchOptions): PageStream;
+  fetchPages(query: CallsQuery, range: PageRange, options?: PartFetchOptions): PageStream;
 }
 
 /** One part of a run's fetch: which run, which report day, which part. */

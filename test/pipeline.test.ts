@@ -74,7 +74,17 @@ function callsOf(calls: Call[], failAfter?: number): PagedCallsSource {
       return {
         stats,
         stopped: null,
-        pacerSnapshot: () => ({ version: 1 }),
+        pacerSnapshot: () => ({
+          version: 1,
+          takenAt: 0,
+          limit: null,
+          remaining: null,
+          remainingUntil: null,
+          windowExpiries: [],
+          pausedUntil: null,
+          probeFirst: false,
+          lastSentAt: null,
+        }),
         async *[Symbol.asyncIterator]() {
           if (failAfter === undefined) {
             yield { page: 1, total: calls.length, lastPage: 1, calls };

@@ -1,8 +1,13 @@
 /**
  * One request for a page, bounded by its timeout, and what its answer or failure says: the
- * pieces the client's retry loop decides on. A failure worth repeating is a RetryableFailure;
- * the waiting between repeats is lambda/backoff.ts.
+ * pieces the client's retry loop decides on: the page, a failure worth repeating (a
+ * RetryableFailure), and the rate-limit headers. The waiting between repeats is
+ * lambda/backoff.ts, the pacing that reads the headers pacer.ts.
  */
+import type { FetchedPage } from "../ports.js";
+import { AutocallsAuthError, AutocallsRequestError, AutocallsResponseError } from "./errors.js";
+import type { RateLimitReading } from "./pacer.js";
+import { parseCallsPage } from "./schema.js";
 
 /** An HTTP answer with its body read. */
 export interface Answer {
@@ -61,6 +66,49 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
   }
 }
 
+/** Turns an HTTP answer into a page, a fatal error, or a RetryableFailure; `redact` cleans server text. */
+export function readCallsPage(page: number, answer: Answer, redact: (text: string) => string): FetchedPage {
+  const { status, body } = answer;
+  const html = looksLikeHtml(answer);
+  if (status >= 200 && status < 300) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(body);
+    } catch (error) {
+      const what = html
+        ? "an HTML page instead of JSON"
+        : body.length === 0
+          ? "an empty body"
+          : `truncated or invalid JSON (${body.length} characters)`;
+      throw new RetryableFailure("body", what, { cause: error });
+    }
+    const parsed = parseCallsPage(decoded);
+    if (!parsed.ok) throw new AutocallsResponseError(page, redact(parsed.problem));
+    if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
+      throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
+    }
+    return { page, total: parsed.page.total, lastPage: parsed.page.lastPage, calls: parsed.page.calls };
+  }
+  if (status === 401 || status === 403) throw new AutocallsAuthError(status);
+  if (status === 429) throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)");
+  if (status === 408 || status >= 500) {
+    throw new RetryableFailure("server", `HTTP ${status}${html ? " with an HTML error page" : ""}`);
+  }
+  if (status >= 300 && status < 400) {
+    const location = safeLocation(answer.headers.get("location"));
+    throw new AutocallsRequestError(
+      status,
+      `a redirect${location ? ` to ${location}` : ""}`,
+      "set AUTOCALLS_BASE_URL to the API's final address (e.g. https://app.autocalls.ai/api)",
+    );
+  }
+  const hint =
+    status === 404
+      ? "check AUTOCALLS_BASE_URL (it should end in /api, e.g. https://app.autocalls.ai/api)"
+      : "check the report date and the assistant/campaign/type/status filters";
+  throw new AutocallsRequestError(status, redact(laravelMessage(body, html)), hint);
+}
+
 export function looksLikeHtml(answer: Answer): boolean {
   const type = answer.headers.get("content-type") ?? "";
   return type.includes("text/html") || /^\s*</.test(answer.body);
@@ -113,4 +161,38 @@ function describeError(error: unknown): string {
 function errorCode(error: unknown): string | undefined {
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   return typeof code === "string" ? code : undefined;
+}
+
+// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
+// the pause from arriving just before the window resets.
+const RETRY_AFTER_MARGIN_MS = 250;
+
+/** A reading, and which header said when the budget is back. */
+export interface RateLimitAnswer extends RateLimitReading {
+  resetBy?: "Retry-After" | "X-RateLimit-Reset";
+}
+
+/**
+ * What an answer's headers say about the rate limit. `resetAt` is when the API says the budget
+ * is back: a 429's `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else
+ * `X-RateLimit-Reset` (epoch seconds), plus a little slack; a time already past says nothing.
+ */
+export function readRateLimit(status: number, headers: Headers, now: number): RateLimitAnswer {
+  const reading: RateLimitAnswer = {
+    limit: headerInt(headers, "x-ratelimit-limit"),
+    remaining: headerInt(headers, "x-ratelimit-remaining"),
+  };
+  const retryAfter = status === 429 ? headers.get("retry-after")?.trim() : undefined;
+  const reset = headerInt(headers, "x-ratelimit-reset");
+  const [resetAt, resetBy] = retryAfter
+    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
+    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
+  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
+  return reading;
+}
+
+function headerInt(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -1,26 +1,38 @@
 /**
- * The Autocalls API client. About 500 lines, over the house's ~350, because what stays here
- * shares one fetch's state: the passes and refetches, the concurrent pages, each page's retry
- * decisions and the reading of its answer. The request with its timeout and the answer texts
- * are in answer.ts, the waiting between retries in lambda/backoff.ts, the pacing in pacer.ts.
+ * The Autocalls API client. About 480 lines, over the house's ~350, because what stays here
+ * shares one fetch's state: the passes and refetches, a part's pages and where it stopped, each
+ * page's retry decisions. The request with its timeout and the reading of its answer (page,
+ * errors, rate-limit headers) are in answer.ts, the waiting between retries in lambda/backoff.ts,
+ * the pacing in pacer.ts, the concurrent pages of a range in page-range.ts, the addresses in
+ * calls-url.ts.
  */
 import { setMaxListeners } from "node:events";
 import { backoffDelayMs, sleep } from "../backoff.js";
-import type { CallStream, CallsQuery, CallsSource, FetchOptions } from "../ports.js";
+import type {
+  CallStream,
+  CallsQuery,
+  CallsSource,
+  FetchedPage,
+  FetchOptions,
+  PagedCallsSource,
+  PageRange,
+  PageStop,
+  PageStream,
+  PartFetchOptions,
+} from "../ports.js";
 import type { Call, FetchStats } from "../report/call.js";
-import { type Answer, laravelMessage, looksLikeHtml, RetryableFailure, requestAnswer, safeLocation } from "./answer.js";
+import { type RateLimitAnswer, RetryableFailure, readCallsPage, readRateLimit, requestAnswer } from "./answer.js";
+import { callsEndpoint, callsPageUrl } from "./calls-url.js";
 import {
-  AutocallsAuthError,
   AutocallsDeadlineError,
   AutocallsError,
   AutocallsIncompleteError,
   AutocallsPauseTooLongError,
-  AutocallsRequestError,
   AutocallsResponseError,
   AutocallsUnavailableError,
 } from "./errors.js";
-import { type RateLimitAnswer, RequestPacer, readRateLimit } from "./pacer.js";
-import { type CallsPage, parseCallsPage } from "./schema.js";
+import { type PacerStop, RequestPacer } from "./pacer.js";
+import { pageRange } from "./page-range.js";
 
 export interface AutocallsLogger {
   debug(message: string, fields?: object): void;
@@ -88,17 +100,14 @@ const UNREACHABLE_TRIES = 2;
 
 const silentLogger: AutocallsLogger = { debug() {}, info() {}, warn() {} };
 
-/** The page and what the API said about the whole result on it. */
-interface FetchedPage extends CallsPage {
-  page: number;
-}
-
-/** State shared by the requests of one `fetchCalls`. */
+/** State shared by the requests of one `fetchCalls` or `fetchPages`. */
 interface Run {
   signal: AbortSignal;
   stats: FetchStats;
   pacer: RequestPacer;
   deadline: number | undefined;
+  /** A part's: a 429's pause this long is not slept, so it cannot be too long for the deadline. */
+  stopForPausesFromMs: number | undefined;
   lastSeen: string | undefined;
   /** Some request got an HTTP answer: the address is right, network errors are an outage. */
   answered: boolean;
@@ -108,9 +117,10 @@ interface Run {
 
 /**
  * Fetches one query's calls from `GET /user/calls`: page 1 first (it tells how many pages
- * there are), then the rest concurrently, yielding unique calls in page order.
+ * there are), then the rest concurrently, yielding unique calls in page order. Or one part of
+ * them, a range of pages, for a fetch spread over several runs (`fetchPages`).
  */
-export class AutocallsClient implements CallsSource {
+export class AutocallsClient implements CallsSource, PagedCallsSource {
   private readonly endpoint: URL;
   private readonly token: string;
   private readonly concurrency: number;
@@ -129,8 +139,7 @@ export class AutocallsClient implements CallsSource {
   private readonly now: () => number;
 
   constructor(options: AutocallsClientOptions) {
-    const base = parseBaseUrl(options.baseUrl);
-    this.endpoint = new URL(`${base.pathname.replace(/\/+$/, "")}/user/calls`, base.origin);
+    this.endpoint = callsEndpoint(options.baseUrl);
     // Secrets copied from a dashboard often carry a trailing newline; anything else that is not
     // a visible ASCII character would make fetch throw an error that quotes the header value.
     this.token = options.token.trim();
@@ -156,16 +165,7 @@ export class AutocallsClient implements CallsSource {
   }
 
   fetchCalls(query: CallsQuery, options: FetchOptions = {}): CallStream {
-    const stats: FetchStats = {
-      pages: 0,
-      requests: 0,
-      retries: 0,
-      rateLimited: 0,
-      received: 0,
-      duplicates: 0,
-      apiTotal: 0,
-      refetches: 0,
-    };
+    const stats = emptyStats();
     let started = false;
     return {
       stats,
@@ -173,25 +173,75 @@ export class AutocallsClient implements CallsSource {
         // The stats belong to one pass over the API; a second loop would silently double them.
         if (started) throw new AutocallsError("A call stream can be iterated only once — call fetchCalls again.");
         started = true;
-        return this.run(query, options, stats);
+        // A whole fetch sleeps every wait, whatever else the options object carries.
+        const whole: PartFetchOptions = { ...options, pacer: undefined, stopForPausesFromMs: undefined };
+        return this.run(whole, stats, this.pacer(whole), (run) => this.passes(query, options, run));
       },
     };
   }
 
-  private async *run(query: CallsQuery, options: FetchOptions, stats: FetchStats): AsyncGenerator<Call> {
+  /**
+   * One part of a fetch spread over several runs (durable execution): pages `range.first …`,
+   * at most `range.maxPages`, in order and as the API sent them — the caller de-duplicates and
+   * reconciles with `total`. `options.pacer` carries the previous part's rate-limit state over;
+   * with `options.stopForPausesFromMs` a long wait ends the part (see `stopped`) instead of
+   * being slept. Progress and the deadline error count the pages of this part's range.
+   */
+  fetchPages(query: CallsQuery, range: PageRange, options: PartFetchOptions = {}): PageStream {
+    const wholeFrom1 = (value: number) => Number.isSafeInteger(value) && value >= 1;
+    if (!wholeFrom1(range.first) || !(wholeFrom1(range.maxPages) || range.maxPages === Number.POSITIVE_INFINITY)) {
+      throw new AutocallsError(
+        `The page range from ${range.first}, at most ${range.maxPages} pages, needs whole numbers from 1.`,
+      );
+    }
+    const stats = emptyStats();
+    const pacer = this.pacer(options);
+    let stopped: PageStop | null = null;
+    let started = false;
+    return {
+      stats,
+      get stopped() {
+        return stopped;
+      },
+      pacerSnapshot: () => pacer.snapshot(),
+      [Symbol.asyncIterator]: () => {
+        if (started) throw new AutocallsError("A page stream can be iterated only once — call fetchPages again.");
+        started = true;
+        const onStop = (stop: PageStop) => {
+          stopped = stop;
+        };
+        return this.run(options, stats, pacer, (run) => this.part(query, range, options, run, onStop));
+      },
+    };
+  }
+
+  private pacer(options: PartFetchOptions): RequestPacer {
+    return new RequestPacer({
+      windowMs: this.rateLimitWindowMs,
+      sleep: this.sleep,
+      now: this.now,
+      restore: options.pacer,
+      stopForPausesFromMs: options.stopForPausesFromMs,
+      ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
+    });
+  }
+
+  /** Runs `work` under the caller's signal and deadline, surfacing why it was aborted. */
+  private async *run<T>(
+    options: PartFetchOptions,
+    stats: FetchStats,
+    pacer: RequestPacer,
+    work: (run: Run) => AsyncIterable<T>,
+  ): AsyncGenerator<T> {
     const controller = new AbortController();
     // Every request and wait listens on it; with a high concurrency Node would warn of a leak.
     setMaxListeners(0, controller.signal);
     const run: Run = {
       signal: controller.signal,
       stats,
-      pacer: new RequestPacer({
-        windowMs: this.rateLimitWindowMs,
-        sleep: this.sleep,
-        now: this.now,
-        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
-      }),
+      pacer,
       deadline: options.deadline,
+      stopForPausesFromMs: options.stopForPausesFromMs,
       lastSeen: undefined,
       answered: false,
       pagesDone: 0,
@@ -214,56 +264,8 @@ export class AutocallsClient implements CallsSource {
           signal: deadlineTimer.signal,
         });
     }
-
-    const seen = new Set<number>();
-    const startedAt = this.now();
-    this.logger.info("autocalls fetch started", {
-      dateFrom: query.dateFrom,
-      dateTo: query.dateTo,
-      concurrency: this.concurrency,
-    });
     try {
-      for (let pass = 0; ; pass++) {
-        let totalChange: { from: number; to: number } | undefined;
-        let total = 0;
-        let lastPage = 0;
-        for await (const fetched of this.pages(query, run)) {
-          if (fetched.page === 1) {
-            total = fetched.total;
-            lastPage = fetched.lastPage;
-            stats.pages = lastPage;
-            run.pagesTotal += Math.max(lastPage, 1);
-          } else if (fetched.total !== total || fetched.lastPage !== lastPage) {
-            // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
-            totalChange = { from: total, to: fetched.total };
-          }
-          stats.apiTotal = fetched.total;
-          stats.received += fetched.calls.length;
-          run.pagesDone++;
-          options.onProgress?.({ pagesDone: run.pagesDone, pagesTotal: run.pagesTotal });
-          for (const call of fetched.calls) {
-            if (seen.has(call.id)) {
-              stats.duplicates++;
-              continue;
-            }
-            seen.add(call.id);
-            yield call;
-          }
-        }
-        if (totalChange === undefined && seen.size === stats.apiTotal) break;
-        const reason = totalChange === undefined ? "some calls were missing" : "the total changed while paging";
-        if (pass >= this.maxRefetches) {
-          throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, totalChange);
-        }
-        stats.refetches++;
-        this.logger.warn("autocalls result inconsistent, fetching all pages again", {
-          reason,
-          uniqueReceived: seen.size,
-          apiTotal: stats.apiTotal,
-          refetch: stats.refetches,
-        });
-      }
-      this.logger.info("autocalls fetch finished", { ...stats, durationMs: this.now() - startedAt });
+      yield* work(run);
     } catch (error) {
       // After an abort, what surfaces is whatever the fetch or sleep threw; the reason says why.
       if (controller.signal.aborted && controller.signal.reason instanceof AutocallsError) {
@@ -278,48 +280,101 @@ export class AutocallsClient implements CallsSource {
     }
   }
 
-  /**
-   * One pass: page 1, then pages 2..last with at most `concurrency` pages in flight or waiting
-   * to be consumed, so memory stays flat however slow the consumer is. Pages come out in order.
-   */
-  private async *pages(query: CallsQuery, run: Run): AsyncGenerator<FetchedPage> {
-    const first = await this.fetchPage(query, 1, run, run.signal);
-    yield first;
-
-    // A failed page stops the others at once, not after the pages before it have been consumed.
-    const pass = new AbortController();
-    setMaxListeners(0, pass.signal);
-    const onRunAbort = () => pass.abort(run.signal.reason);
-    run.signal.addEventListener("abort", onRunAbort, { once: true });
-    const inFlight = new Map<number, Promise<FetchedPage>>();
-    let failure: unknown;
-    const launch = (page: number) => {
-      const promise = this.fetchPage(query, page, run, pass.signal);
-      // Also keeps a page that fails while an earlier one is awaited from being an unhandled rejection.
-      promise.catch((error: unknown) => {
-        if (failure === undefined && !pass.signal.aborted) {
-          failure = error;
-          pass.abort(error);
+  /** All pages, again while the count does not add up; each call once. */
+  private async *passes(query: CallsQuery, options: FetchOptions, run: Run): AsyncGenerator<Call> {
+    const stats = run.stats;
+    const seen = new Set<number>();
+    const startedAt = this.now();
+    this.logger.info("autocalls fetch started", {
+      dateFrom: query.dateFrom,
+      dateTo: query.dateTo,
+      concurrency: this.concurrency,
+    });
+    for (let pass = 0; ; pass++) {
+      let totalChange: { from: number; to: number } | undefined;
+      let total = 0;
+      let lastPage = 0;
+      for await (const fetched of this.pages(query, { first: 1, maxPages: Number.POSITIVE_INFINITY }, run)) {
+        if (fetched.page === 1) {
+          total = fetched.total;
+          lastPage = fetched.lastPage;
+          stats.pages = lastPage;
+          run.pagesTotal += Math.max(lastPage, 1);
+        } else if (fetched.total !== total || fetched.lastPage !== lastPage) {
+          // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
+          totalChange = { from: total, to: fetched.total };
         }
-      });
-      inFlight.set(page, promise);
-    };
-    try {
-      let nextLaunch = 2;
-      for (let page = 2; page <= first.lastPage; page++) {
-        while (nextLaunch <= first.lastPage && nextLaunch < page + this.concurrency) launch(nextLaunch++);
-        const promise = inFlight.get(page) as Promise<FetchedPage>;
-        inFlight.delete(page);
-        try {
-          yield await promise;
-        } catch (error) {
-          throw failure ?? error;
+        stats.apiTotal = fetched.total;
+        stats.received += fetched.calls.length;
+        run.pagesDone++;
+        options.onProgress?.({ pagesDone: run.pagesDone, pagesTotal: run.pagesTotal });
+        for (const call of fetched.calls) {
+          if (seen.has(call.id)) {
+            stats.duplicates++;
+            continue;
+          }
+          seen.add(call.id);
+          yield call;
         }
       }
-    } finally {
-      run.signal.removeEventListener("abort", onRunAbort);
-      if (!pass.signal.aborted) pass.abort(new AutocallsError("The pass ended."));
+      if (totalChange === undefined && seen.size === stats.apiTotal) break;
+      const reason = totalChange === undefined ? "some calls were missing" : "the total changed while paging";
+      if (pass >= this.maxRefetches) {
+        throw new AutocallsIncompleteError(seen.size, stats.apiTotal, stats.refetches, totalChange);
+      }
+      stats.refetches++;
+      this.logger.warn("autocalls result inconsistent, fetching all pages again", {
+        reason,
+        uniqueReceived: seen.size,
+        apiTotal: stats.apiTotal,
+        refetch: stats.refetches,
+      });
     }
+    this.logger.info("autocalls fetch finished", { ...stats, durationMs: this.now() - startedAt });
+  }
+
+  /** A part's pages as they come; progress counts the pages of its range. */
+  private async *part(
+    query: CallsQuery,
+    range: PageRange,
+    options: FetchOptions,
+    run: Run,
+    onStop: (stop: PageStop) => void,
+  ): AsyncGenerator<FetchedPage> {
+    const stats = run.stats;
+    let refused: { page: number; stop: PacerStop } | undefined;
+    const pages = this.pages(query, range, run, (page, stop) => {
+      refused = { page, stop };
+    });
+    for await (const fetched of pages) {
+      if (fetched.page === range.first) {
+        run.pagesTotal = Math.max(1, Math.min(range.maxPages, fetched.lastPage - range.first + 1));
+      }
+      stats.pages = fetched.lastPage;
+      stats.apiTotal = fetched.total;
+      stats.received += fetched.calls.length;
+      run.pagesDone++;
+      options.onProgress?.({ pagesDone: run.pagesDone, pagesTotal: run.pagesTotal });
+      yield fetched;
+    }
+    let stopped: PageStop | null = null;
+    if (refused !== undefined) {
+      // Answers that came in after the refusal may have moved the time to resume.
+      const { resumeAt, reason } = run.pacer.stopped() ?? refused.stop;
+      stopped = { nextPage: refused.page, resumeAt, reason };
+      onStop(stopped);
+    }
+    this.logger.info("autocalls part finished", { first: range.first, ...stats, stopped });
+  }
+
+  private pages(query: CallsQuery, range: PageRange, run: Run, onStop?: (page: number, stop: PacerStop) => void) {
+    return pageRange({
+      range,
+      concurrency: this.concurrency,
+      fetchPage: (page, signal) => this.fetchPage(query, page, run, signal),
+      signal: run.signal,
+      ...(onStop === undefined ? {} : { onStop }),
+    });
   }
 
   /** One page, with retries; resolves with the validated page or rejects with an AutocallsError. */
@@ -350,7 +405,7 @@ export class AutocallsClient implements CallsSource {
           durationMs: this.now() - sentAt,
           rateLimitRemaining: reading.remaining,
         });
-        const fetched = this.readAnswer(page, answer);
+        const fetched = readCallsPage(page, answer, (text) => this.redact(text));
         run.pacer.settle(seq, reading);
         return fetched;
       } catch (error) {
@@ -369,7 +424,13 @@ export class AutocallsClient implements CallsSource {
       }
       run.pacer.settle(seq, reading, pauseMs);
       // Waiting past the deadline could only end in the deadline error, later and saying less.
-      if (pauseMs !== undefined && reading.resetAt !== undefined && reading.resetAt > (run.deadline ?? Infinity)) {
+      const stops = pauseMs !== undefined && pauseMs >= (run.stopForPausesFromMs ?? Infinity);
+      if (
+        pauseMs !== undefined &&
+        !stops &&
+        reading.resetAt !== undefined &&
+        reading.resetAt > (run.deadline ?? Infinity)
+      ) {
         throw new AutocallsPauseTooLongError(pauseMs, reading.resetAt, reading.resetBy ?? "Retry-After");
       }
       if (failure.kind === "body" && ++bodyFailures > MAX_BODY_RETRIES) {
@@ -390,63 +451,8 @@ export class AutocallsClient implements CallsSource {
     }
   }
 
-  /** Turns an HTTP answer into a page, a fatal error, or a RetryableFailure. */
-  private readAnswer(page: number, answer: Answer): FetchedPage {
-    const { status, body } = answer;
-    const html = looksLikeHtml(answer);
-    if (status >= 200 && status < 300) {
-      let decoded: unknown;
-      try {
-        decoded = JSON.parse(body);
-      } catch (error) {
-        const what = html
-          ? "an HTML page instead of JSON"
-          : body.length === 0
-            ? "an empty body"
-            : `truncated or invalid JSON (${body.length} characters)`;
-        throw new RetryableFailure("body", what, { cause: error });
-      }
-      const parsed = parseCallsPage(decoded);
-      if (!parsed.ok) throw new AutocallsResponseError(page, this.redact(parsed.problem));
-      if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
-        throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
-      }
-      return { page, ...parsed.page };
-    }
-    if (status === 401 || status === 403) throw new AutocallsAuthError(status);
-    if (status === 429) throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)");
-    if (status === 408 || status >= 500) {
-      throw new RetryableFailure("server", `HTTP ${status}${html ? " with an HTML error page" : ""}`);
-    }
-    if (status >= 300 && status < 400) {
-      const location = safeLocation(answer.headers.get("location"));
-      throw new AutocallsRequestError(
-        status,
-        `a redirect${location ? ` to ${location}` : ""}`,
-        "set AUTOCALLS_BASE_URL to the API's final address (e.g. https://app.autocalls.ai/api)",
-      );
-    }
-    const hint =
-      status === 404
-        ? "check AUTOCALLS_BASE_URL (it should end in /api, e.g. https://app.autocalls.ai/api)"
-        : "check the report date and the assistant/campaign/type/status filters";
-    throw new AutocallsRequestError(status, this.redact(laravelMessage(body, html)), hint);
-  }
-
   private pageUrl(query: CallsQuery, page: number): URL {
-    // Page URLs are always built from the configured base, never taken from `next_page_url`,
-    // so the token cannot be sent to another host or over plain http.
-    const url = new URL(this.endpoint);
-    const params = url.searchParams;
-    params.set("date_from", query.dateFrom);
-    params.set("date_to", query.dateTo);
-    if (query.assistantId !== undefined) params.set("assistant_id", idParam(query.assistantId, "assistant id"));
-    if (query.campaignId !== undefined) params.set("campaign_id", idParam(query.campaignId, "campaign id"));
-    if (query.type !== undefined) params.set("type", query.type);
-    if (query.status !== undefined) params.set("status", query.status);
-    params.set("per_page", String(this.perPage));
-    params.set("page", String(page));
-    return url;
+    return callsPageUrl(this.endpoint, query, this.perPage, page);
   }
 
   private backoffMs(attempt: number): number {
@@ -457,24 +463,6 @@ export class AutocallsClient implements CallsSource {
   private redact(text: string): string {
     return text.split(this.token).join("[redacted]");
   }
-}
-
-function parseBaseUrl(baseUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch (error) {
-    throw new AutocallsError(
-      `The Autocalls base URL "${baseUrl}" is not a URL — set AUTOCALLS_BASE_URL like https://app.autocalls.ai/api.`,
-      { cause: error },
-    );
-  }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password || url.search) {
-    throw new AutocallsError(
-      `The Autocalls base URL "${url.origin}${url.pathname}" must be a plain http(s) address without credentials or query — set AUTOCALLS_BASE_URL like https://app.autocalls.ai/api.`,
-    );
-  }
-  return url;
 }
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -493,12 +481,6 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
   return result;
 }
 
-/** String(1e23) is "1e+23": an id the API would misread or reject. */
-function idParam(id: number, name: string): string {
-  if (!Number.isSafeInteger(id) || id < 1) {
-    throw new AutocallsError(
-      `The ${name} ${id} is not a whole number from 1 to ${Number.MAX_SAFE_INTEGER} — fix the ${name} filter.`,
-    );
-  }
-  return String(id);
+function emptyStats(): FetchStats {
+  return { pages: 0, requests: 0, retries: 0, rateLimited: 0, received: 0, duplicates: 0, apiTotal: 0, refetches: 0 };
 }

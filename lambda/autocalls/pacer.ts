@@ -1,4 +1,5 @@
-import type { FetchPause } from "../ports.js";
+import type { FetchPause, PacerSnapshot } from "../ports.js";
+import { AutocallsError } from "./errors.js";
 
 /**
  * Decides when the next request may leave, from what the API said about its rate limit.
@@ -18,22 +19,44 @@ import type { FetchPause } from "../ports.js";
  *   the log and the probe after a 429 hold the requests back.
  * Requests therefore go at once while there is budget and otherwise wait exactly until some
  * is freed, which uses the full allowed rate without provoking a 429.
+ *
+ * A fetch in parts (durable execution) does not sleep long waits: with `stopForPausesFromMs`
+ * the pacer refuses instead, and `snapshot()`/`restore` carry what it knows to the next part.
  */
 export interface PacerOptions {
   /** The limiter's window; Laravel's API limiter counts per minute. */
   windowMs: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
-  /** Told of every wait of ANNOUNCED_PAUSE_MS or more, before it starts. */
+  /** Told of every wait of ANNOUNCED_PAUSE_MS or more, before it starts (not of a refused one). */
   onPause?: (pause: FetchPause) => void;
+  /** The state another pacer ended with (its `snapshot()`), to go on from. */
+  restore?: PacerSnapshot | undefined;
+  /**
+   * A wait of at least this long (after a 429, then for budget) is not slept: `acquire` rejects
+   * with a PacerStop saying until when, and so does every later `acquire` of this pacer.
+   */
+  stopForPausesFromMs?: number | undefined;
 }
 
-// Retry-After is whole seconds, rounded by the server; the slack keeps the first request after
-// the pause from arriving just before the window resets.
-const RETRY_AFTER_MARGIN_MS = 250;
+/** `acquire` refused to sleep a long wait: no request may go before `resumeAt` (epoch ms). */
+export class PacerStop extends Error {
+  readonly resumeAt: number;
+  readonly reason: FetchPause["reason"];
+
+  constructor(resumeAt: number, reason: FetchPause["reason"]) {
+    super(`Requests wait until ${new Date(resumeAt).toISOString()} (${reason}); not sleeping that long here.`);
+    this.name = "PacerStop";
+    this.resumeAt = resumeAt;
+    this.reason = reason;
+  }
+}
 
 /** Shorter waits go unmentioned: a person notices a stall from a few seconds on. */
 export const ANNOUNCED_PAUSE_MS = 5_000;
+
+// Without a known limit the log decides nothing yet; this only bounds a snapshot's size.
+const MAX_SNAPSHOT_EXPIRIES_WITHOUT_LIMIT = 1_000;
 
 export interface RateLimitReading {
   limit: number | undefined;
@@ -60,9 +83,15 @@ export class RequestPacer {
   /** When each finished request leaves the window, ascending. */
   private expiries: number[] = [];
   private readonly changeWaiters = new Set<() => void>();
+  private stop: PacerStop | undefined;
 
   constructor(options: PacerOptions) {
     this.options = options;
+    const stopFromMs = options.stopForPausesFromMs;
+    if (stopFromMs !== undefined && !(stopFromMs >= 0 && stopFromMs < Number.POSITIVE_INFINITY)) {
+      throw new AutocallsError(`stopForPausesFromMs must be a non-negative number of milliseconds, got ${stopFromMs}.`);
+    }
+    if (options.restore !== undefined) this.restore(options.restore);
   }
 
   /** Resolves with the request's sequence number when it may be sent; pass it to `settle`. */
@@ -99,10 +128,73 @@ export class RequestPacer {
     this.changeWaiters.clear();
   }
 
+  /**
+   * What the pacer knows, for a pacer in another part to go on from: a restored pacer sends when
+   * this one would have, provided nothing is in flight now (as after a part's iteration) and the
+   * clock does not run backwards between the parts. Otherwise it approximates: requests in
+   * flight count as answered now, the earliest they can be; a probe in flight is forgotten.
+   */
+  snapshot(): PacerSnapshot {
+    const takenAt = this.options.now();
+    const fresh = this.remaining !== undefined && takenAt < this.readingExpiresAt;
+    let remaining: number | null = null;
+    if (this.remaining !== undefined && fresh) {
+      // Normalized to a reading taken now: the sequence numbers it was relative to end with this pacer.
+      const freed = this.expiries.filter((expiry) => expiry > this.readingAt && expiry <= takenAt).length;
+      remaining = this.remaining - (this.sent - this.remainingSeq) + freed;
+    }
+    const expiries = this.expiries.filter((expiry) => expiry > takenAt);
+    for (let i = 0; i < this.inFlight; i++) insertSorted(expiries, takenAt + this.options.windowMs);
+    return {
+      version: 1,
+      takenAt,
+      limit: this.limit ?? null,
+      remaining,
+      remainingUntil: fresh && this.readingExpiresAt < Number.POSITIVE_INFINITY ? this.readingExpiresAt : null,
+      // More than `limit` (after 429s): the newest `limit` say when the log frees budget; dropping
+      // the older ones can only delay what the Remaining reading frees.
+      windowExpiries: expiries.slice(-(this.limit ?? MAX_SNAPSHOT_EXPIRIES_WITHOUT_LIMIT)),
+      pausedUntil: this.pausedUntil > takenAt ? this.pausedUntil : null,
+      probeFirst: this.probeAfterSeq !== undefined,
+      lastSentAt: this.lastSendAt > Number.NEGATIVE_INFINITY ? this.lastSendAt : null,
+    };
+  }
+
+  /**
+   * Once `acquire` has refused: when requests may resume, and why. Taken once the requests in
+   * flight at the refusal are answered, it goes by what they said: a 429 among them pushes the
+   * time away, a fresher X-RateLimit-Remaining may bring it nearer.
+   */
+  stopped(): { resumeAt: number; reason: FetchPause["reason"] } | undefined {
+    const stop = this.stop;
+    if (stop === undefined) return undefined;
+    const now = this.options.now();
+    const reason = stop.reason === "rateLimited" || now < this.pausedUntil ? "rateLimited" : "pacing";
+    return { resumeAt: this.readyAt(now), reason };
+  }
+
+  private restore(snapshot: PacerSnapshot): void {
+    checkSnapshot(snapshot);
+    this.limit = snapshot.limit ?? undefined;
+    if (snapshot.remaining !== null) {
+      // Sequence numbers start again at 1, all after the reading.
+      this.remaining = snapshot.remaining;
+      this.remainingSeq = 0;
+      this.readingAt = snapshot.takenAt;
+      this.readingExpiresAt = snapshot.remainingUntil ?? Number.POSITIVE_INFINITY;
+    }
+    this.expiries = [...snapshot.windowExpiries].sort((a, b) => a - b);
+    this.pausedUntil = snapshot.pausedUntil ?? 0;
+    this.probeAfterSeq = snapshot.probeFirst ? 0 : undefined;
+    this.lastSendAt = snapshot.lastSentAt ?? Number.NEGATIVE_INFINITY;
+  }
+
   private async waitForTurn(signal: AbortSignal): Promise<number> {
     for (;;) {
       signal.throwIfAborted();
+      if (this.stop !== undefined) throw this.stop;
       const now = this.options.now();
+      this.refuseLongWait(now);
       if (now < this.pausedUntil) {
         await this.pause(this.pausedUntil - now, "rateLimited", signal);
         continue;
@@ -120,6 +212,33 @@ export class RequestPacer {
     this.inFlight++;
     this.sent++;
     return this.sent;
+  }
+
+  /** With `stopForPausesFromMs`: throws (and stays stopped) when the wait ahead is that long. */
+  private refuseLongWait(now: number): void {
+    const stopFromMs = this.options.stopForPausesFromMs;
+    if (stopFromMs === undefined) return;
+    const readyAt = this.readyAt(now);
+    if (readyAt <= now || readyAt - now < stopFromMs) return;
+    this.stop = new PacerStop(readyAt, now < this.pausedUntil ? "rateLimited" : "pacing");
+    throw this.stop;
+  }
+
+  /**
+   * When the next request could leave if no answer came in meanwhile: the 429's pause, then the
+   * budget waits one after another as `waitForTurn` would sleep them. A wait for an answer
+   * counts as none: answers come within a request timeout and can only bring the time nearer.
+   */
+  private readyAt(now: number): number {
+    let at = Math.max(now, this.pausedUntil);
+    if (this.probeAfterSeq !== undefined && this.probeInFlight) return at;
+    // Each step reaches the next expiry or the steady-rate probe; the bound only guards rounding.
+    for (let step = 0; step <= this.expiries.length + 2; step++) {
+      const wait = this.budgetWait(at);
+      if (wait === "answer" || wait <= 0) break;
+      at += wait;
+    }
+    return at;
   }
 
   private pause(ms: number, reason: FetchPause["reason"], signal: AbortSignal): Promise<void> {
@@ -175,38 +294,25 @@ export class RequestPacer {
   }
 }
 
+function checkSnapshot(snapshot: PacerSnapshot): void {
+  const { limit, remaining, remainingUntil, pausedUntil, lastSentAt } = snapshot;
+  const valid =
+    (snapshot as { version: unknown }).version === 1 &&
+    Number.isFinite(snapshot.takenAt) &&
+    [limit, remaining, remainingUntil, pausedUntil, lastSentAt].every(
+      (value) => value === null || Number.isFinite(value),
+    ) &&
+    Array.isArray(snapshot.windowExpiries) &&
+    snapshot.windowExpiries.every((expiry) => Number.isFinite(expiry));
+  if (!valid) {
+    throw new AutocallsError(
+      "The rate-limit state carried over from the previous part is not a version 1 pacer snapshot — fetch the day again from its first page.",
+    );
+  }
+}
+
 function insertSorted(values: number[], value: number): void {
   let index = values.length;
   while (index > 0 && (values[index - 1] as number) > value) index--;
   values.splice(index, 0, value);
-}
-
-/** A reading, and which header said when the budget is back. */
-export interface RateLimitAnswer extends RateLimitReading {
-  resetBy?: "Retry-After" | "X-RateLimit-Reset";
-}
-
-/**
- * What an answer's headers say about the rate limit. `resetAt` is when the API says the budget
- * is back: a 429's `Retry-After` (seconds or an HTTP date, RFC 9110 §10.2.3), else
- * `X-RateLimit-Reset` (epoch seconds), plus a little slack; a time already past says nothing.
- */
-export function readRateLimit(status: number, headers: Headers, now: number): RateLimitAnswer {
-  const reading: RateLimitAnswer = {
-    limit: headerInt(headers, "x-ratelimit-limit"),
-    remaining: headerInt(headers, "x-ratelimit-remaining"),
-  };
-  const retryAfter = status === 429 ? headers.get("retry-after")?.trim() : undefined;
-  const reset = headerInt(headers, "x-ratelimit-reset");
-  const [resetAt, resetBy] = retryAfter
-    ? [/^\d+$/.test(retryAfter) ? now + Number(retryAfter) * 1000 : Date.parse(retryAfter), "Retry-After" as const]
-    : [reset === undefined ? Number.NaN : reset * 1000, "X-RateLimit-Reset" as const];
-  if (resetAt >= now) Object.assign(reading, { resetAt: resetAt + RETRY_AFTER_MARGIN_MS, resetBy });
-  return reading;
-}
-
-function headerInt(headers: Headers, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
-  return Number(value);
 }

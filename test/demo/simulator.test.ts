@@ -597,6 +597,23 @@ describe("rate limiting", () => {
   });
 });
 
+describe("an injected clock", () => {
+  it("frees the rate window when the clock says a minute has passed, and stamps the request log with it", async () => {
+    let nowMs = Date.UTC(2025, 7, 4, 9, 0, 0);
+    const statuses = await withSimulator({ rateLimitPerMinute: 1, now: () => nowMs }, async (clocked) => {
+      const seen = [(await getCalls(clocked)).status, (await getCalls(clocked)).status];
+      nowMs += 60_000;
+      seen.push((await getCalls(clocked)).status);
+      expect(clocked.requests.map((request) => request.endedAt - Date.UTC(2025, 7, 4, 9, 0, 0))).toEqual([
+        0, 0, 60_000,
+      ]);
+      return seen;
+    });
+
+    expect(statuses).toEqual([200, 429, 200]);
+  });
+});
+
 describe("drift", () => {
   it("inserts new calls at the head after the given request, repeating rows on the next page", async () => {
     const { first, second } = await withSimulator({ drift: { afterRequest: 1, insert: 3 } }, async (live) => {
