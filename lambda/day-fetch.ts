@@ -46,7 +46,12 @@ export const DEFAULT_TUNING: DayFetchTuning = { maxPagesPerPart: 100, pauseStepF
 export interface DayFetchPorts {
   calls: PagedCallsSource;
   parts: PartStore;
-  logger?: { info(message: string, fields?: Record<string, unknown>): void; warn(message: string, fields?: Record<string, unknown>): void };
+  /** The clock a part's `resumeAt` is read against (the client's). */
+  now?: () => number;
+  logger?: {
+    info(message: string, fields?: Record<string, unknown>): void;
+    warn(message: string, fields?: Record<string, unknown>): void;
+  };
 }
 
 /** What the fetch leaves for the report: where the parts are and how the fetch went. */
@@ -286,7 +291,7 @@ async function fetchPart(
     const { bytes } = await writer.commit({ ids, aggregate: aggregator.partial() });
     idCache = { runId: ref.runId, date: ref.date, parts: ref.part, ids: seen };
     const stopped = stream.stopped;
-    const now = Date.now();
+    const now = (ports.now ?? Date.now)();
     return {
       part: ref.part,
       firstPage: input.firstPage,

@@ -12,7 +12,9 @@ export function durableSteps(context: DurableContext): StepRunner {
       await context.step(name, () => fn(), {
         retryStrategy: (error, attempt) => {
           const retry = options?.retry?.(error, attempt) ?? null;
-          return retry === null ? { shouldRetry: false } : { shouldRetry: true, delay: { seconds: retry.delaySeconds } };
+          return retry === null
+            ? { shouldRetry: false }
+            : { shouldRetry: true, delay: { seconds: retry.delaySeconds } };
         },
       }),
     wait: async (name, seconds) => {

@@ -1,5 +1,5 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { type DurableContext, withDurableExecution } from "@aws/durable-execution-sdk-js";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SESClient } from "@aws-sdk/client-ses";
@@ -11,11 +11,12 @@ import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
 import { AutocallsDeadlineError, AutocallsError, AutocallsUnavailableError } from "./autocalls/errors.js";
 import { type LambdaEnv, parseLambdaEnv } from "./config.js";
-import { DEFAULT_TUNING, type DayFetchTuning } from "./day-fetch.js";
+import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
 import { SETTINGS } from "./settings.js";
+import type { StepRunner } from "./steps.js";
 
 /** A bad address is fixed where the operator set it: the stage's settings in cdk.json. */
 const stageSetting = (setting: { stageKey: string }) => `the stage setting ${setting.stageKey}`;
@@ -34,7 +35,10 @@ const log = {
   warn: (message: string, fields: object = {}) => logger.warn(message, { ...fields }),
 };
 
-/** Time kept back from a part's fetch for storing the part before the invocation ends. */
+/**
+ * Time kept back from a part's fetch for storing the part before the invocation ends: a
+ * minute, or a quarter of what is left when that is less (a part started late still gets most).
+ */
 const PART_FINISH_MARGIN_MS = 60_000;
 
 /**
@@ -108,10 +112,11 @@ export interface HandlerResult {
  */
 export const reportExecution = reportExecutionWith({});
 
-/** Only what a test cannot get from a server: pages of fewer calls, smaller parts. */
+/** Only what a test cannot get from a server: pages of fewer calls, smaller parts, a look at the steps. */
 export interface ExecutionOverrides {
   perPage?: number;
   tuning?: Partial<DayFetchTuning>;
+  steps?: (steps: StepRunner) => StepRunner;
 }
 
 export function reportExecutionWith(overrides: ExecutionOverrides) {
@@ -125,7 +130,7 @@ async function runExecution(
 ): Promise<HandlerResult> {
   const { config, s3, ses, secret } = getRuntime(process.env);
   const clock = { now: () => new Date() };
-  const steps = durableSteps(context);
+  const steps = overrides.steps ? overrides.steps(durableSteps(context)) : durableSteps(context);
   const requestId = context.lambdaContext?.awsRequestId;
   // Read once and recorded: a replay hours later must not judge the day against a later clock.
   const request = await steps.step("read event", async () => {
@@ -164,7 +169,10 @@ async function runExecution(
     ...DEFAULT_TUNING,
     maxPagesPerPart: PART_PAGES,
     pauseStepFromMs: PART_PAUSE_FROM_MS,
-    partDeadline: () => Date.now() + context.lambdaContext.getRemainingTimeInMillis() - PART_FINISH_MARGIN_MS,
+    partDeadline: () => {
+      const remainingMs = context.lambdaContext.getRemainingTimeInMillis();
+      return Date.now() + remainingMs - Math.min(PART_FINISH_MARGIN_MS, remainingMs / 4);
+    },
     partRetry: retryPart,
     ...overrides.tuning,
   };

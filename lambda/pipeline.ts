@@ -151,7 +151,12 @@ export async function runReport(
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
       },
-      { calls: ports.calls, parts, ...(ports.logger === undefined ? {} : { logger: ports.logger }) },
+      {
+        calls: ports.calls,
+        parts,
+        now: () => ports.clock.now().getTime(),
+        ...(ports.logger === undefined ? {} : { logger: ports.logger }),
+      },
       control.tuning,
     );
     return await steps.step("publish", () => publish(options, { ...ports, parts }, run, fetched, aggregation));

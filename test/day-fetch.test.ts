@@ -157,24 +157,57 @@ describe("fetchDayInParts", () => {
     ).rejects.toThrow(/total changed from 40 to \d+ while paging .* after 2 re-fetches/);
   });
 
-  it("ends a part at a long rate-limit pause and waits before the next part, resuming at the page it stopped at", async () => {
-    const { sim, parts, calls } = await setup({ callsPerDay: 100, rateLimitPerMinute: 4 });
+  it("ends a part at a long rate-limit pause and waits before the next, which resumes at the page it stopped at", async () => {
+    // One virtual clock for the simulated API's rate window, the client and the waits.
+    let now = Date.parse("2025-08-05T06:00:00Z");
+    const clock = () => now;
+    sim = await startSimulator({
+      token: "t",
+      apiTimezone: "UTC",
+      today: "2025-08-10",
+      callsPerDay: 100,
+      rateLimitPerMinute: 4,
+      now: clock,
+    });
+    parts = new LocalPartStore();
+    const calls = new AutocallsClient({
+      baseUrl: sim.baseUrl,
+      token: "t",
+      perPage: 10,
+      concurrency: 1,
+      now: clock,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    });
     const steps = recordingSteps();
+    const waitFor = steps.wait;
+    steps.wait = async (name, seconds) => {
+      await waitFor(name, seconds);
+      now += seconds * 1000;
+    };
 
-    const run = fetchDayInParts(
+    const fetched = await fetchDayInParts(
       steps,
       { runId: "run-4" },
       query,
       aggregation,
       { date: DATE, includeTranscripts: true },
-      { calls, parts },
+      { calls, parts, now: clock },
       { ...DEFAULT_TUNING, maxPagesPerPart: 100 },
     );
-    // The recording steps do not wait, and the simulator's window is real time: the first
-    // part stops after 4 requests, and the second meets the same full window.
-    await expect(run).rejects.toThrow();
-    expect(steps.names.slice(0, 2)).toEqual(["fetch part 1", "rate limit pause 1"]);
-    expect(steps.waits[0]).toBeGreaterThanOrEqual(55);
-    expect(sim.requests.filter((request) => request.status === 200)).toHaveLength(4);
+
+    // 10 pages at 4 a minute: 4, wait, 4, wait, 2 — each wait until the window frees.
+    expect(steps.names).toEqual([
+      "fetch part 1",
+      "rate limit pause 1",
+      "fetch part 2",
+      "rate limit pause 2",
+      "fetch part 3",
+    ]);
+    for (const seconds of steps.waits) expect(seconds).toBeGreaterThanOrEqual(59);
+    expect(fetched).toMatchObject({ parts: 3, calls: 100, pauses: 2 });
+    expect(sim.requests.filter((request) => request.status === 429)).toEqual([]);
+    expect(sim.requests.map((request) => Number(request.query.page))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });

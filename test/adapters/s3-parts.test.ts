@@ -1,5 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { partKeys, S3PartStore } from "../../lambda/adapters/s3-parts.js";
 import type { PartManifest, PartRef } from "../../lambda/ports.js";

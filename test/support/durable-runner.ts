@@ -1,4 +1,5 @@
 import { LocalDurableTestRunner, type TestResult } from "@aws/durable-execution-sdk-js-testing";
+import type { StepRunner } from "../../lambda/steps.js";
 
 /**
  * Runs a durable handler as Lambda would, through the SDK's local runner: a local checkpoint
@@ -17,9 +18,23 @@ export async function teardownDurableRunner(): Promise<void> {
 // biome-ignore lint/suspicious/noExplicitAny: the runner types the handler loosely.
 type DurableHandler = (...args: any[]) => Promise<any>;
 
-/** One execution: its status, result or error, and its operations. */
-export async function runExecution<T>(handler: DurableHandler, payload: unknown): Promise<TestResult<T>> {
-  const runner = new LocalDurableTestRunner<T>({ handlerFunction: handler });
+/**
+ * One execution: its status, result or error, and its operations. `remainingMs` is what each
+ * invocation is told it has left; the local runner says 900 s, and the SDK then holds any
+ * shorter wait or retry delay on a timer inside the invocation instead of suspending — with
+ * time skipping a few seconds make waits suspend, and their time is skipped.
+ */
+export async function runExecution<T>(
+  handler: DurableHandler,
+  payload: unknown,
+  options: { remainingMs?: number } = {},
+): Promise<TestResult<T>> {
+  const { remainingMs } = options;
+  const handlerFunction: DurableHandler =
+    remainingMs === undefined
+      ? handler
+      : (event, context) => handler(event, { ...context, getRemainingTimeInMillis: () => remainingMs });
+  const runner = new LocalDurableTestRunner<T>({ handlerFunction });
   return runner.run({ payload });
 }
 
@@ -40,4 +55,34 @@ export async function invokeDurable<T>(handler: DurableHandler, payload: unknown
   if (execution.getStatus() === "SUCCEEDED") return execution.getResult() as T;
   const error = execution.getError();
   throw new ExecutionFailedError(error.errorMessage ?? `execution ${execution.getStatus()}`, error.errorType);
+}
+
+/**
+ * Moves the faked clock to the end of each durable wait the first time the wait is seen done.
+ * With `skipTime` the local runner completes waits at once, but it advances the faked clock
+ * only when its checkpoint worker (a thread on the real clock) still sees time to skip: after
+ * the first skipped wait the faked clock is ahead of the worker's, and later waits pass without
+ * moving it, so a rate limit read on the faked clock would never free up.
+ */
+export function advanceClockThroughWaits(steps: StepRunner): StepRunner {
+  const done = new Set<string>();
+  const wrap = (inner: StepRunner, scope: string): StepRunner => ({
+    step: (name, fn, options) => inner.step(name, fn, options),
+    wait: async (name, seconds) => {
+      const end = Date.now() + seconds * 1000;
+      await inner.wait(name, seconds);
+      const key = `${scope}/${name}`;
+      if (done.has(key)) return;
+      done.add(key);
+      if (Date.now() < end) fakeClock().setSystemTime(end);
+    },
+    child: (name, fn) => inner.child(name, (child) => fn(wrap(child, `${scope}/${name}`))),
+  });
+  return wrap(steps, "");
+}
+
+function fakeClock(): { setSystemTime(ms: number): void } {
+  const clock = (LocalDurableTestRunner as unknown as { fakeClock?: { setSystemTime(ms: number): void } }).fakeClock;
+  if (!clock) throw new Error("Time is not skipped: call setupDurableRunner({ skipTime: true }) first.");
+  return clock;
 }

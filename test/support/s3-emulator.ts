@@ -37,6 +37,12 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
   let failing: ((request: { method: string; path: string }) => boolean) | null = null;
 
   const server = createServer((request, response) => {
+    // The Date header from the global Date, as s3rver's own clock is: Node writes it from its
+    // internal, unfaked clock, and a test that fakes time (the durable runner's time skipping)
+    // would otherwise see the SDK correct its signing clock towards it, which s3rver refuses
+    // as RequestTimeTooSkewed 15 simulated minutes in.
+    response.sendDate = false;
+    response.setHeader("Date", new Date().toUTCString());
     const method = request.method ?? "GET";
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
     if (failing?.({ method, path })) {
