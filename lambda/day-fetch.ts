@@ -331,6 +331,11 @@ async function fetchPart(
  */
 let idCache: { runId: string; date: string; parts: number; ids: Set<number> } | undefined;
 
+/** Forgets the ids kept from the previous part, as a new process would. */
+export function forgetPartIds(): void {
+  idCache = undefined;
+}
+
 async function idsBefore(store: PartStore, ref: PartRef): Promise<Set<number>> {
   const cached = idCache;
   idCache = undefined;

@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../demo/simulator.js";
 import { AutocallsClient } from "../lambda/autocalls/client.js";
 import { LocalPartStore } from "../lambda/call-spool.js";
-import { aggregatorOptions, DEFAULT_TUNING, fetchDayInParts, mergedDay, readDayCalls } from "../lambda/day-fetch.js";
+import {
+  aggregatorOptions,
+  DEFAULT_TUNING,
+  fetchDayInParts,
+  forgetPartIds,
+  mergedDay,
+  readDayCalls,
+} from "../lambda/day-fetch.js";
 import { DayAggregator } from "../lambda/report/aggregate.js";
 import type { Call } from "../lambda/report/call.js";
 import { reportWindow } from "../lambda/report/window.js";
@@ -91,11 +98,21 @@ describe("fetchDayInParts", () => {
     expect((await mergedDay(parts, fetched, aggregation)).finish(input)).toEqual(onePass.finish(input));
   });
 
-  it("de-duplicates across parts and reads the day again when rows drift between parts", async () => {
+  it.each([
+    ["in one process", false],
+    ["with every part in a new process (ids read back from the manifests)", true],
+  ])("de-duplicates across parts and reads the day again when rows drift between parts, %s", async (_, fresh) => {
     // After the 4th request 7 new calls appear at the head: later pages shift, repeating rows
     // of earlier parts and stating a new total.
     const { sim, parts, calls } = await setup({ callsPerDay: 60, drift: { afterRequest: 4, insert: 7 } });
-    const steps = recordingSteps();
+    const recording = recordingSteps();
+    const steps: StepRunner = {
+      ...recording,
+      step: (name, fn, options) => {
+        if (fresh) forgetPartIds();
+        return recording.step(name, fn, options);
+      },
+    };
 
     const fetched = await fetchDayInParts(
       steps,
@@ -157,57 +174,71 @@ describe("fetchDayInParts", () => {
     ).rejects.toThrow(/total changed from 40 to \d+ while paging .* after 2 re-fetches/);
   });
 
-  it("ends a part at a long rate-limit pause and waits before the next, which resumes at the page it stopped at", async () => {
-    // One virtual clock for the simulated API's rate window, the client and the waits.
-    let now = Date.parse("2025-08-05T06:00:00Z");
-    const clock = () => now;
-    sim = await startSimulator({
-      token: "t",
-      apiTimezone: "UTC",
-      today: "2025-08-10",
-      callsPerDay: 100,
-      rateLimitPerMinute: 4,
-      now: clock,
-    });
-    parts = new LocalPartStore();
-    const calls = new AutocallsClient({
-      baseUrl: sim.baseUrl,
-      token: "t",
-      perPage: 10,
-      concurrency: 1,
-      now: clock,
-      sleep: async (ms) => {
-        now += ms;
-      },
-    });
-    const steps = recordingSteps();
-    const waitFor = steps.wait;
-    steps.wait = async (name, seconds) => {
-      await waitFor(name, seconds);
-      now += seconds * 1000;
-    };
+  it.each([
+    [100, ["fetch part 1", "rate limit pause 1", "fetch part 2", "rate limit pause 2", "fetch part 3"]],
+    // Parts that end with the budget just spent: only the carried rate-limit state tells the
+    // next part to wait before its first request.
+    [
+      4,
+      [
+        "fetch part 1",
+        "fetch part 2",
+        "rate limit pause 1",
+        "fetch part 3",
+        "fetch part 4",
+        "rate limit pause 2",
+        "fetch part 5",
+      ],
+    ],
+  ])(
+    "waits out the rate limit between parts of at most %i pages, never provoking a 429, each page once",
+    async (maxPagesPerPart, expectedSteps) => {
+      // One virtual clock for the simulated API's rate window, the client and the waits.
+      let now = Date.parse("2025-08-05T06:00:00Z");
+      const clock = () => now;
+      sim = await startSimulator({
+        token: "t",
+        apiTimezone: "UTC",
+        today: "2025-08-10",
+        callsPerDay: 100,
+        rateLimitPerMinute: 4,
+        now: clock,
+      });
+      parts = new LocalPartStore();
+      const calls = new AutocallsClient({
+        baseUrl: sim.baseUrl,
+        token: "t",
+        perPage: 10,
+        concurrency: 1,
+        now: clock,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      });
+      const steps = recordingSteps();
+      const waitFor = steps.wait;
+      steps.wait = async (name, seconds) => {
+        await waitFor(name, seconds);
+        now += seconds * 1000;
+      };
 
-    const fetched = await fetchDayInParts(
-      steps,
-      { runId: "run-4" },
-      query,
-      aggregation,
-      { date: DATE, includeTranscripts: true },
-      { calls, parts, now: clock },
-      { ...DEFAULT_TUNING, maxPagesPerPart: 100 },
-    );
+      const fetched = await fetchDayInParts(
+        steps,
+        { runId: "run-4" },
+        query,
+        aggregation,
+        { date: DATE, includeTranscripts: true },
+        { calls, parts, now: clock },
+        { ...DEFAULT_TUNING, maxPagesPerPart },
+      );
 
-    // 10 pages at 4 a minute: 4, wait, 4, wait, 2 — each wait until the window frees.
-    expect(steps.names).toEqual([
-      "fetch part 1",
-      "rate limit pause 1",
-      "fetch part 2",
-      "rate limit pause 2",
-      "fetch part 3",
-    ]);
-    for (const seconds of steps.waits) expect(seconds).toBeGreaterThanOrEqual(59);
-    expect(fetched).toMatchObject({ parts: 3, calls: 100, pauses: 2 });
-    expect(sim.requests.filter((request) => request.status === 429)).toEqual([]);
-    expect(sim.requests.map((request) => Number(request.query.page))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-  });
+      // 10 pages at 4 a minute: 4, wait, 4, wait, 2 — each wait until the window frees.
+      expect(steps.names).toEqual(expectedSteps);
+      expect(steps.waits).toHaveLength(2);
+      for (const seconds of steps.waits) expect(seconds).toBeGreaterThanOrEqual(59);
+      expect(fetched).toMatchObject({ calls: 100, pauses: 2 });
+      expect(sim.requests.filter((request) => request.status === 429)).toEqual([]);
+      expect(sim.requests.map((request) => Number(request.query.page))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    },
+  );
 });
