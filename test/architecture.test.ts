@@ -74,6 +74,7 @@ describe("the import graph", () => {
     const pipelineFiles = [
       "lambda/pipeline.ts",
       "lambda/day-fetch.ts",
+      "lambda/fetch-part.ts",
       "lambda/steps.ts",
       "lambda/email-delivery.ts",
       "lambda/call-spool.ts",

@@ -1,0 +1,171 @@
+/**
+ * One part of the day's fetch, the body of a checkpointed step: at most `maxPagesPerPart` pages,
+ * de-duplicated against every earlier part of the day, aggregated, and stored with its ids and
+ * partial aggregate. It answers with counts only (a step's result is recorded as JSON).
+ */
+import type { DayFetchOptions, DayFetchPorts, DayFetchTuning } from "./day-fetch.js";
+import type { CallsQuery, PacerSnapshot, PartRef, PartStore } from "./ports.js";
+import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
+
+/** One part's recorded result: counts only, never calls. */
+export interface PartResult {
+  part: number;
+  firstPage: number;
+  /** Pages yielded, from `firstPage` on. */
+  pages: number;
+  /** `total` and `last_page` as this part's first page stated them, and as its last page did. */
+  firstTotal: number;
+  firstLastPage: number;
+  lastTotal: number;
+  /** A page of the part disagreed with the pass's first page. */
+  change: { from: number; to: number } | null;
+  received: number;
+  duplicates: number;
+  /** Unique ids over the day so far, this part included. */
+  uniqueSoFar: number;
+  inWindow: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  stopped: { nextPage: number; waitSeconds: number; resumeAt: number; reason: "rateLimited" | "pacing" } | null;
+  pacer: PacerSnapshot;
+}
+
+export interface PartInput {
+  ref: PartRef;
+  firstPage: number;
+  expected: { total: number; lastPage: number } | null;
+  pacer: PacerSnapshot | undefined;
+  progress: { pagesDone: number; pagesTotal: number };
+}
+
+export async function fetchPart(
+  input: PartInput,
+  query: CallsQuery,
+  aggregation: AggregatorOptions,
+  options: DayFetchOptions,
+  ports: DayFetchPorts,
+  tuning: DayFetchTuning,
+): Promise<PartResult> {
+  const { ref, expected } = input;
+  const seen = await idsBefore(ports.parts, ref);
+  const aggregator = new DayAggregator(aggregation);
+  const writer = await ports.parts.openPart(ref);
+  const ids: number[] = [];
+  let received = 0;
+  let duplicates = 0;
+  let inWindow = 0;
+  let pages = 0;
+  let first: { total: number; lastPage: number } | null = null;
+  let lastTotal = expected?.total ?? 0;
+  let change: PartResult["change"] = null;
+  const partDeadline = tuning.partDeadline?.();
+  const deadlines = [options.fetchDeadline, partDeadline].filter((value): value is number => value !== undefined);
+  try {
+    const stream = ports.calls.fetchPages(
+      query,
+      { first: input.firstPage, maxPages: tuning.maxPagesPerPart },
+      {
+        ...(input.pacer === undefined ? {} : { pacer: input.pacer }),
+        stopForPausesFromMs: tuning.pauseStepFromMs,
+        ...(deadlines.length === 0 ? {} : { deadline: Math.min(...deadlines) }),
+        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
+      },
+    );
+    for await (const page of stream) {
+      first ??= { total: page.total, lastPage: page.lastPage };
+      const reference = expected ?? first;
+      if (change === null && (page.total !== reference.total || page.lastPage !== reference.lastPage)) {
+        // Rows were added or removed while paging: offsets moved, so rows may have been skipped.
+        change = { from: reference.total, to: page.total };
+      }
+      lastTotal = page.total;
+      pages += 1;
+      received += page.calls.length;
+      const pagesTotal = input.progress.pagesTotal + (expected === null ? Math.max(1, page.lastPage) : 0);
+      options.onProgress?.({ pagesDone: input.progress.pagesDone + pages, pagesTotal });
+      for (const call of page.calls) {
+        if (seen.has(call.id)) {
+          duplicates += 1;
+          continue;
+        }
+        seen.add(call.id);
+        ids.push(call.id);
+        if (aggregator.add(call)) {
+          inWindow += 1;
+          await writer.write(options.includeTranscripts ? call : { ...call, transcript: null });
+        }
+      }
+    }
+    const { bytes } = await writer.commit({ ids, aggregate: aggregator.partial() });
+    idCache = { runId: ref.runId, date: ref.date, parts: ref.part, ids: seen };
+    ports.logger?.info("part fetched", {
+      date: ref.date,
+      part: ref.part,
+      firstPage: input.firstPage,
+      pages,
+      calls: inWindow,
+      duplicates,
+      bytes,
+      requests: stream.stats.requests,
+      stoppedForRateLimit: stream.stopped !== null,
+    });
+    const stopped = stream.stopped;
+    const now = (ports.now ?? Date.now)();
+    return {
+      part: ref.part,
+      firstPage: input.firstPage,
+      pages,
+      firstTotal: first?.total ?? lastTotal,
+      firstLastPage: first?.lastPage ?? expected?.lastPage ?? 0,
+      lastTotal,
+      change,
+      received,
+      duplicates,
+      uniqueSoFar: seen.size,
+      inWindow,
+      bytes,
+      requests: stream.stats.requests,
+      retries: stream.stats.retries,
+      rateLimited: stream.stats.rateLimited,
+      stopped:
+        stopped === null
+          ? null
+          : {
+              ...stopped,
+              // Durable waits are whole seconds; rounding up never resumes early.
+              waitSeconds: Math.max(1, Math.ceil((stopped.resumeAt - now) / 1000)),
+            },
+      pacer: stream.pacerSnapshot(),
+    };
+  } catch (error) {
+    idCache = undefined;
+    await writer.abort().catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The ids of the day's earlier parts. A warm process keeps them from the previous part; after a
+ * replay in a new process (or a retried part) they are read back from the parts' manifests.
+ */
+let idCache: { runId: string; date: string; parts: number; ids: Set<number> } | undefined;
+
+/** Forgets the ids kept from the previous part, as a new process would. */
+export function forgetPartIds(): void {
+  idCache = undefined;
+}
+
+async function idsBefore(store: PartStore, ref: PartRef): Promise<Set<number>> {
+  const cached = idCache;
+  idCache = undefined;
+  if (cached && cached.runId === ref.runId && cached.date === ref.date && cached.parts === ref.part - 1) {
+    return cached.ids;
+  }
+  const ids = new Set<number>();
+  for (let part = 1; part < ref.part; part++) {
+    for (const id of (await store.readManifest({ ...ref, part })).ids) ids.add(id);
+  }
+  return ids;
+}
