@@ -27,7 +27,7 @@ import {
   timezoneSchema,
 } from "../lambda/settings.js";
 
-/** Like the Lambda's fetch budget (about 10 of its 15 minutes): a hung API ends in a clear error. */
+/** A hung API ends in a clear error after this long; in AWS a part has its invocation's time instead. */
 export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]

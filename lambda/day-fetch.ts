@@ -69,6 +69,8 @@ export interface FetchedDay {
   /** Durable waits taken for the rate limit, and their seconds. */
   pauses: number;
   pausedSeconds: number;
+  /** The rate-limit state at the end, for the next day of a backfill (same token, same budget). */
+  pacer: PacerSnapshot | null;
 }
 
 /** The options every part aggregates with, so that their partial aggregates merge. */
@@ -92,7 +94,7 @@ export function aggregatorOptions(options: {
 /** Fetches the day in parts through `steps`; resolves once the parts hold every call of the day. */
 export async function fetchDayInParts(
   steps: StepRunner,
-  run: { runId: string },
+  run: { runId: string; pacer?: PacerSnapshot | undefined },
   query: CallsQuery,
   aggregation: AggregatorOptions,
   options: DayFetchOptions,
@@ -109,7 +111,7 @@ export async function fetchDayInParts(
     apiTotal: 0,
     refetches: 0,
   };
-  let pacer: PacerSnapshot | undefined;
+  let pacer: PacerSnapshot | undefined = run.pacer;
   let part = 0;
   let calls = 0;
   let bytes = 0;
@@ -184,7 +186,17 @@ export async function fetchDayInParts(
     }
     const unique = last.uniqueSoFar;
     if (change === null && unique === stats.apiTotal) {
-      return { runId: run.runId, date: options.date, parts: part, stats, calls, bytes, pauses, pausedSeconds };
+      return {
+        runId: run.runId,
+        date: options.date,
+        parts: part,
+        stats,
+        calls,
+        bytes,
+        pauses,
+        pausedSeconds,
+        pacer: pacer ?? null,
+      };
     }
     if (pass >= tuning.maxRefetches) {
       throw new AutocallsIncompleteError(unique, stats.apiTotal, stats.refetches, change ?? undefined);

@@ -9,13 +9,19 @@ import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
-import { AutocallsDeadlineError, AutocallsError, AutocallsUnavailableError } from "./autocalls/errors.js";
+import {
+  AutocallsDeadlineError,
+  AutocallsError,
+  AutocallsPauseTooLongError,
+  AutocallsUnavailableError,
+} from "./autocalls/errors.js";
 import { type LambdaEnv, parseLambdaEnv } from "./config.js";
 import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
 import { SETTINGS } from "./settings.js";
+import type { PacerSnapshot } from "./ports.js";
 import type { StepRunner } from "./steps.js";
 
 /** A bad address is fixed where the operator set it: the stage's settings in cdk.json. */
@@ -179,6 +185,8 @@ async function runExecution(
 
   const reports: HandlerResult["reports"] = [];
   const failures: Array<{ date: string; message: string }> = [];
+  // One token, one rate limit: each day starts with what the day before left of the budget.
+  let pacer: PacerSnapshot | undefined;
   for (const date of request.dates) {
     logger.appendKeys({ reportDate: date });
     try {
@@ -207,9 +215,10 @@ async function runExecution(
               log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
           },
           { calls, store, parts, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
-          { steps: daySteps, tuning },
+          { steps: daySteps, tuning, pacer },
         ),
       );
+      pacer = result.fetch.pacer ?? pacer;
       reports.push({
         date,
         calls: result.summary.totals.calls,
@@ -242,7 +251,11 @@ export const handler = withDurableExecution(reportExecution);
  */
 function retryPart(error: unknown, attempt: number): { delaySeconds: number } | null {
   if (attempt >= PART_ATTEMPTS) return null;
-  const passing = error instanceof AutocallsUnavailableError || error instanceof AutocallsDeadlineError;
+  // A pause that would outlast the invocation (a 429 near its end) is passing too: a new one has time.
+  const passing =
+    error instanceof AutocallsUnavailableError ||
+    error instanceof AutocallsDeadlineError ||
+    error instanceof AutocallsPauseTooLongError;
   if (!passing && (error instanceof AutocallsError || (error as Error)?.name === "CallDataError")) return null;
   return { delaySeconds: attempt === 1 ? 30 : 120 };
 }

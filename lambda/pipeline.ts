@@ -16,6 +16,7 @@ import type {
   Clock,
   FetchOptions,
   Mailer,
+  PacerSnapshot,
   PagedCallsSource,
   PartStore,
   ReportStore,
@@ -97,6 +98,8 @@ export interface RunControl {
   tuning?: DayFetchTuning;
   /** Names the run's parts; default a random UUID (recorded by the first step, so a replay keeps it). */
   runId?: () => string;
+  /** The rate-limit state the previous day of a backfill ended with. */
+  pacer?: PacerSnapshot | undefined;
 }
 
 /** The figures a caller shows about the day: the summary without its long lists. */
@@ -109,7 +112,7 @@ export interface ReportResult {
   workbook: StoredObject;
   summaryObject: StoredObject;
   email: EmailOutcome;
-  fetch: Pick<FetchedDay, "parts" | "bytes" | "pauses" | "pausedSeconds">;
+  fetch: Pick<FetchedDay, "parts" | "bytes" | "pauses" | "pausedSeconds" | "pacer">;
   /** Milliseconds spent per stage; the fetch's includes its rate-limit waits. */
   timings: { fetchMs: number; workbookMs: number; emailMs: number };
 }
@@ -141,7 +144,7 @@ export async function runReport(
     const aggregation = aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters });
     const fetched = await fetchDayInParts(
       steps,
-      run,
+      { runId: run.runId, pacer: control.pacer },
       { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
       aggregation,
       {
@@ -249,7 +252,13 @@ async function publish(
     workbook,
     summaryObject,
     email,
-    fetch: { parts: fetched.parts, bytes: fetched.bytes, pauses: fetched.pauses, pausedSeconds: fetched.pausedSeconds },
+    fetch: {
+      parts: fetched.parts,
+      bytes: fetched.bytes,
+      pauses: fetched.pauses,
+      pausedSeconds: fetched.pausedSeconds,
+      pacer: fetched.pacer,
+    },
     timings: { fetchMs, workbookMs, emailMs },
   };
 }

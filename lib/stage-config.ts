@@ -135,8 +135,8 @@ export const stageSettingsSchema = z
      * included, before Lambda stops it (hours).
      */
     executionTimeoutHours: limited(LIMITS.executionTimeoutHours, DEFAULTS.executionTimeoutHours),
-    /** /tmp size (MB): the day's calls are spooled to disk. */
-    ephemeralStorageMb: wholeNumber(512, 10240, 4096),
+    /** /tmp size (MB): the run keeps its calls in S3, so Lambda's free 512 MB is plenty. */
+    ephemeralStorageMb: wholeNumber(512, 10240, 512),
     /** Powertools log level. */
     logLevel: z
       .enum(["DEBUG", "INFO", "WARN", "ERROR"], { message: 'use "DEBUG", "INFO", "WARN" or "ERROR"' })

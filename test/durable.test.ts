@@ -227,4 +227,17 @@ describe("the durable report execution", () => {
     expect((await storedSummary("2025-08-02")).totals.calls).toBe((await groundTruth("2025-08-02")).calls);
     expect((await ses.messages()).map((email) => email.subject)).toHaveLength(3);
   }, 120_000);
+
+  it("carries the rate-limit budget from one day of a backfill to the next: no 429 where a day ends with it spent", async () => {
+    // 60 pages a day at 60 a minute: the first day spends the whole budget on its last page.
+    const sim = await useSimulator({ callsPerDay: 600, rateLimitPerMinute: 60 });
+    const handler = withDurableExecution(reportExecutionWith({ perPage: 10, steps: advanceClockThroughWaits }));
+
+    const execution = await runExecution<HandlerResult>(handler, { from: "2025-08-01", to: "2025-08-02" }, SHORT);
+
+    expect(execution.getStatus()).toBe("SUCCEEDED");
+    expect(sim.requests.filter((request) => request.status === 429)).toEqual([]);
+    expect(sim.requests.filter((request) => request.status === 200)).toHaveLength(120);
+    expect(await ses.messages()).toHaveLength(2);
+  }, 120_000);
 });

@@ -33,7 +33,7 @@ export interface ReportFunctionProps {
   readonly memorySizeMb: number;
   /** Timeout in minutes, 1–15 (Lambda's maximum). */
   readonly timeoutMinutes: number;
-  /** /tmp size in MB, 512–10240; the day's calls are spooled there. */
+  /** /tmp size in MB, 512–10240; the report keeps nothing there (a run's calls wait in S3). */
   readonly ephemeralStorageMb: number;
   /** Days CloudWatch keeps the logs. */
   readonly logRetentionDays: logs.RetentionDays;

@@ -113,7 +113,7 @@ describe("report function", () => {
       Architectures: ["arm64"],
       MemorySize: 1024,
       Timeout: 900,
-      EphemeralStorage: { Size: 4096 },
+      EphemeralStorage: { Size: 512 },
     });
   });
 

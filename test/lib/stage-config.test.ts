@@ -43,7 +43,7 @@ describe("resolveStage", () => {
       memorySizeMb: 1024,
       timeoutMinutes: 15,
       executionTimeoutHours: 24,
-      ephemeralStorageMb: 4096,
+      ephemeralStorageMb: 512,
       logLevel: "INFO",
       removal: "retain",
       createSenderIdentity: false,
