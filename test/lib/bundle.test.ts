@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +19,8 @@ import { type SesEmulator, startSesEmulator } from "../support/ses-emulator.js";
 /**
  * What is deployed is what was tested: synthesize the dev stack, take the function's bundled
  * asset out of the cloud assembly and its environment out of the template, and run that file
- * in a plain Node process (no tsx, no node_modules) against the local servers.
+ * in a plain Node process (no tsx, no node_modules within its reach) against the local servers,
+ * as Lambda runs it: a durable execution, here driven by the SDK's local runner.
  */
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CDK_CONTEXT = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")).context;
@@ -83,24 +84,54 @@ function lambdaEnvironment(): Record<string, string> {
 
 type LogLine = { level: string; message: string } & Record<string, unknown>;
 
+/** One execution as the child process reports it: its end, its result or error, its operations by name. */
+interface Outcome {
+  status: string;
+  result?: unknown;
+  error?: string;
+  operations: string[];
+}
+
 /**
- * Runs the bundled handler once per event in one plain Node process, logging at DEBUG. Returns
- * each invocation's result or error message, and every log line the process wrote.
+ * The SDK's local runner, from this repository's node_modules. It injects its checkpoint client into
+ * the invocation event (a `DurableExecutionInvocationInputWithClient`), which the SDK recognises by
+ * shape, not by class: the bundle's own copy of the SDK checkpoints through it, the same way a bundle
+ * built apart from its transport would. So the bundle's Lambda client goes unused here;
+ * durable-bundle.test.ts checkpoints through it.
+ */
+const RUNNER_MODULE = import.meta.resolve("@aws/durable-execution-sdk-js-testing");
+
+/**
+ * Runs the bundled handler as one durable execution per event, one after another, in one plain Node
+ * process, logging at DEBUG. Only the runner comes from node_modules (by absolute URL); the bundle has
+ * none within reach, so a dependency it failed to bundle cannot be resolved. Returns each execution's
+ * outcome and every log line the process wrote.
  */
 async function runBundle(events: unknown[]) {
-  const script = `
+  // A file in the cloud assembly, not `node --input-type=module -e`: the runner's checkpoint server is
+  // a worker thread, which inherits the parent's flags and refuses --input-type for its own file.
+  const driver = join(assemblyDir ?? "", "run-durable.mjs");
+  await writeFile(
+    driver,
+    `
+    const { LocalDurableTestRunner } = await import(${JSON.stringify(RUNNER_MODULE)});
     const { handler } = await import(${JSON.stringify(bundlePath)});
+    await LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
     const outcomes = [];
-    for (const event of ${JSON.stringify(events)}) {
-      try {
-        outcomes.push({ result: await handler(event, { awsRequestId: "bundle", getRemainingTimeInMillis: () => 600000 }) });
-      } catch (error) {
-        outcomes.push({ error: error.message });
-      }
+    for (const payload of ${JSON.stringify(events)}) {
+      const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({ payload });
+      const status = execution.getStatus();
+      outcomes.push({
+        status,
+        ...(status === "SUCCEEDED" ? { result: execution.getResult() } : { error: execution.getError().errorMessage }),
+        operations: execution.getOperations().map((operation) => operation.getName()),
+      });
     }
+    await LocalDurableTestRunner.teardownTestEnvironment();
     process.stdout.write(JSON.stringify({ outcomes }) + "\\n");
-  `;
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+  `,
+  );
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [driver], {
     cwd: "/",
     env: {
       PATH: process.env.PATH ?? "",
@@ -118,7 +149,7 @@ async function runBundle(events: unknown[]) {
   const lines = `${stdout}${stderr}`.split("\n").filter((line) => line.startsWith("{"));
   const logs = lines.map((line) => JSON.parse(line) as LogLine).filter((line) => "level" in line);
   const { outcomes } = JSON.parse(lines.find((line) => line.startsWith('{"outcomes":')) ?? "{}") as {
-    outcomes: Array<{ result?: unknown; error?: string }>;
+    outcomes: Outcome[];
   };
   return { outcomes, logs, output: `${stdout}${stderr}` };
 }
@@ -140,13 +171,20 @@ describe("the bundled Lambda asset", () => {
   it("runs a manual report end to end in plain Node against the emulators", async () => {
     const { outcomes, output } = await runBundle([{ date: "2025-08-04" }]);
     expect(outcomes).toMatchObject([
-      { result: { trigger: "manual", reports: [{ date: "2025-08-04", email: "sent" }] } },
+      { status: "SUCCEEDED", result: { trigger: "manual", reports: [{ date: "2025-08-04", email: "sent" }] } },
     ]);
+    // The runner knows these only from checkpoints: the bundle's SDK reached its checkpoint server.
+    expect(outcomes[0]?.operations).toEqual(expect.arrayContaining(["read event", "report 2025-08-04", "publish"]));
     expect(output).not.toContain(TOKEN);
 
     const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket }));
     const keys = (listed.Contents ?? []).map((object) => object.Key);
-    expect(keys).toContain(`${templateEnv.REPORT_PREFIX}/2025/08/04/calls-report-2025-08-04.xlsx`);
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        `${templateEnv.REPORT_PREFIX}/2025/08/04/calls-report-2025-08-04.xlsx`,
+        `${templateEnv.REPORT_PREFIX}/2025/08/04/summary-2025-08-04.json`,
+      ]),
+    );
     const emails = await ses.messages();
     expect(emails).toHaveLength(1);
     expect(emails[0]?.subject).toMatch(/^\[dev\] Calls report — Mon 4 Aug 2025/);
@@ -160,10 +198,14 @@ describe("the bundled Lambda asset", () => {
         { date: "2025-08-02" },
         { date: "4 Aug" },
       ]);
+      // A failed execution keeps the message the handler threw.
       expect(outcomes).toMatchObject([
-        { result: { trigger: "schedule", reports: [{ date: "2025-08-03", email: "sent" }] } },
-        { error: expect.stringMatching(/^1 of 1 report day\(s\) failed: 2025-08-02/) },
-        { error: expect.stringMatching(/^Invalid event: /) },
+        { status: "SUCCEEDED", result: { trigger: "schedule", reports: [{ date: "2025-08-03", email: "sent" }] } },
+        {
+          status: "FAILED",
+          error: expect.stringMatching(/^1 of 1 report day\(s\) failed: 2025-08-02: Injected failure/),
+        },
+        { status: "FAILED", error: expect.stringMatching(/^Invalid event: /) },
       ]);
       const messages = logs.map((line) => `${line.level} ${line.message}`);
       expect(messages).toEqual(
