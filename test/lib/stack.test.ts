@@ -27,7 +27,8 @@ beforeAll(() => {
   dev = stacks.dev as Synthesized;
   prod = stacks.prod as Synthesized;
   assemblyDir = app.synth().directory;
-});
+  // Two stages, each with its bundles: ~50 s on two busy cores, past the suite's 60 s hook limit at times.
+}, 180_000);
 
 // The cloud assembly lands in the OS temp dir (~5 MB with the bundled function).
 afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
