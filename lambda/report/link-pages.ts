@@ -97,13 +97,15 @@ footer { margin-top: 8px; padding: 16px 24px 20px; border-top: 1px solid ${COLOR
 }
 @media (max-width: 560px) {
   thead { display: none; }
-  table, tbody, tr, td { display: block; }
-  tr { padding: 10px 0; border-bottom: 1px solid ${COLOR.rule}; }
-  td { display: inline-block; padding: 2px 14px 2px 0; border: 0; text-align: left; }
-  td.day { display: block; font-size: 15px; }
-  td[data-label]::before { content: attr(data-label) " "; color: ${COLOR.muted}; font-size: 12px; }
-  td.links { display: block; padding-top: 6px; }
+  table, tbody { display: block; }
+  tr { display: grid; grid-template-columns: repeat(3, 1fr); padding: 12px 0; border-bottom: 1px solid ${COLOR.rule}; }
+  td { padding: 2px 8px 2px 0; border: 0; text-align: left; }
+  td.day, td.links { grid-column: 1 / -1; }
+  td.day { padding-bottom: 6px; font-size: 15px; }
+  td[data-label]::before { content: attr(data-label); display: block; color: ${COLOR.muted}; font-size: 11px; text-transform: uppercase; letter-spacing: 0.04em; }
+  td.links { padding-top: 8px; }
   td.links a.file:first-child { margin-left: 0; }
+}
 }`);
 
 function retentionPhrase(context: PageContext): string {
@@ -116,11 +118,16 @@ function page(
   title: string,
   context: PageContext,
   content: SafeHtml,
-  options: { status?: string; wide?: boolean } = {},
+  options: { status?: string; wide?: boolean; retentionSaid?: boolean } = {},
 ): string {
   const banner = context.environment
     ? html`<div class="banner">Environment: ${context.environment} — not the production report</div>`
     : "";
+  // The retention in the footer, unless the page's own text just said it.
+  const footer = [
+    ...(options.retentionSaid ? [] : [`Reports are kept ${retentionPhrase(context)}, then deleted.`]),
+    ...(context.environment ? [`Environment: ${context.environment}.`] : []),
+  ];
   const heading = options.status ? html`<span class="status">${options.status}</span> ${title}` : html`${title}`;
   return html`<!DOCTYPE html>
 <html lang="en">
@@ -142,7 +149,7 @@ ${banner}
 <div class="content">
 ${content}
 </div>
-<footer>Reports are kept ${retentionPhrase(context)}, then deleted.${context.environment ? ` Environment: ${context.environment}.` : ""}</footer>
+${footer.length > 0 ? html`<footer>${footer.join(" ")}</footer>` : ""}
 </main>
 </body>
 </html>
@@ -224,7 +231,7 @@ export function linkExpiredPage(input: ExpiredPageInput, context: PageContext): 
     "This link has expired",
     context,
     html`<p>The link to ${what} expired ${whenExpired(input.expiredAt, input.now)}.</p>${stored}${freshLink(context)}`,
-    { status: "410" },
+    { status: "410", retentionSaid: true },
   );
 }
 
@@ -244,7 +251,7 @@ export function reportDeletedPage(file: ReportFile, context: PageContext): strin
     "This report is no longer stored",
     context,
     html`<p>${capitalize(fileLabel(file))} has been deleted: reports are kept ${retentionPhrase(context)}, then removed automatically. It cannot be downloaded any more.</p><p>More recent days are in the archive linked from the daily report email.</p>`,
-    { status: "404" },
+    { status: "404", retentionSaid: true },
   );
 }
 
