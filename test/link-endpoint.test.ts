@@ -133,6 +133,20 @@ describe("a download link", () => {
     expect(page).toContain("reports are kept for 400 days");
   });
 
+  it("tells a deleted report from a refused one when S3 answers the HEAD with 403 (ListBucket limited to the prefix)", async () => {
+    const kept = await endpoint.storeDay("2025-08-04");
+    const deleted = await endpoint.storeDay("2025-08-05");
+    await endpoint.s3.client().send(new DeleteObjectCommand({ Bucket: endpoint.s3.bucket, Key: deleted.workbookKey }));
+    endpoint.s3.failRequests((request) => request.method === "HEAD", { status: 403 });
+    try {
+      expect((await get(endpoint.reportLink(deleted.workbookKey, inDays(30)))).status).toBe(404);
+      // Listed, yet refused: a permission problem, not a deleted report.
+      expect((await get(endpoint.reportLink(kept.workbookKey, inDays(30)))).status).toBe(500);
+    } finally {
+      endpoint.s3.failRequests(null);
+    }
+  });
+
   it("says the expired link's report is gone too when retention deleted it", async () => {
     const day = await endpoint.storeDay("2025-08-04");
     await endpoint.s3.client().send(new DeleteObjectCommand({ Bucket: endpoint.s3.bucket, Key: day.workbookKey }));

@@ -32,15 +32,27 @@ const SUMMARY_READS_IN_FLIGHT = 8;
 export class S3ReportArchive {
   constructor(private readonly options: S3ReportArchiveOptions) {}
 
-  /** Whether the object exists (HEAD). Needs s3:ListBucket too: without it S3 answers 403 for a missing key. */
+  /**
+   * Whether the object exists (HEAD). S3 answers a HEAD of a missing key with 404 only to a
+   * caller that may list the bucket; a role whose s3:ListBucket is limited by an `s3:prefix`
+   * condition gets 403 (a HEAD has no prefix to match), so a 403 is settled by listing the key.
+   */
   async exists(key: string): Promise<boolean> {
     try {
       await this.options.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 403 && !(await this.listed(key))) return false;
       throw error;
     }
+  }
+
+  private async listed(key: string): Promise<boolean> {
+    const page = await this.options.client.send(
+      new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: key, MaxKeys: 1 }),
+    );
+    return page.Contents?.[0]?.Key === key;
   }
 
   /** A presigned GET that downloads the object as `fileName` and is not kept in caches. */
