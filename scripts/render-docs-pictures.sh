@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Re-renders the README's pictures from the demo's own output (docs/*.png).
+# Re-renders the README's pictures from the demo's own output (docs/*.png), and the link
+# endpoint's pages from its handler serving sample reports (scripts/render-link-pages.ts);
+# `render-docs-pictures.sh links` renders only those (chromium and imagemagick suffice).
 # Needs Debian's chromium, libreoffice-calc-nogui, poppler-utils and imagemagick:
 #   apt-get install -y --no-install-recommends chromium libreoffice-calc-nogui poppler-utils imagemagick
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# The link endpoint's archive and 410 pages: 1,024 px (whole page) and 375 px (a phone's first
+# screen) side by side.
+npx tsx scripts/render-link-pages.ts "$work"
+side_by_side() { # name output
+  convert "$work/$1-1024.png" -trim -bordercolor '#eef1f5' -border 12 "$work/$1-wide.png"
+  convert "$work/$1-375.png" -trim -bordercolor '#eef1f5' -border 12 "$work/$1-phone.png"
+  convert "$work/$1-wide.png" "$work/$1-phone.png" -background '#eef1f5' -gravity north +append "$2"
+}
+side_by_side archive docs/archive-page.png
+side_by_side expired docs/link-expired.png
+[[ "${1:-}" == "links" ]] && { ls -l docs/archive-page.png docs/link-expired.png; exit 0; }
 
 npm run --silent demo -- --out "$work/reports" >/dev/null
 html="$work/reports/email-2025-08-04.html"

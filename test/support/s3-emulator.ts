@@ -12,8 +12,14 @@ export interface S3Emulator {
   bucket: string;
   /** An SDK client configured for the emulator (path style, no flexible checksums). */
   client(): S3Client;
-  /** Makes every request whose method and path match fail with 500 until cleared. */
-  failRequests(match: ((request: { method: string; path: string }) => boolean) | null): void;
+  /**
+   * Makes every request whose method and path match fail until cleared: 500 InternalError, or
+   * 403 AccessDenied with `{ status: 403 }` (what S3 answers a HEAD of a missing key without s3:ListBucket).
+   */
+  failRequests(
+    match: ((request: { method: string; path: string }) => boolean) | null,
+    answer?: { status: 403 | 500 },
+  ): void;
   /** Environment a handler under test needs to reach the emulator with the SDK's defaults. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -35,6 +41,7 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
   const etags = new Map<string, string>();
   const locks = new Map<string, Promise<void>>();
   let failing: ((request: { method: string; path: string }) => boolean) | null = null;
+  let failStatus: 403 | 500 = 500;
 
   const server = createServer((request, response) => {
     // The Date header from the global Date, as s3rver's own clock is: Node writes it from its
@@ -47,8 +54,12 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname);
     if (failing?.({ method, path })) {
       request.resume();
-      response.writeHead(500, { "content-type": "application/xml" });
-      response.end("<Error><Code>InternalError</Code><Message>Injected failure</Message></Error>");
+      response.writeHead(failStatus, { "content-type": "application/xml" });
+      response.end(
+        failStatus === 403
+          ? "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+          : "<Error><Code>InternalError</Code><Message>Injected failure</Message></Error>",
+      );
       return;
     }
     const ifNoneMatch = request.headers["if-none-match"];
@@ -108,8 +119,9 @@ export async function startS3Emulator(bucket = "callreport-test"): Promise<S3Emu
     endpoint,
     bucket,
     client: () => s3EmulatorClient(endpoint),
-    failRequests(match) {
+    failRequests(match, answer) {
       failing = match;
+      failStatus = answer?.status ?? 500;
     },
     env: {
       AWS_ENDPOINT_URL_S3: endpoint,
