@@ -237,7 +237,7 @@ export function functionEnvironment(
     [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
     [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
     [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
-    [LAMBDA_ENV.linkExpiryHours]: String(stage.linkExpiryHours),
+    [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
     [LAMBDA_ENV.emptyDay]: stage.emptyDay,
     [LAMBDA_ENV.attachWorkbook]: String(stage.attachWorkbook),
     [LAMBDA_ENV.includeTranscripts]: String(stage.includeTranscripts),

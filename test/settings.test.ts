@@ -45,7 +45,7 @@ describe("the settings vocabulary", () => {
     expect(lambda[LAMBDA_ENV.apiTimezone]).toBe(stage.apiTimezone);
     expect(lambda[LAMBDA_ENV.fetchConcurrency]).toBe(stage.apiConcurrency);
     expect(lambda[LAMBDA_ENV.prefix]).toBe(stage.prefix);
-    expect(lambda[LAMBDA_ENV.linkExpiryHours]).toBe(stage.linkExpiryHours);
+    expect(lambda[LAMBDA_ENV.linkExpiryDays]).toBe(stage.linkExpiryDays);
     expect(lambda[LAMBDA_ENV.emptyDay]).toBe(stage.emptyDay);
     expect(lambda[LAMBDA_ENV.attachWorkbook]).toBe(stage.attachWorkbook);
     expect(lambda[LAMBDA_ENV.includeTranscripts]).toBe(stage.includeTranscripts);
