@@ -59,6 +59,11 @@ export const lambdaConfigSchema = z.object({
   [LAMBDA_ENV.mailCc]: addressList(emailListSchema),
   [LAMBDA_ENV.mailBcc]: addressList(emailListSchema),
   [LAMBDA_ENV.linkExpiryDays]: wholeNumber(LIMITS.linkExpiryDays, DEFAULTS.linkExpiryDays),
+  [LAMBDA_ENV.linkBaseUrl]: z.url({
+    protocol: /^https$/,
+    message: "is not an https URL — the stack sets it to the link endpoint's function URL",
+  }),
+  [LAMBDA_ENV.linkSecretId]: z.string().min(1),
   /**
    * @deprecated Replaced by LINK_EXPIRY_DAYS (signed links, #16); the stack no longer sets it. Kept only
    * because lambda/handler.ts still hands it to the presigning S3 store until the signed links replace that.

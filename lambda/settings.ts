@@ -20,7 +20,7 @@ export interface SettingNames {
   readonly cli?: string;
 }
 
-/** Every setting the function reads, by the name the code uses for it. */
+/** Every setting the functions (the report function, the link endpoint) read, by the name the code uses for it. */
 export const SETTINGS = {
   /** The stack's own bucket. */
   bucket: { env: "REPORT_BUCKET" },
@@ -39,6 +39,12 @@ export const SETTINGS = {
   mailBcc: { stageKey: "recipients.bcc", env: "MAIL_BCC" },
   /** How long an emailed download or archive link stays valid (days). */
   linkExpiryDays: { stageKey: "linkExpiryDays", env: "LINK_EXPIRY_DAYS" },
+  /** The link endpoint's function URL, under which the report function signs its links. */
+  linkBaseUrl: { env: "LINK_BASE_URL" },
+  /** The stack-generated secret holding the link signing key (its ARN). */
+  linkSecretId: { env: "LINK_SECRET_ID" },
+  /** How long reports are kept: the link endpoint's pages say until when a report stays in S3. */
+  reportRetentionDays: { stageKey: "retention.reportDays", env: "REPORT_RETENTION_DAYS" },
   emptyDay: { stageKey: "emptyDay", env: "EMPTY_DAY" },
   attachWorkbook: { stageKey: "attachWorkbook", env: "ATTACH_WORKBOOK" },
   includeTranscripts: { stageKey: "includeTranscripts", env: "INCLUDE_TRANSCRIPTS" },

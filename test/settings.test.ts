@@ -39,6 +39,8 @@ describe("the settings vocabulary", () => {
       AUTOCALLS_TOKEN_SECRET_ID: "callreport/token",
       MAIL_FROM: "reports@example.com",
       MAIL_TO: "manager@example.com",
+      LINK_BASE_URL: "https://abc123.lambda-url.eu-central-1.on.aws/",
+      LINK_SECRET_ID: "link-key",
     });
 
     expect(lambda[LAMBDA_ENV.apiBaseUrl]).toBe(stage.apiBaseUrl);
