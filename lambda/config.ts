@@ -58,7 +58,17 @@ export const lambdaConfigSchema = z.object({
   [LAMBDA_ENV.mailTo]: addressList(toListSchema),
   [LAMBDA_ENV.mailCc]: addressList(emailListSchema),
   [LAMBDA_ENV.mailBcc]: addressList(emailListSchema),
-  [LAMBDA_ENV.linkExpiryHours]: wholeNumber(LIMITS.linkExpiryHours, DEFAULTS.linkExpiryHours),
+  [LAMBDA_ENV.linkExpiryDays]: wholeNumber(LIMITS.linkExpiryDays, DEFAULTS.linkExpiryDays),
+  [LAMBDA_ENV.linkBaseUrl]: z.url({
+    protocol: /^https$/,
+    message: "is not an https URL — the stack sets it to the link endpoint's function URL",
+  }),
+  [LAMBDA_ENV.linkSecretId]: z.string().min(1),
+  /**
+   * @deprecated Replaced by LINK_EXPIRY_DAYS (signed links, #16); the stack no longer sets it. Kept only
+   * because lambda/handler.ts still hands it to the presigning S3 store until the signed links replace that.
+   */
+  LINK_EXPIRY_HOURS: wholeNumber({ min: 1, max: 168 }, 168),
   [LAMBDA_ENV.emptyDay]: emptyDaySchema.default(DEFAULTS.emptyDay),
   [LAMBDA_ENV.attachWorkbook]: flag(DEFAULTS.attachWorkbook),
   [LAMBDA_ENV.includeTranscripts]: flag(DEFAULTS.includeTranscripts),

@@ -20,7 +20,7 @@ export interface SettingNames {
   readonly cli?: string;
 }
 
-/** Every setting the function reads, by the name the code uses for it. */
+/** Every setting the functions (the report function, the link endpoint) read, by the name the code uses for it. */
 export const SETTINGS = {
   /** The stack's own bucket. */
   bucket: { env: "REPORT_BUCKET" },
@@ -37,7 +37,14 @@ export const SETTINGS = {
   mailTo: { stageKey: "recipients.to", env: "MAIL_TO", cli: "MAIL_TO" },
   mailCc: { stageKey: "recipients.cc", env: "MAIL_CC" },
   mailBcc: { stageKey: "recipients.bcc", env: "MAIL_BCC" },
-  linkExpiryHours: { stageKey: "linkExpiryHours", env: "LINK_EXPIRY_HOURS" },
+  /** How long an emailed download or archive link stays valid (days). */
+  linkExpiryDays: { stageKey: "linkExpiryDays", env: "LINK_EXPIRY_DAYS" },
+  /** The link endpoint's function URL, under which the report function signs its links. */
+  linkBaseUrl: { env: "LINK_BASE_URL" },
+  /** The stack-generated secret holding the link signing key (its ARN). */
+  linkSecretId: { env: "LINK_SECRET_ID" },
+  /** How long reports are kept: the link endpoint's pages say until when a report stays in S3. */
+  reportRetentionDays: { stageKey: "retention.reportDays", env: "REPORT_RETENTION_DAYS" },
   emptyDay: { stageKey: "emptyDay", env: "EMPTY_DAY" },
   attachWorkbook: { stageKey: "attachWorkbook", env: "ATTACH_WORKBOOK" },
   includeTranscripts: { stageKey: "includeTranscripts", env: "INCLUDE_TRANSCRIPTS" },
@@ -84,8 +91,8 @@ export const DEFAULTS = {
   apiConcurrency: 10,
   prefix: "reports",
   environment: "prod",
-  // SigV4 presigned URLs live at most 7 days.
-  linkExpiryHours: 168,
+  /** A month of "open last week's report"; a stage keeping reports for less must set its own. */
+  linkExpiryDays: 30,
   emptyDay: "send",
   attachWorkbook: true,
   includeTranscripts: true,
@@ -98,7 +105,8 @@ export const DEFAULTS = {
 /** Ranges of the numeric settings, inclusive. */
 export const LIMITS = {
   apiConcurrency: { min: 1, max: 16 },
-  linkExpiryHours: { min: 1, max: 168 },
+  // The stage also caps it at retention.reportDays: a link must not outlive the report it opens.
+  linkExpiryDays: { min: 1, max: 3650 },
   maxBackfillDays: { min: 1, max: 366 },
   // A durable execution may run 1 s to 31,622,400 s (366 days): Lambda's DurableConfig.ExecutionTimeout.
   executionTimeoutHours: { min: 1, max: 366 * 24 },

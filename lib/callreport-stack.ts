@@ -7,6 +7,7 @@ import type { Construct } from "constructs";
 import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../lambda/settings.js";
 import { DailySchedule } from "./constructs/daily-schedule.js";
 import { FailureAlarms } from "./constructs/failure-alarms.js";
+import { LinkEndpoint } from "./constructs/link-endpoint.js";
 import { ReportBucket } from "./constructs/report-bucket.js";
 import { ReportFunction } from "./constructs/report-function.js";
 import { acknowledgeWildcardResource } from "./nag-acknowledgements.js";
@@ -14,6 +15,8 @@ import type { StageConfig } from "./stage-config.js";
 
 /** The real handler; the stack always bundles it so what is tested is what is deployed. */
 export const HANDLER_ENTRY = fileURLToPath(new URL("../lambda/handler.ts", import.meta.url));
+/** The download-link endpoint's handler. */
+export const LINK_ENDPOINT_ENTRY = fileURLToPath(new URL("../lambda/link-endpoint.ts", import.meta.url));
 
 export interface CallReportStackProps extends StackProps {
   /** The validated stage this stack deploys. */
@@ -23,6 +26,11 @@ export interface CallReportStackProps extends StackProps {
    * @default lambda/handler.ts (the only thing to deploy)
    */
   readonly handlerEntry?: string;
+  /**
+   * The link endpoint's handler module to bundle.
+   * @default lambda/link-endpoint.ts
+   */
+  readonly linkEndpointEntry?: string;
 }
 
 /** Stack name for a stage, e.g. `CallReport-prod`. */
@@ -30,13 +38,19 @@ export function stackNameFor(stageName: string): string {
   return `CallReport-${stageName}`;
 }
 
-/** The whole daily call report for one stage: bucket, function, schedule, secret, SES permission, alarms. */
+/**
+ * The whole daily call report for one stage: bucket, function, schedule, token secret, SES permission, alarms,
+ * and the download-link endpoint with its signing key.
+ */
 export class CallReportStack extends Stack {
   readonly reports: ReportBucket;
   readonly report: ReportFunction;
   readonly schedule: DailySchedule;
   readonly alarms: FailureAlarms;
   readonly tokenSecret: secretsmanager.ISecret;
+  /** The key the email's links are signed with (HMAC-SHA256); generated here, never handled by hand. */
+  readonly linkSecret: secretsmanager.Secret;
+  readonly links: LinkEndpoint;
 
   constructor(scope: Construct, id: string, props: CallReportStackProps) {
     super(scope, id, props);
@@ -56,6 +70,32 @@ export class CallReportStack extends Stack {
     const tokenSecret = this.createOrImportTokenSecret(stage, removalPolicy);
     this.tokenSecret = tokenSecret.secret;
 
+    this.linkSecret = new secretsmanager.Secret(this, "LinkSecret", {
+      description: `Signing key of callreport's download links (${stage.name}); rotate with put-secret-value (README)`,
+      // 64 letters and digits (~380 bits): no punctuation to trip up a shell or a copy-paste.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    Validations.of(this.linkSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Rotated by hand with one put-secret-value (README): the endpoint accepts AWSCURRENT and AWSPREVIOUS, so a " +
+        "rotation keeps sent links working and a second one revokes them; scheduled rotation would need a rotation " +
+        "function of its own and would cut links short on its own clock.",
+    });
+
+    this.links = new LinkEndpoint(this, "Links", {
+      entry: props.linkEndpointEntry ?? LINK_ENDPOINT_ENTRY,
+      environment: linkEndpointEnvironment(stage, this.reports.bucket.bucketName, this.linkSecret.secretArn),
+      logRetentionDays: stage.logRetentionDays,
+      removal: stage.removal,
+    });
+    this.reports.grantLinkReads(this.links.function);
+    // GetSecretValue only, on this one secret: the endpoint reads its AWSCURRENT and AWSPREVIOUS versions.
+    this.links.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.linkSecret.secretArn] }),
+    );
+
     this.report = new ReportFunction(this, "Report", {
       entry: props.handlerEntry ?? HANDLER_ENTRY,
       memorySizeMb: stage.memorySizeMb,
@@ -64,14 +104,21 @@ export class CallReportStack extends Stack {
       executionTimeoutHours: stage.executionTimeoutHours,
       logRetentionDays: stage.logRetentionDays,
       removal: stage.removal,
-      environment: functionEnvironment(stage, this.reports.bucket.bucketName, tokenSecret.secretId),
+      environment: functionEnvironment(stage, this.reports.bucket.bucketName, tokenSecret.secretId, {
+        baseUrl: this.links.url.url,
+        secretId: this.linkSecret.secretArn,
+      }),
     });
     const fn = this.report.function;
 
     this.reports.grantReportAccess(fn);
-    // GetSecretValue only (grantRead would add DescribeSecret, which the function never calls).
+    // GetSecretValue only (grantRead would add DescribeSecret, which the function never calls): the API token,
+    // and the link key it signs the email's links with.
     fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [tokenSecret.policyArn] }),
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [tokenSecret.policyArn, this.linkSecret.secretArn],
+      }),
     );
     if (tokenSecret.imported) {
       // The full ARN of a secret looked up by name ends in a random 6-character suffix only AWS knows.
@@ -145,6 +192,23 @@ export class CallReportStack extends Stack {
         description: "Run once after the first deploy to store the API token",
       });
     }
+    new CfnOutput(this, "LinkEndpointUrl", {
+      value: this.links.url.url,
+      description: "The download-link endpoint (function URL); every emailed link starts with it",
+    });
+    new CfnOutput(this, "LinkSecretId", {
+      value: this.linkSecret.secretArn,
+      description: "The secret holding the link signing key",
+    });
+    new CfnOutput(this, "ArchiveLinkCommand", {
+      value: archiveLinkCommand(this.links.url.url, this.linkSecret.secretArn, stage),
+      description: `Prints a signed link to this stage's archive page, valid ${stage.linkExpiryDays} days (run in this repository)`,
+    });
+    new CfnOutput(this, "RotateLinkKeyCommand", {
+      value: `aws secretsmanager put-secret-value --secret-id ${this.linkSecret.secretArn} --secret-string "$(openssl rand -hex 32)"`,
+      description:
+        "Rotates the link key: links already sent keep working until the next rotation (run twice to revoke all)",
+    });
   }
 
   private createOrImportTokenSecret(
@@ -216,11 +280,44 @@ function invokeCommand(functionName: string, payload: string): string {
   return `aws lambda invoke --function-name ${functionName} --invocation-type Event --cli-binary-format raw-in-base64-out --payload '${payload}' /dev/null`;
 }
 
+/**
+ * The `npm run signed-link` command (bin/link.ts) that prints a signed archive link: it reads the key with the
+ * operator's credentials, so everything else it needs is spelled out here.
+ */
+function archiveLinkCommand(baseUrl: string, linkSecretArn: string, stage: StageConfig): string {
+  return `npm run --silent signed-link -- --archive --base-url ${baseUrl} --secret-id ${linkSecretArn} --prefix ${stage.prefix} --days ${stage.linkExpiryDays}`;
+}
+
+/** The link endpoint's environment, named by LAMBDA_ENV like the report function's. */
+export function linkEndpointEnvironment(
+  stage: StageConfig,
+  bucketName: string,
+  linkSecretId: string,
+): Record<string, string> {
+  return {
+    [LAMBDA_ENV.bucket]: bucketName,
+    [LAMBDA_ENV.prefix]: stage.prefix,
+    [LAMBDA_ENV.environment]: stage.name,
+    [LAMBDA_ENV.linkSecretId]: linkSecretId,
+    [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
+    [LAMBDA_ENV.reportRetentionDays]: String(stage.retention.reportDays),
+    POWERTOOLS_SERVICE_NAME: "callreport-links",
+    POWERTOOLS_LOG_LEVEL: stage.logLevel,
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+}
+
 /** The function's environment, named by LAMBDA_ENV so the stack and the handler's parser cannot drift apart. */
 export function functionEnvironment(
   stage: StageConfig,
   bucketName: string,
   tokenSecretId: string,
+  links: {
+    /** The link endpoint's function URL. */
+    baseUrl: string;
+    /** The link signing key's secret (ARN). */
+    secretId: string;
+  },
 ): Record<string, string> {
   const optional = (name: string, value: string | number | undefined) =>
     value === undefined ? {} : { [name]: String(value) };
@@ -237,7 +334,9 @@ export function functionEnvironment(
     [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
     [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
     [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
-    [LAMBDA_ENV.linkExpiryHours]: String(stage.linkExpiryHours),
+    [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
+    [LAMBDA_ENV.linkBaseUrl]: links.baseUrl,
+    [LAMBDA_ENV.linkSecretId]: links.secretId,
     [LAMBDA_ENV.emptyDay]: stage.emptyDay,
     [LAMBDA_ENV.attachWorkbook]: String(stage.attachWorkbook),
     [LAMBDA_ENV.includeTranscripts]: String(stage.includeTranscripts),

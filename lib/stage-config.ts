@@ -83,8 +83,11 @@ export const stageSettingsSchema = z
         message: 'needs a key prefix like "reports" or "callreport/daily" (lower case, no leading or trailing slash)',
       })
       .default(DEFAULTS.prefix),
-    /** Lifetime of the presigned download link in the email (SigV4 allows at most 7 days). */
-    linkExpiryHours: limited(LIMITS.linkExpiryHours, DEFAULTS.linkExpiryHours),
+    /**
+     * Days an emailed download or archive link stays valid: signed by the stack's link key, so independent of
+     * any role session; at most `retention.reportDays`, since the report is gone after that.
+     */
+    linkExpiryDays: limited(LIMITS.linkExpiryDays, DEFAULTS.linkExpiryDays),
     /** On a day without calls: still send the (empty) report, or skip the email. */
     emptyDay: emptyDaySchema.default(DEFAULTS.emptyDay),
     /** Attach the workbook to the email in addition to the link (when it fits SES's size limit). */
@@ -143,12 +146,58 @@ export const stageSettingsSchema = z
       .default("INFO"),
   })
   .superRefine((settings, ctx) => {
+    const { linkExpiryDays, retention } = settings;
+    // Each out-of-range number has its own issue from the schemas above.
+    if (Number.isInteger(linkExpiryDays) && Number.isInteger(retention.reportDays)) {
+      if (linkExpiryDays > retention.reportDays) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["linkExpiryDays"],
+          message: `is ${linkExpiryDays} days (${DEFAULTS.linkExpiryDays} when unset), longer than retention.reportDays (${retention.reportDays}) keeps the report — set linkExpiryDays to at most ${retention.reportDays}`,
+        });
+      }
+    }
     // A malformed time has its own issue from the regex above.
     if (!SCHEDULE_TIME_PATTERN.test(settings.scheduleTime)) return;
     for (const message of scheduleTimeProblems(settings.scheduleTime, settings.timezone, new Date())) {
       ctx.addIssue({ code: "custom", path: ["scheduleTime"], message });
     }
   });
+
+/**
+ * Stage keys that no longer exist, with what replaced them. The strict schema refuses them as unknown keys;
+ * this says what to write instead, since a user upgrading has the old key in cdk.json.
+ */
+export const RETIRED_STAGE_KEYS: Readonly<Record<string, string>> = {
+  linkExpiryHours: `was replaced by linkExpiryDays (days, default ${DEFAULTS.linkExpiryDays}, at most retention.reportDays) — links are now signed by the stack's own key and no longer die with the role session; remove linkExpiryHours and set linkExpiryDays if ${DEFAULTS.linkExpiryDays} days does not suit`,
+};
+
+/** The schema's issues with each retired key named on a line of its own (and left out of "unknown key"). */
+function withRetiredKeys(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue): z.core.$ZodIssue[] => {
+    if (issue.code !== "unrecognized_keys") return [issue];
+    const retired = issue.keys.filter((key) => Object.hasOwn(RETIRED_STAGE_KEYS, key));
+    const unknown = issue.keys.filter((key) => !retired.includes(key));
+    return [
+      ...retired.map((key) => ({
+        code: "custom" as const,
+        path: [...issue.path, key],
+        message: RETIRED_STAGE_KEYS[key] as string,
+        input: undefined,
+      })),
+      // Zod's own wording, for the keys that are left.
+      ...(unknown.length > 0
+        ? [
+            {
+              ...issue,
+              keys: unknown,
+              message: `Unrecognized key${unknown.length > 1 ? "s" : ""}: ${unknown.map((key) => `"${key}"`).join(", ")}`,
+            },
+          ]
+        : []),
+    ];
+  });
+}
 
 export type StageSettings = z.output<typeof stageSettingsSchema>;
 
@@ -193,7 +242,7 @@ export function resolveStage(stageName: unknown, stages: unknown): StageConfig {
   const result = stageSettingsSchema.safeParse((stages as Record<string, unknown>)[stageName]);
   if (!result.success) {
     const problems = describeIssues(
-      result.error,
+      new z.ZodError(withRetiredKeys(result.error.issues)),
       (path) => `  stages.${stageName}${path.length > 0 ? dotPath(["", ...path]) : ""}`,
     );
     throw new StageConfigError(

@@ -6,7 +6,41 @@ const REQUIRED = {
   AUTOCALLS_TOKEN_SECRET_ID: "callreport/token",
   MAIL_FROM: "reports@example.com",
   MAIL_TO: "managers@example.com",
+  LINK_BASE_URL: "https://abc123.lambda-url.eu-central-1.on.aws/",
+  LINK_SECRET_ID: "arn:aws:secretsmanager:eu-central-1:123456789012:secret:LinkSecret-AbCdEf",
 };
+
+describe("parseLambdaEnv link settings", () => {
+  it("reads the endpoint's URL, the link key's id and the link validity in days (30 when unset)", () => {
+    const config = parseLambdaEnv(REQUIRED);
+
+    expect(config.LINK_BASE_URL).toBe(REQUIRED.LINK_BASE_URL);
+    expect(config.LINK_SECRET_ID).toBe(REQUIRED.LINK_SECRET_ID);
+    expect(config.LINK_EXPIRY_DAYS).toBe(30);
+    expect(parseLambdaEnv({ ...REQUIRED, LINK_EXPIRY_DAYS: "400" }).LINK_EXPIRY_DAYS).toBe(400);
+  });
+
+  it("names the stage setting of a bad LINK_EXPIRY_DAYS", () => {
+    expect(() => parseLambdaEnv({ ...REQUIRED, LINK_EXPIRY_DAYS: "0" })).toThrow(
+      "stages.prod.linkExpiryDays → LINK_EXPIRY_DAYS: needs a whole number from 1 to 3650",
+    );
+  });
+
+  it.each(["http://abc123.lambda-url.eu-central-1.on.aws/", "abc123.lambda-url.eu-central-1.on.aws", ""])(
+    "refuses the link base URL %j: links go out over https only",
+    (url) => {
+      expect(() => parseLambdaEnv({ ...REQUIRED, LINK_BASE_URL: url })).toThrow(
+        /Invalid configuration — LINK_BASE_URL: not an https URL/,
+      );
+    },
+  );
+
+  it.each(["LINK_BASE_URL", "LINK_SECRET_ID"])("requires %s, which the stack always sets", (variable) => {
+    const { [variable as keyof typeof REQUIRED]: _left, ...rest } = REQUIRED;
+
+    expect(() => parseLambdaEnv(rest)).toThrow(new RegExp(`Invalid configuration — ${variable}: `));
+  });
+});
 
 describe("parseLambdaEnv filter ids", () => {
   it("reads FILTER_ASSISTANT_ID and FILTER_CAMPAIGN_ID as numbers", () => {

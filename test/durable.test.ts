@@ -81,6 +81,9 @@ beforeEach(async () => {
     MAIL_FROM: "reports@example.com",
     MAIL_TO: "ana@example.com",
     ATTACH_WORKBOOK: "false",
+    // Required since #16; the stack sets them (the link endpoint's URL, the link key's ARN).
+    LINK_BASE_URL: "https://links.example.com/",
+    LINK_SECRET_ID: "callreport/dev/link-key",
   };
 });
 

@@ -93,6 +93,9 @@ beforeEach(async () => {
     AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
     MAIL_FROM: "reports@example.com",
     MAIL_TO: "ana@example.com,ben@example.com",
+    // Required since #16; the stack sets them (the link endpoint's URL, the link key's ARN).
+    LINK_BASE_URL: "https://links.example.com/",
+    LINK_SECRET_ID: "callreport/dev/link-key",
   };
 });
 

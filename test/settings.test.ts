@@ -39,13 +39,15 @@ describe("the settings vocabulary", () => {
       AUTOCALLS_TOKEN_SECRET_ID: "callreport/token",
       MAIL_FROM: "reports@example.com",
       MAIL_TO: "manager@example.com",
+      LINK_BASE_URL: "https://abc123.lambda-url.eu-central-1.on.aws/",
+      LINK_SECRET_ID: "link-key",
     });
 
     expect(lambda[LAMBDA_ENV.apiBaseUrl]).toBe(stage.apiBaseUrl);
     expect(lambda[LAMBDA_ENV.apiTimezone]).toBe(stage.apiTimezone);
     expect(lambda[LAMBDA_ENV.fetchConcurrency]).toBe(stage.apiConcurrency);
     expect(lambda[LAMBDA_ENV.prefix]).toBe(stage.prefix);
-    expect(lambda[LAMBDA_ENV.linkExpiryHours]).toBe(stage.linkExpiryHours);
+    expect(lambda[LAMBDA_ENV.linkExpiryDays]).toBe(stage.linkExpiryDays);
     expect(lambda[LAMBDA_ENV.emptyDay]).toBe(stage.emptyDay);
     expect(lambda[LAMBDA_ENV.attachWorkbook]).toBe(stage.attachWorkbook);
     expect(lambda[LAMBDA_ENV.includeTranscripts]).toBe(stage.includeTranscripts);

@@ -71,7 +71,7 @@ export class ReportBucket extends Construct {
       reason: "This bucket is the server access log target; logging it into itself would loop.",
     });
 
-    // SSE-S3 rather than KMS: presigned links in the email then need no kms:Decrypt for the link signer,
+    // SSE-S3 rather than KMS: the link endpoint's presigned GETs then need no kms:Decrypt for its role,
     // and the reports hold no data that calls for a customer-managed key's audit trail.
     this.bucket = new s3.Bucket(this, "Reports", {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -121,23 +121,41 @@ export class ReportBucket extends Construct {
         resources: [this.objectsArn],
       }),
     );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ["s3:ListBucket"],
-        resources: [this.bucket.bucketArn],
-        // IfExists: an explicit listing must stay under the prefix, while S3's implicit "may this caller know the
-        // key is missing?" check on GetObject carries no s3:prefix and would otherwise fail, turning 404 into 403.
-        conditions: { StringLikeIfExists: { "s3:prefix": [`${this.prefix}/*`] } },
-      }),
+    grantee.grantPrincipal.addToPrincipalPolicy(this.listUnderPrefix());
+    this.acknowledgePrefixWildcard(
+      grantee,
+      `Report objects are written per day under "${this.prefix}/"; the wildcard covers only that prefix.`,
     );
-    // Objects have per-day keys, so the grant needs the prefix wildcard; it is confined to this app's prefix.
+  }
+
+  /**
+   * Lets the link endpoint read (GET and HEAD) and list under the prefix: it answers a signed link with a short
+   * presigned GET, a missing report with a 404 page, and lists the stored days for the archive page. No writes.
+   */
+  grantLinkReads(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.objectsArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(this.listUnderPrefix());
+    this.acknowledgePrefixWildcard(
+      grantee,
+      `Signed links open the per-day reports under "${this.prefix}/"; the wildcard covers only that prefix.`,
+    );
+  }
+
+  private listUnderPrefix(): PolicyStatement {
+    return new PolicyStatement({
+      actions: ["s3:ListBucket"],
+      resources: [this.bucket.bucketArn],
+      // IfExists: an explicit listing must stay under the prefix, while S3's implicit "may this caller know the
+      // key is missing?" check on GetObject carries no s3:prefix and would otherwise fail, turning 404 into 403.
+      conditions: { StringLikeIfExists: { "s3:prefix": [`${this.prefix}/*`] } },
+    });
+  }
+
+  // Objects have per-day keys, so the grants need the prefix wildcard; it is confined to this app's prefix.
+  private acknowledgePrefixWildcard(grantee: iam.IGrantable, reason: string): void {
     const principal = grantee.grantPrincipal;
-    if (principal instanceof Construct) {
-      acknowledgeWildcardResource(
-        principal,
-        this.objectsArn,
-        `Report objects are written per day under "${this.prefix}/"; the wildcard covers only that prefix.`,
-      );
-    }
+    if (principal instanceof Construct) acknowledgeWildcardResource(principal, this.objectsArn, reason);
   }
 }

@@ -2,7 +2,7 @@ import { Annotations, Duration, RemovalPolicy, Size } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -23,6 +23,22 @@ export const LIVE_ALIAS = "live";
 // ESM has no require, so the banner recreates it before any bundled code runs.
 const ESM_REQUIRE_BANNER =
   'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);';
+
+/** How the stack's functions are bundled: an ES module for REPORT_RUNTIME, by the local esbuild (no Docker). */
+export const ESM_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: REPORT_BUNDLE_TARGET,
+  // Prefer the ESM builds of dependencies (the SDK ships both): smaller and tree-shakeable.
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  // Stack traces map back to file and line without shipping the sources inside the map.
+  sourcesContent: false,
+  // Bundle the SDK instead of using the runtime's copy: what runs in AWS is the version the tests ran.
+  bundleAwsSDK: true,
+  forceDockerBundling: false,
+};
 
 export interface ReportFunctionProps {
   /** Path of the handler module (TypeScript); it must export `handler`. */
@@ -126,20 +142,7 @@ export class ReportFunction extends Construct {
       description: "Daily Autocalls call report: fetch, aggregate, XLSX to S3, email via SES",
       // A run that started on a version finishes on it: a deploy must not delete the version it runs on.
       currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: REPORT_BUNDLE_TARGET,
-        // Prefer the ESM builds of dependencies (the SDK ships both): smaller and tree-shakeable.
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // Stack traces map back to file and line without shipping the sources inside the map.
-        sourcesContent: false,
-        // Bundle the SDK instead of using the runtime's copy: what runs in AWS is the version the tests ran.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      bundling: ESM_BUNDLING,
     });
 
     // Checkpointing is how a durable run saves its steps; Lambda authorizes it against the execution's ARN,

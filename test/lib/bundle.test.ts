@@ -78,6 +78,9 @@ function lambdaEnvironment(): Record<string, string> {
     REPORT_BUCKET: s3.bucket,
     AUTOCALLS_TOKEN_SECRET_ID: "dev-token",
     AUTOCALLS_BASE_URL: simulator.baseUrl,
+    // Deploy-time references in the template: the function URL, the link key's ARN.
+    LINK_BASE_URL: "https://links.example.com/",
+    LINK_SECRET_ID: "dev-link-key",
     NODE_OPTIONS: "",
   };
 }

@@ -6,6 +6,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
 import { DailySchedule, type DailyScheduleProps } from "../../lib/constructs/daily-schedule.js";
 import { InvalidPropsError } from "../../lib/constructs/invalid-props.js";
+import { LinkEndpoint, type LinkEndpointProps } from "../../lib/constructs/link-endpoint.js";
 import { ReportBucket, type ReportBucketProps } from "../../lib/constructs/report-bucket.js";
 import { ReportFunction, type ReportFunctionProps } from "../../lib/constructs/report-function.js";
 
@@ -37,6 +38,16 @@ function reportFunction(overrides: Partial<ReportFunctionProps> = {}) {
     timeoutMinutes: 15,
     ephemeralStorageMb: 4096,
     executionTimeoutHours: 24,
+    logRetentionDays: 90,
+    removal: "destroy",
+    ...overrides,
+  });
+}
+
+function linkEndpoint(overrides: Partial<LinkEndpointProps> = {}) {
+  return new LinkEndpoint(newStack(), "Links", {
+    entry: "lambda/link-endpoint.ts",
+    environment: {},
     logRetentionDays: 90,
     removal: "destroy",
     ...overrides,
@@ -105,6 +116,16 @@ describe("ReportFunction", () => {
   ])("refuses %j outside Lambda's limits, naming the construct", (overrides, message) => {
     expect(() => reportFunction(overrides)).toThrow(InvalidPropsError);
     expect(() => reportFunction(overrides)).toThrow(`Test/Report: ${message}`);
+  });
+});
+
+describe("LinkEndpoint", () => {
+  it.each([
+    [{ reservedConcurrency: 0 }, "reservedConcurrency is 0; it needs a whole number from 1 to 1000"],
+    [{ memorySizeMb: 100 }, "memorySizeMb is 100; it needs a whole number from 128 to 10240"],
+  ])("refuses %j, naming the construct", (overrides, message) => {
+    expect(() => linkEndpoint(overrides)).toThrow(InvalidPropsError);
+    expect(() => linkEndpoint(overrides)).toThrow(`Test/Links: ${message}`);
   });
 });
 

@@ -7,6 +7,8 @@ import { parseLambdaEnv } from "../../lambda/config.js";
 import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../../lambda/settings.js";
 import {
   functionStatements,
+  linkEndpointFunction,
+  linkEndpointStatements,
   logicalId,
   only,
   type Resource,
@@ -36,6 +38,14 @@ afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
 function environment(synthesized: Synthesized): Record<string, unknown> {
   const [, fn] = reportFunction(synthesized);
   return (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function linkSecretId(synthesized: Synthesized): string {
+  return logicalId(synthesized.stack, synthesized.stack.linkSecret);
+}
+
+function functionUrlId(synthesized: Synthesized): string {
+  return logicalId(synthesized.stack, synthesized.stack.links.url);
 }
 
 describe("report bucket", () => {
@@ -154,6 +164,9 @@ describe("report function", () => {
       [LAMBDA_ENV.mailTo]: "sales-manager@example.com,cx-manager@example.com",
       [LAMBDA_ENV.mailBcc]: "audit@example.com",
       [LAMBDA_ENV.maskPhoneNumbers]: "true",
+      [LAMBDA_ENV.linkExpiryDays]: "30",
+      [LAMBDA_ENV.linkBaseUrl]: { "Fn::GetAtt": [functionUrlId(prod), "FunctionUrl"] },
+      [LAMBDA_ENV.linkSecretId]: { Ref: linkSecretId(prod) },
       POWERTOOLS_SERVICE_NAME: "callreport",
       POWERTOOLS_LOG_LEVEL: "INFO",
       NODE_OPTIONS: "--enable-source-maps",
@@ -162,11 +175,11 @@ describe("report function", () => {
 
   it("sets an environment the handler's own config parser accepts", () => {
     for (const synthesized of [dev, prod]) {
-      // Deploy-time references (bucket name, secret ARN) become placeholder strings.
+      // Deploy-time references (bucket name, secret ARN, the endpoint's URL) become placeholder strings.
       const variables = Object.fromEntries(
         Object.entries(environment(synthesized)).map(([name, value]) => [
           name,
-          typeof value === "string" ? value : "resolved-at-deploy",
+          typeof value === "string" ? value : "https://resolved-at-deploy.example/",
         ]),
       );
 
@@ -182,6 +195,157 @@ describe("report function", () => {
     expect(readFileSync(bundlePath, "utf8").slice(0, 200)).toContain("createRequire(import.meta.url)");
     // The SDK is bundled in; past ~3 MB something unintended (a test helper, a second SDK copy) came along.
     expect(statSync(bundlePath).size).toBeLessThanOrEqual(3 * 1024 * 1024);
+  });
+});
+
+describe("download links", () => {
+  it("are served by the endpoint function's public URL (AuthType NONE: the link's signature is the auth)", () => {
+    const [, url] = only(dev.template, "AWS::Lambda::Url");
+    const [endpointId] = linkEndpointFunction(dev);
+
+    expect(url.Properties).toEqual({ AuthType: "NONE", TargetFunctionArn: { "Fn::GetAtt": [endpointId, "Arn"] } });
+    // Anyone may invoke it, through the URL only.
+    const permissions = Object.values(dev.template.findResources("AWS::Lambda::Permission")) as Resource[];
+    const onEndpoint = permissions
+      .map(({ Properties }) => Properties)
+      .filter(
+        ({ FunctionName }) => JSON.stringify(FunctionName) === JSON.stringify({ "Fn::GetAtt": [endpointId, "Arn"] }),
+      );
+    expect(onEndpoint).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: "lambda:InvokeFunctionUrl", Principal: "*", FunctionUrlAuthType: "NONE" }),
+        expect.objectContaining({ Action: "lambda:InvokeFunction", Principal: "*", InvokedViaFunctionUrl: true }),
+      ]),
+    );
+    expect(onEndpoint).toHaveLength(2);
+  });
+
+  it("run on a small function: the report's runtime on arm64, 256 MB, 10 s, at most 5 at once", () => {
+    expect(linkEndpointFunction(dev)[1].Properties).toMatchObject({
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      MemorySize: 256,
+      Timeout: 10,
+      ReservedConcurrentExecutions: 5,
+    });
+  });
+
+  it("log to a group of their own kept for the stage's retention", () => {
+    for (const [synthesized, days] of [
+      [dev, 14],
+      [prod, 365],
+    ] as const) {
+      const [, fn] = linkEndpointFunction(synthesized);
+      const groupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const group = synthesized.template.findResources("AWS::Logs::LogGroup")[groupId] as Resource;
+
+      expect(group.Properties.RetentionInDays).toBe(days);
+      expect(groupId).not.toBe(logicalId(synthesized.stack, synthesized.stack.report.logGroup));
+    }
+  });
+
+  it("let the endpoint's own role read and list under the prefix and read the link key — nothing else but its logs", () => {
+    const bucketArn = { "Fn::GetAtt": [reportBucketId(dev), "Arn"] };
+    const [, fn] = linkEndpointFunction(dev);
+    const groupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    const statements = linkEndpointStatements(dev);
+
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: { "Fn::GetAtt": [groupId, "Arn"] },
+        },
+        { Effect: "Allow", Action: "s3:GetObject", Resource: { "Fn::Join": ["", [bucketArn, "/reports/*"]] } },
+        {
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: bucketArn,
+          Condition: { StringLikeIfExists: { "s3:prefix": ["reports/*"] } },
+        },
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: { Ref: linkSecretId(dev) } },
+      ]),
+    );
+    expect(statements).toHaveLength(4);
+  });
+
+  it("give the endpoint a role of its own, with no managed or inline policies besides those statements", () => {
+    const [, fn] = linkEndpointFunction(dev);
+    const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
+    const role = dev.template.findResources("AWS::IAM::Role")[roleId] as Resource;
+
+    expect(roleId).not.toBe(logicalId(dev.stack, dev.stack.report.role));
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+  });
+
+  it("are signed with a key the stack generates: 64 letters and digits, removed with the stack only in dev", () => {
+    for (const [synthesized, deletion] of [
+      [dev, "Delete"],
+      [prod, "Retain"],
+    ] as const) {
+      const secret = synthesized.template.findResources("AWS::SecretsManager::Secret")[linkSecretId(synthesized)];
+
+      expect(secret?.Properties).toMatchObject({
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
+      });
+      expect(secret?.Properties.SecretString).toBeUndefined();
+      expect(secret?.DeletionPolicy).toBe(deletion);
+    }
+  });
+
+  it("hand the endpoint its bucket, prefix, key, stage, link validity and report retention", () => {
+    const [, fn] = linkEndpointFunction(prod);
+
+    expect((fn.Properties.Environment as { Variables: unknown }).Variables).toEqual({
+      [LAMBDA_ENV.bucket]: { Ref: reportBucketId(prod) },
+      [LAMBDA_ENV.prefix]: "reports",
+      [LAMBDA_ENV.environment]: "prod",
+      [LAMBDA_ENV.linkSecretId]: { Ref: linkSecretId(prod) },
+      [LAMBDA_ENV.linkExpiryDays]: "30",
+      [LAMBDA_ENV.reportRetentionDays]: "400",
+      POWERTOOLS_SERVICE_NAME: "callreport-links",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      NODE_OPTIONS: "--enable-source-maps",
+    });
+  });
+
+  it("are bundled from lambda/link-endpoint.ts into an asset of their own", () => {
+    const assetOf = ([, fn]: [string, Resource]) => String((fn.Properties.Code as { S3Key: string }).S3Key);
+    const endpointAsset = assetOf(linkEndpointFunction(dev));
+
+    expect(endpointAsset).not.toBe(assetOf(reportFunction(dev)));
+    const bundle = readFileSync(join(assemblyDir, `asset.${endpointAsset.replace(/\.zip$/, "")}`, "index.mjs"), "utf8");
+    expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+  });
+
+  it("come with outputs: the endpoint URL, the key, a command printing a signed archive link, and one rotating the key", () => {
+    const outputs = prod.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const url = { "Fn::GetAtt": [functionUrlId(prod), "FunctionUrl"] };
+    const key = { Ref: linkSecretId(prod) };
+
+    expect(outputs.LinkEndpointUrl?.Value).toEqual(url);
+    expect(outputs.LinkSecretId?.Value).toEqual(key);
+    expect(outputs.ArchiveLinkCommand?.Value).toEqual({
+      "Fn::Join": [
+        "",
+        [
+          "npm run --silent signed-link -- --archive --base-url ",
+          url,
+          " --secret-id ",
+          key,
+          " --prefix reports --days 30",
+        ],
+      ],
+    });
+    expect(outputs.RotateLinkKeyCommand?.Value).toEqual({
+      "Fn::Join": [
+        "",
+        ["aws secretsmanager put-secret-value --secret-id ", key, ' --secret-string "$(openssl rand -hex 32)"'],
+      ],
+    });
   });
 });
 
@@ -310,19 +474,24 @@ describe("function permissions", () => {
     expect(list.Condition).toEqual({ StringLikeIfExists: { "s3:prefix": ["reports/*"] } });
   });
 
-  it("read only the value of the one token secret", () => {
-    const [secretId] = only(dev.template, "AWS::SecretsManager::Secret");
+  it("read only the values of the token secret and the link key (which signs the email's links)", () => {
+    const [tokenSecretId] = only(dev.template, "AWS::SecretsManager::Secret", {
+      Properties: { SecretString: TOKEN_PLACEHOLDER },
+    });
     const read = statementFor(functionStatements(dev), "secretsmanager:GetSecretValue");
 
     expect(read.Action).toBe("secretsmanager:GetSecretValue");
-    expect(read.Resource).toEqual({ Ref: secretId });
+    expect(read.Resource).toEqual(expect.arrayContaining([{ Ref: tokenSecretId }, { Ref: linkSecretId(dev) }]));
+    expect(read.Resource).toHaveLength(2);
   });
 
   it("read an existing secret by its name when the stage names one", () => {
-    prod.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    // The one secret prod creates is the link key.
+    expect(Object.keys(prod.template.findResources("AWS::SecretsManager::Secret"))).toEqual([linkSecretId(prod)]);
     const read = statementFor(functionStatements(prod), "secretsmanager:GetSecretValue");
 
     expect(JSON.stringify(read.Resource)).toContain(":secret:callreport/prod/autocalls-token-??????");
+    expect(read.Resource).toContainEqual({ Ref: linkSecretId(prod) });
   });
 
   it("send email only as the sender address or its domain", () => {
@@ -341,9 +510,9 @@ describe("function permissions", () => {
     expect(JSON.stringify(send.Resource)).toContain(":identity/dev-reports@example.com");
   });
 
-  it("grant nothing on every resource", () => {
+  it("grant nothing on every resource, to either function", () => {
     for (const synthesized of [dev, prod]) {
-      for (const statement of functionStatements(synthesized)) {
+      for (const statement of [...functionStatements(synthesized), ...linkEndpointStatements(synthesized)]) {
         expect([statement.Resource].flat()).not.toContain("*");
       }
     }
@@ -357,7 +526,9 @@ describe("stack", () => {
   });
 
   it("creates an empty token secret for the user to fill when none is named", () => {
-    const [, secret] = only(dev.template, "AWS::SecretsManager::Secret");
+    const [, secret] = only(dev.template, "AWS::SecretsManager::Secret", {
+      Properties: { SecretString: Match.anyValue() },
+    });
 
     // The very placeholder the function recognises as "not filled in yet".
     expect(secret.Properties.SecretString).toBe(TOKEN_PLACEHOLDER);
@@ -385,6 +556,10 @@ describe("stack", () => {
         "LogGroupName",
         "RunDayCommand",
         "BackfillCommand",
+        "LinkEndpointUrl",
+        "LinkSecretId",
+        "ArchiveLinkCommand",
+        "RotateLinkKeyCommand",
       ]),
     );
   });

@@ -43,6 +43,7 @@ describe("resolveStage", () => {
       memorySizeMb: 1024,
       timeoutMinutes: 15,
       executionTimeoutHours: 24,
+      linkExpiryDays: 30,
       ephemeralStorageMb: 512,
       logLevel: "INFO",
       removal: "retain",
@@ -165,6 +166,48 @@ describe("resolveStage", () => {
     expect(resolveDev({ executionTimeoutHours: 8784 }).executionTimeoutHours).toBe(8784);
   });
 
+  it("refuses linkExpiryHours in one line that names linkExpiryDays, its replacement", () => {
+    const error = errorOf(() => resolveDev({ linkExpiryHours: 168 }));
+    const lines = error.message.split("\n").filter((line) => line.includes("linkExpiryHours"));
+
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^ {2}stages\.dev\.linkExpiryHours: was replaced by linkExpiryDays \(days, default 30, at most retention\.reportDays\) — /,
+      ),
+    ]);
+    expect(error.message).not.toContain("unknown key");
+  });
+
+  it("still names the other unknown keys next to a retired one", () => {
+    const error = errorOf(() => resolveDev({ linkExpiryHours: 72, schedueTime: "07:00" }));
+
+    expect(error.message).toContain("stages.dev.linkExpiryHours: was replaced by linkExpiryDays");
+    expect(error.message).toContain('unknown key "schedueTime"');
+    expect(error.message).not.toContain('"linkExpiryHours"');
+  });
+
+  it("keeps links valid as long as the report when linkExpiryDays equals retention.reportDays", () => {
+    expect(resolveDev({ linkExpiryDays: 7, retention: { reportDays: 7 } }).linkExpiryDays).toBe(7);
+  });
+
+  it("refuses a linkExpiryDays longer than retention.reportDays keeps the report", () => {
+    expect(errorOf(() => resolveDev({ linkExpiryDays: 31, retention: { reportDays: 30 } })).message).toContain(
+      "stages.dev.linkExpiryDays: is 31 days (30 when unset), longer than retention.reportDays (30) keeps the report — set linkExpiryDays to at most 30",
+    );
+  });
+
+  it("asks a stage that keeps reports less than 30 days to set a shorter linkExpiryDays", () => {
+    expect(errorOf(() => resolveDev({ retention: { reportDays: 14 } })).message).toContain(
+      "stages.dev.linkExpiryDays: is 30 days (30 when unset), longer than retention.reportDays (14)",
+    );
+  });
+
+  it.each([0, 2.5, "30"])("refuses the link expiry %j, not a whole number of days", (days) => {
+    expect(errorOf(() => resolveDev({ linkExpiryDays: days })).message).toContain(
+      "stages.dev.linkExpiryDays: needs a whole number from 1 to 3650",
+    );
+  });
+
   it("reports every bad key at once", () => {
     const error = errorOf(() => resolveDev({ timezone: "Mars/Olympus", sender: "nobody" }));
 
@@ -186,6 +229,20 @@ describe("bin/app.ts", () => {
 
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("stages.dev.timezone: is not an IANA timezone");
+    expect(run.stderr).not.toContain("    at ");
+  });
+
+  it("refuses to synth a stage that still sets linkExpiryHours, naming linkExpiryDays", () => {
+    const context = { stage: "prod", stages: { prod: stageSettings({ linkExpiryHours: 168 }) } };
+
+    const run = spawnSync(process.execPath, ["--import", "tsx", "bin/app.ts"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      encoding: "utf8",
+    });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("stages.prod.linkExpiryHours: was replaced by linkExpiryDays");
     expect(run.stderr).not.toContain("    at ");
   });
 });

@@ -74,19 +74,36 @@ export function reportBucketId({ stack }: Synthesized): string {
   return logicalId(stack, stack.reports.bucket);
 }
 
+/** The link endpoint's function. */
+export function linkEndpointFunction({ stack, template }: Synthesized): [string, Resource] {
+  const id = logicalId(stack, stack.links.function);
+  return [id, template.toJSON().Resources[id] as Resource];
+}
+
+/** Every policy attached to a function's role, by logical id. */
+function policiesOfRole(template: Template, fn: Resource): Array<[string, Resource]> {
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  const policies = Object.entries(template.findResources("AWS::IAM::Policy")) as Array<[string, Resource]>;
+  return policies.filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
+}
+
+function statementsOf(policies: Array<[string, Resource]>): Statement[] {
+  return policies.flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
 /** Every policy attached to the report function's role, by logical id. */
 export function functionPolicies(synthesized: Synthesized): Array<[string, Resource]> {
-  const [, fn] = reportFunction(synthesized);
-  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  const policies = Object.entries(synthesized.template.findResources("AWS::IAM::Policy")) as Array<[string, Resource]>;
-  return policies.filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]));
+  return policiesOfRole(synthesized.template, reportFunction(synthesized)[1]);
 }
 
 /** Every statement the report function's role holds, across its policies. */
 export function functionStatements(synthesized: Synthesized): Statement[] {
-  return functionPolicies(synthesized).flatMap(
-    ([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-  );
+  return statementsOf(functionPolicies(synthesized));
+}
+
+/** Every statement the link endpoint's role holds, across its policies. */
+export function linkEndpointStatements(synthesized: Synthesized): Statement[] {
+  return statementsOf(policiesOfRole(synthesized.template, linkEndpointFunction(synthesized)[1]));
 }
 
 export function statementFor(statements: Statement[], action: string): Statement {
