@@ -64,11 +64,6 @@ export const lambdaConfigSchema = z.object({
     message: "is not an https URL — the stack sets it to the link endpoint's function URL",
   }),
   [LAMBDA_ENV.linkSecretId]: z.string().min(1),
-  /**
-   * @deprecated Replaced by LINK_EXPIRY_DAYS (signed links, #16); the stack no longer sets it. Kept only
-   * because lambda/handler.ts still hands it to the presigning S3 store until the signed links replace that.
-   */
-  LINK_EXPIRY_HOURS: wholeNumber({ min: 1, max: 168 }, 168),
   [LAMBDA_ENV.emptyDay]: emptyDaySchema.default(DEFAULTS.emptyDay),
   [LAMBDA_ENV.attachWorkbook]: flag(DEFAULTS.attachWorkbook),
   [LAMBDA_ENV.includeTranscripts]: flag(DEFAULTS.includeTranscripts),

@@ -39,11 +39,12 @@ export async function sendEmail(
   if (options.emptyDay === "skip" && isEmptyDay(summary)) return { status: "skipped-empty" };
 
   // Compose before claiming: a bad address or template failure must not leave a claim behind.
-  const link = await ports.store.downloadLink(workbook);
+  const [link, archive] = await Promise.all([ports.store.downloadLink(workbook), ports.store.archiveLink()]);
   const content = reportEmail({
     summary,
     workbookFileName: workbook.fileName,
     link,
+    archive,
     environment: options.environment,
     recipients: options.recipients,
     attachWorkbook: options.attachWorkbook,

@@ -3,6 +3,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SESClient } from "@aws-sdk/client-ses";
+import { LinkSigningKeys } from "./adapters/link-keys.js";
 import { S3PartStore } from "./adapters/s3-parts.js";
 import { S3ReportStore } from "./adapters/s3-store.js";
 import { ApiTokenSecret } from "./adapters/secrets.js";
@@ -20,8 +21,8 @@ import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
-import { SETTINGS } from "./settings.js";
 import type { PacerSnapshot } from "./ports.js";
+import { SETTINGS } from "./settings.js";
 import type { StepRunner } from "./steps.js";
 
 /** A bad address is fixed where the operator set it: the stage's settings in cdk.json. */
@@ -65,6 +66,7 @@ interface Runtime {
   s3: S3Client;
   ses: SESClient;
   secret: ApiTokenSecret;
+  linkKeys: LinkSigningKeys;
 }
 
 let runtime: Runtime | undefined;
@@ -75,6 +77,7 @@ function getRuntime(env: NodeJS.ProcessEnv): Runtime {
   const config = parseLambdaEnv(env);
   // A custom endpoint (a local emulator, MinIO) cannot do virtual-hosted bucket names.
   const forcePathStyle = Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+  const secrets = new SecretsManagerClient({});
   runtime = {
     config,
     s3: new S3Client({ forcePathStyle }),
@@ -89,7 +92,8 @@ function getRuntime(env: NodeJS.ProcessEnv): Runtime {
         throwOnRequestTimeout: true,
       },
     }),
-    secret: new ApiTokenSecret({ client: new SecretsManagerClient({}), secretId: config.AUTOCALLS_TOKEN_SECRET_ID }),
+    secret: new ApiTokenSecret({ client: secrets, secretId: config.AUTOCALLS_TOKEN_SECRET_ID }),
+    linkKeys: new LinkSigningKeys({ client: secrets, secretId: config.LINK_SECRET_ID }),
   };
   return runtime;
 }
@@ -134,7 +138,7 @@ async function runExecution(
   context: DurableContext,
   overrides: ExecutionOverrides,
 ): Promise<HandlerResult> {
-  const { config, s3, ses, secret } = getRuntime(process.env);
+  const { config, s3, ses, secret, linkKeys } = getRuntime(process.env);
   const clock = { now: () => new Date() };
   const steps = overrides.steps ? overrides.steps(durableSteps(context)) : durableSteps(context);
   const requestId = context.lambdaContext?.awsRequestId;
@@ -166,7 +170,12 @@ async function runExecution(
     client: s3,
     bucket: config.REPORT_BUCKET,
     prefix: config.REPORT_PREFIX,
-    linkExpiryHours: config.LINK_EXPIRY_HOURS,
+    links: {
+      baseUrl: config.LINK_BASE_URL,
+      // Signed with the current key; the endpoint also accepts the previous one after a rotation.
+      signingKey: async () => (await linkKeys.accepted())[0] as string,
+      expiryDays: config.LINK_EXPIRY_DAYS,
+    },
     clock,
   });
   const parts = new S3PartStore({ client: s3, bucket: config.REPORT_BUCKET, prefix: config.REPORT_PREFIX });

@@ -226,6 +226,8 @@ export interface ReportStore {
   writeSummary(summary: Summary): Promise<StoredObject>;
   /** A link managers can open; null when the store cannot make one. */
   downloadLink(workbook: StoredObject): Promise<DownloadLink | null>;
+  /** A link to the page of past reports, valid as long as a download link; null when there is none. */
+  archiveLink(): Promise<DownloadLink | null>;
   /** Exactly-once guard for the email (a conditional marker in S3; always granted locally). */
   claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim>;
 }

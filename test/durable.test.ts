@@ -25,6 +25,8 @@ const realNow = (() => {
   return () => Number(hrtime() / 1_000_000n);
 })();
 
+/** The stage's generated link-signing key, as the stack's secret would hold it. */
+const LINK_KEY = "0123456789abcdef".repeat(4);
 const TOKEN = "durable-token";
 /** Invocations with 20 s left: every rate-limit wait and retry delay (30 s and up) suspends. */
 const SHORT = { remainingMs: 20_000 };
@@ -44,6 +46,7 @@ beforeAll(async () => {
     startSecretsEmulator(),
   ]);
   secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
+  secrets.setSecret("callreport/dev/link-key", LINK_KEY);
 });
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import ExcelJS from "exceljs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type Simulator, startSimulator } from "../demo/simulator.js";
 import type { HandlerResult } from "../lambda/handler.js";
+import { checkLink } from "../lambda/links/signing.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { localDate, shiftDate } from "../lambda/report/window.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
@@ -15,6 +16,8 @@ import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
  * emulator and a Secrets Manager endpoint, reached through the SDK's own endpoint variables.
  * Its structured log is captured at DEBUG for every test, and must never contain the token.
  */
+/** The stage's generated link-signing key, as the stack's secret would hold it. */
+const LINK_KEY = "0123456789abcdef".repeat(4);
 const TOKEN = "live-token";
 // Powertools reads the level when the handler module creates its logger.
 process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
@@ -37,6 +40,7 @@ beforeAll(async () => {
     startSecretsEmulator(),
   ]);
   secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
+  secrets.setSecret("callreport/dev/link-key", LINK_KEY);
 });
 
 afterAll(async () => {
@@ -157,6 +161,32 @@ describe("the Lambda handler", () => {
     expect(email?.subject).toMatch(/^\[dev\] Calls report — Mon 4 Aug 2025 — /);
     expect(email?.attachments).toHaveLength(1);
     expect(Buffer.from(email?.attachments[0]?.content ?? "", "base64").equals(workbook.bytes)).toBe(true);
+  });
+
+  it("links the workbook and the archive through the link endpoint, signed with the stage's key for linkExpiryDays", async () => {
+    process.env.LINK_EXPIRY_DAYS = "14";
+    await handler({ date: "2025-08-04" });
+    const [email] = await ses.messages();
+    const text = email?.body.text ?? "";
+    const urls = [...text.matchAll(/https:\/\/links\.example\.com\/\S+?(?=[\s)]|$)/g)].map(
+      (match) => new URL(match[0]),
+    );
+    const [report, archive] = [
+      urls.find((url) => url.pathname === "/report"),
+      urls.find((url) => url.pathname === "/archive"),
+    ];
+    const key = `${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`;
+    expect(report?.searchParams.get("key")).toBe(key);
+    const expires = Number(report?.searchParams.get("expires"));
+    // Signed now (this run's clock), for 14 days.
+    expect(Math.abs(expires - (Date.now() / 1000 + 14 * 86_400))).toBeLessThan(120);
+    const check = (url: URL | undefined, secrets: string[]) =>
+      checkLink(url?.pathname ?? "", url?.searchParams ?? new URLSearchParams(), secrets, { now: expires - 1, prefix });
+    expect(check(report, [LINK_KEY])).toMatchObject({ ok: true, target: { kind: "report", key } });
+    expect(check(archive, [LINK_KEY])).toMatchObject({ ok: true, target: { kind: "archive", prefix } });
+    expect(check(report, ["another-key-of-at-least-32-characters!"])).toEqual({ ok: false, reason: "tampered" });
+    expect(text).toMatch(/The link is valid until .* \(14 days\)\./);
+    expect(text).toMatch(/Past reports: https:\/\/links\.example\.com\/archive\?\S+ \(link valid until /);
   });
 
   it("sends nothing the second time the same event arrives", async () => {

@@ -121,7 +121,13 @@ async function readStored(location: string): Promise<Summary> {
 
 function newStore() {
   const prefix = `p${++prefixCounter}`;
-  const store = new S3ReportStore({ client: s3.client(), bucket: s3.bucket, prefix, linkExpiryHours: 24, clock });
+  const store = new S3ReportStore({
+    client: s3.client(),
+    bucket: s3.bucket,
+    prefix,
+    links: { baseUrl: "https://links.example.com/", signingKey: async () => "k".repeat(64), expiryDays: 30 },
+    clock,
+  });
   const keys = async () =>
     ((await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }))).Contents ?? [])
       .map((object) => object.Key?.split("/").pop())

@@ -48,7 +48,7 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
     client: s3,
     bucket: args.bucket,
     prefix: args.prefix,
-    linkExpiryHours: 168,
+    links: { baseUrl: "https://links.example.com/", signingKey: async () => "k".repeat(64), expiryDays: 30 },
     clock,
   });
   let emailBytes = 0;

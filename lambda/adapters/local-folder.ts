@@ -86,6 +86,11 @@ export class LocalReportFolder implements ReportStore, Mailer {
     return { url: pathToFileURL(workbook.location).href, expiresAt: null };
   }
 
+  /** The folder is the archive of a local run; the email names no page. */
+  async archiveLink(): Promise<DownloadLink | null> {
+    return null;
+  }
+
   /** A local run writes the message to a file; there is nobody to send it twice to. */
   async claimEmail(): Promise<EmailClaim> {
     return {

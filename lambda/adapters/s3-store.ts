@@ -1,8 +1,8 @@
 import { Transform, type Writable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
+import { type LinkTarget, signLink } from "../links/signing.js";
 import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
 import { type Summary, summaryFileName } from "../report/summary.js";
 import { calendarParts } from "../report/window.js";
@@ -13,14 +13,19 @@ export interface S3ReportStoreOptions {
   bucket: string;
   /** Key prefix without slashes at the ends, e.g. `reports`. */
   prefix: string;
-  /** How long the emailed link should stay valid (capped by the signing credentials' own expiry). */
-  linkExpiryHours: number;
+  /** Links through the stage's link endpoint, signed so that they outlive any role session. */
+  links: {
+    /** The endpoint's URL (the function URL). */
+    baseUrl: string;
+    /** The current signing key (Secrets Manager, cached). */
+    signingKey: () => Promise<string>;
+    /** How long a link stays valid (the stage's `linkExpiryDays`, at most the report retention). */
+    expiryDays: number;
+  };
   clock: Clock;
 }
 
 const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-/** SigV4 presigned URLs cannot live longer than 7 days. */
-const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** lib-storage part size: the minimum S3 allows, so memory stays small while streaming. */
 const PART_SIZE_BYTES = 5 * 1024 * 1024;
 
@@ -132,30 +137,21 @@ export class S3ReportStore implements ReportStore {
     };
   }
 
-  /**
-   * A presigned GET. It is only as long-lived as the credentials that sign it: with a Lambda
-   * role's session credentials that is hours, not the days asked for — so the link states the
-   * shorter of the two.
-   */
+  /** A signed link to the endpoint, which answers with a short-lived presigned GET of the workbook. */
   async downloadLink(workbook: StoredObject): Promise<DownloadLink> {
     const key = workbook.location.slice(`s3://${this.options.bucket}/`.length);
-    const now = this.options.clock.now();
-    const credentials = await this.options.client.config.credentials();
-    const wantedSeconds = Math.min(this.options.linkExpiryHours * 3600, MAX_PRESIGN_SECONDS);
-    const credentialSeconds = credentials.expiration
-      ? Math.floor((credentials.expiration.getTime() - now.getTime()) / 1000)
-      : Number.POSITIVE_INFINITY;
-    const expiresIn = Math.max(60, Math.min(wantedSeconds, credentialSeconds));
-    const url = await getSignedUrl(
-      this.options.client,
-      new GetObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        ResponseContentDisposition: `attachment; filename="${workbook.fileName}"`,
-      }),
-      { expiresIn, signingDate: now },
-    );
-    return { url, expiresAt: new Date(now.getTime() + expiresIn * 1000) };
+    return this.signed({ kind: "report", key });
+  }
+
+  /** A signed link to the endpoint's page of this stage's past reports. */
+  async archiveLink(): Promise<DownloadLink> {
+    return this.signed({ kind: "archive", prefix: this.options.prefix });
+  }
+
+  private async signed(target: LinkTarget): Promise<DownloadLink> {
+    const { baseUrl, signingKey, expiryDays } = this.options.links;
+    const expires = Math.floor(this.options.clock.now().getTime() / 1000) + expiryDays * 86_400;
+    return { url: signLink(baseUrl, { target, expires }, await signingKey()), expiresAt: new Date(expires * 1000) };
   }
 
   async claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim> {

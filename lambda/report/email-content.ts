@@ -40,8 +40,10 @@ export interface ReportEmail {
 export interface ReportEmailInput {
   summary: Summary;
   workbookFileName: string;
-  /** Presigned S3 URL with its real expiry, or null (local run). */
+  /** The workbook's signed link with its real expiry, or a file:// path (local run). */
   link: DownloadLink | null;
+  /** The stage's archive page of past reports (signed, same validity), or null (local run). */
+  archive?: DownloadLink | null;
   /** Stage name; shown as a banner and subject tag unless null or "prod". */
   environment: string | null;
   recipients: EmailRecipients;
@@ -54,6 +56,7 @@ export function reportEmail(input: ReportEmailInput): ReportEmail {
     renderEmail({
       summary: input.summary,
       link: input.link,
+      archive: input.archive ?? null,
       environment: input.environment,
       attached,
       workbookFileName: input.workbookFileName,

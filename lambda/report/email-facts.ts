@@ -130,6 +130,21 @@ export function workbookFacts(input: RenderEmailInput): WorkbookFacts {
   return { sentence, url, validity };
 }
 
+/** The footer's link to the archive page, with its validity; null without an https link. */
+export function archiveFacts(input: RenderEmailInput): { url: string; validity: string } | null {
+  const archive = input.archive;
+  if (!archive?.expiresAt) return null;
+  let protocol: string;
+  try {
+    protocol = new URL(archive.url).protocol;
+  } catch {
+    return null;
+  }
+  if (protocol !== "https:" && protocol !== "http:") return null;
+  const validity = `link valid until ${formatInstant(archive.expiresAt, input.summary.timezone)}`;
+  return { url: archive.url, validity };
+}
+
 /** The day as the email names it: `Mon 4 Aug 2025`, or `Mon 4 Aug 2025 — partial day as of 14:05` for a preview. */
 export function dayHeading(summary: Summary): string {
   const partial = partialDayLabel(summary);

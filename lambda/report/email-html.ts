@@ -6,6 +6,7 @@
 import escapeHtml from "escape-html";
 import type { RenderEmailInput } from "./email.js";
 import {
+  archiveFacts,
   bars,
   busiestHour,
   dataQualityNotes,
@@ -181,6 +182,7 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
   const quality = dataQualityNotes(summary);
   const filters = filterNotes(summary);
   const facts = workbookFacts(input);
+  const archive = archiveFacts(input);
   const t = summary.totals;
   const preheader = empty
     ? `No calls on ${day}.`
@@ -253,7 +255,7 @@ ${
     : ""
 }
 <tr><td class="cr-muted cr-rule" style="padding:20px 24px 20px;font-family:${FONT};font-size:11px;line-height:16px;color:${COLOR.muted};border-top:1px solid ${COLOR.rule};">
-Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.${environment ? ` Environment: ${environment}.` : ""}
+Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.${environment ? ` Environment: ${environment}.` : ""}${archive ? html`<br><a href="${archive.url}" target="_blank" style="color:${COLOR.muted};text-decoration:underline;">Past reports</a> (${archive.validity}).` : ""}
 </td></tr>
 </table>
 <!--[if mso]></td></tr></table><![endif]-->

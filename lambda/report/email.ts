@@ -4,6 +4,7 @@
  */
 import type { DownloadLink } from "./email-content.js";
 import {
+  archiveFacts,
   bars,
   busiestHour,
   dataQualityNotes,
@@ -23,6 +24,8 @@ import { isEmptyDay, type Summary } from "./summary.js";
 export interface RenderEmailInput {
   summary: Summary;
   link: DownloadLink | null;
+  /** The archive page of past reports; null when there is none (a local run). */
+  archive?: DownloadLink | null;
   /** Stage name; shown as a banner and subject tag unless null or "prod". */
   environment: string | null;
   attached: boolean;
@@ -122,6 +125,8 @@ function renderText(input: RenderEmailInput, environment: string | null): string
     "--",
     `Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.`,
   );
+  const archive = archiveFacts(input);
+  if (archive) lines.push(`Past reports: ${archive.url} (${archive.validity}).`);
   return `${lines.join("\n")}\n`;
 }
 

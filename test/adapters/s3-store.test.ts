@@ -1,10 +1,13 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CorruptEmailMarkerError, dayKeys, S3ReportStore } from "../../lambda/adapters/s3-store.js";
+import { checkLink } from "../../lambda/links/signing.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
 
 const NOW = new Date("2025-08-05T06:30:00Z");
+const LINK_BASE = "https://abc123.lambda-url.eu-central-1.on.aws/";
+const SIGNING_KEY = "k".repeat(64);
 let emulator: S3Emulator;
 let prefixCounter = 0;
 
@@ -13,7 +16,7 @@ function makeStore(prefix = `reports-${++prefixCounter}`, now = () => NOW) {
     client: emulator.client(),
     bucket: emulator.bucket,
     prefix,
-    linkExpiryHours: 24,
+    links: { baseUrl: LINK_BASE, signingKey: async () => SIGNING_KEY, expiryDays: 30 },
     clock: { now },
   });
 }
@@ -85,19 +88,37 @@ describe("S3ReportStore", () => {
     expect(await store.readSummary("2025-08-03")).toBeNull();
   });
 
-  it("presigns a link that downloads the workbook and states its expiry", async () => {
-    // The emulator checks the signature's expiry against the real clock.
-    const signedAt = new Date();
-    const store = makeStore("links", () => signedAt);
+  it("links the workbook through the link endpoint, signed and valid for the stage's days, independent of any session", async () => {
+    const store = makeStore("links");
     const stored = await store.writeWorkbook("2025-08-04", async (out) => {
       out.end(Buffer.from("xlsx bytes"));
     });
     const link = await store.downloadLink(stored);
-    expect(link.expiresAt).toEqual(new Date(signedAt.getTime() + 24 * 3600_000));
-    expect(link.url).toContain("X-Amz-Expires=86400");
-    const response = await fetch(link.url);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toBe("xlsx bytes");
+    const expires = Math.floor(NOW.getTime() / 1000) + 30 * 86_400;
+    expect(link.expiresAt).toEqual(new Date(expires * 1000));
+    expect(link.expiresAt?.toISOString()).toBe("2025-09-04T06:30:00.000Z");
+    const url = new URL(link.url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${LINK_BASE}report`);
+    expect(url.searchParams.get("key")).toBe("links/2025/08/04/calls-report-2025-08-04.xlsx");
+    expect(checkLink(url.pathname, url.searchParams, [SIGNING_KEY], { now: expires, prefix: "links" })).toEqual({
+      ok: true,
+      target: { kind: "report", key: "links/2025/08/04/calls-report-2025-08-04.xlsx" },
+      expires,
+    });
+    expect(checkLink(url.pathname, url.searchParams, ["x".repeat(64)], { now: expires, prefix: "links" })).toEqual({
+      ok: false,
+      reason: "tampered",
+    });
+  });
+
+  it("links the stage's archive page the same way", async () => {
+    const link = await makeStore("archive-links").archiveLink();
+    const url = new URL(link.url);
+    expect(url.pathname).toBe("/archive");
+    const expires = Math.floor(NOW.getTime() / 1000) + 30 * 86_400;
+    expect(checkLink(url.pathname, url.searchParams, [SIGNING_KEY], { now: expires, prefix: "archive-links" })).toEqual(
+      { ok: true, target: { kind: "archive", prefix: "archive-links" }, expires },
+    );
   });
 
   describe("the email claim", () => {

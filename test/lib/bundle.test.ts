@@ -54,6 +54,7 @@ beforeAll(async () => {
     mkdtemp(join(tmpdir(), "bundle-lambda-tmp-")),
   ]);
   secrets.setSecret("dev-token", TOKEN);
+  secrets.setSecret("dev-link-key", "k".repeat(64));
 }, 120_000);
 
 afterAll(async () => {

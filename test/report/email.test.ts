@@ -182,6 +182,29 @@ describe("the workbook", () => {
   });
 });
 
+describe("the archive link", () => {
+  const archive = {
+    url: "https://abc.lambda-url.eu-central-1.on.aws/archive?expires=1757053800&sig=x&y=<z>",
+    expiresAt: new Date("2025-09-05T06:30:00Z"),
+  };
+
+  it("links the past reports in the footer with the link's real validity, escaped", () => {
+    const { html, text } = render({ archive });
+    expect(html).toContain(
+      'href="https://abc.lambda-url.eu-central-1.on.aws/archive?expires=1757053800&amp;sig=x&amp;y=&lt;z&gt;"',
+    );
+    expect(html).toMatch(/>Past reports<\/a> \(link valid until Fri 5 Sep 2025 06:30 UTC\)\./);
+    expect(text).toContain(`Past reports: ${archive.url} (link valid until Fri 5 Sep 2025 06:30 UTC).`);
+  });
+
+  it("names no archive for a local run, nor one that is not a web link", () => {
+    expect(render().html).not.toContain("Past reports");
+    expect(render({ archive: { url: "javascript:alert(1)", expiresAt: archive.expiresAt } }).html).not.toContain(
+      "Past reports",
+    );
+  });
+});
+
 describe("data quality", () => {
   it("stays silent on a clean day, even with calls outside the window", () => {
     expect(dataQualityNotes(summaryFixture())).toEqual([]);
