@@ -118,6 +118,7 @@ export async function fetchDayInParts(
   let pauses = 0;
   let pausedSeconds = 0;
   const progress = { pagesDone: 0, pagesTotal: 0 };
+  let previousCommit: string | null = null;
   for (let pass = 0; ; pass++) {
     let nextPage = 1;
     let expected: PartInput["expected"] = null;
@@ -127,6 +128,7 @@ export async function fetchDayInParts(
       part += 1;
       const input: PartInput = {
         ref: { runId: run.runId, date: options.date, part },
+        previousCommit,
         firstPage: nextPage,
         expected,
         pacer,
@@ -138,6 +140,7 @@ export async function fetchDayInParts(
         tuning.partRetry ? { retry: tuning.partRetry } : {},
       );
       last = result;
+      previousCommit = last.commit;
       pacer = last.pacer;
       stats.requests += last.requests;
       stats.retries += last.retries;
@@ -182,7 +185,9 @@ export async function fetchDayInParts(
       }
       if (last.pages === 0) throw new Error(`Part ${part} of ${options.date} fetched no page and did not stop.`);
       nextPage = last.firstPage + last.pages;
-      if (expected === null || nextPage > expected.lastPage) break;
+      // A page that disagrees with the pass's first ends the pass at once: the day is read again
+      // from page 1 anyway, and a shrunken last_page would otherwise cost a step per page.
+      if (expected === null || nextPage > expected.lastPage || change !== null) break;
     }
     const unique = last.uniqueSoFar;
     if (change === null && unique === stats.apiTotal) {

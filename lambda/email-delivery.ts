@@ -35,6 +35,8 @@ export async function sendEmail(
   summary: Summary,
   workbook: StoredObject,
   workbookBytes: Buffer | null,
+  /** The run sending it: a replay of the same run is never forced past what it sent. */
+  runId?: string,
 ): Promise<EmailOutcome> {
   if (options.emptyDay === "skip" && isEmptyDay(summary)) return { status: "skipped-empty" };
 
@@ -55,7 +57,12 @@ export async function sendEmail(
     sentAt: ports.clock.now(),
   });
 
-  const claim = options.preview ? PREVIEW_CLAIM : await ports.store.claimEmail(options.date, { force: options.force });
+  const claim = options.preview
+    ? PREVIEW_CLAIM
+    : await ports.store.claimEmail(options.date, {
+        force: options.force,
+        ...(runId === undefined ? {} : { runId }),
+      });
   if (claim.status === "already-sent") return { status: "already-sent", sentAt: claim.sentAt };
   if (claim.status === "in-doubt") {
     throw new EmailInDoubtError(

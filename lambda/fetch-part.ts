@@ -3,6 +3,7 @@
  * de-duplicated against every earlier part of the day, aggregated, and stored with its ids and
  * partial aggregate. It answers with counts only (a step's result is recorded as JSON).
  */
+import { randomUUID } from "node:crypto";
 import type { DayFetchOptions, DayFetchPorts, DayFetchTuning } from "./day-fetch.js";
 import type { CallsQuery, PacerSnapshot, PartRef, PartStore } from "./ports.js";
 import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
@@ -10,6 +11,8 @@ import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
 /** One part's recorded result: counts only, never calls. */
 export interface PartResult {
   part: number;
+  /** Names this part's stored manifest, so the next part trusts only ids cached from it. */
+  commit: string;
   firstPage: number;
   /** Pages yielded, from `firstPage` on. */
   pages: number;
@@ -34,6 +37,8 @@ export interface PartResult {
 
 export interface PartInput {
   ref: PartRef;
+  /** The recorded commit of the part before (null for the first): which ids a cache may stand for. */
+  previousCommit: string | null;
   firstPage: number;
   expected: { total: number; lastPage: number } | null;
   pacer: PacerSnapshot | undefined;
@@ -49,7 +54,7 @@ export async function fetchPart(
   tuning: DayFetchTuning,
 ): Promise<PartResult> {
   const { ref, expected } = input;
-  const seen = await idsBefore(ports.parts, ref);
+  const seen = await idsBefore(ports.parts, ref, input.previousCommit);
   const aggregator = new DayAggregator(aggregation);
   const writer = await ports.parts.openPart(ref);
   const ids: number[] = [];
@@ -98,8 +103,9 @@ export async function fetchPart(
         }
       }
     }
+    const commit = randomUUID();
     const { bytes } = await writer.commit({ ids, aggregate: aggregator.partial() });
-    idCache = { runId: ref.runId, date: ref.date, parts: ref.part, ids: seen };
+    idCache = { runId: ref.runId, date: ref.date, commit, ids: seen };
     ports.logger?.info("part fetched", {
       date: ref.date,
       part: ref.part,
@@ -115,6 +121,7 @@ export async function fetchPart(
     const now = (ports.now ?? Date.now)();
     return {
       part: ref.part,
+      commit,
       firstPage: input.firstPage,
       pages,
       firstTotal: first?.total ?? lastTotal,
@@ -150,17 +157,19 @@ export async function fetchPart(
  * The ids of the day's earlier parts. A warm process keeps them from the previous part; after a
  * replay in a new process (or a retried part) they are read back from the parts' manifests.
  */
-let idCache: { runId: string; date: string; parts: number; ids: Set<number> } | undefined;
+let idCache: { runId: string; date: string; commit: string; ids: Set<number> } | undefined;
 
 /** Forgets the ids kept from the previous part, as a new process would. */
 export function forgetPartIds(): void {
   idCache = undefined;
 }
 
-async function idsBefore(store: PartStore, ref: PartRef): Promise<Set<number>> {
+async function idsBefore(store: PartStore, ref: PartRef, previousCommit: string | null): Promise<Set<number>> {
   const cached = idCache;
   idCache = undefined;
-  if (cached && cached.runId === ref.runId && cached.date === ref.date && cached.parts === ref.part - 1) {
+  // Only the ids of the very part the execution recorded as the one before: another process may
+  // have committed a different attempt of it (a replay after a lost checkpoint).
+  if (cached && cached.runId === ref.runId && cached.date === ref.date && cached.commit === previousCommit) {
     return cached.ids;
   }
   const ids = new Set<number>();

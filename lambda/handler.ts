@@ -6,7 +6,7 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { LinkSigningKeys } from "./adapters/link-keys.js";
 import { S3PartStore } from "./adapters/s3-parts.js";
 import { S3ReportStore } from "./adapters/s3-store.js";
-import { ApiTokenSecret } from "./adapters/secrets.js";
+import { ApiTokenSecret, SecretError } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
@@ -21,7 +21,7 @@ import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
 import { type ReportResult, runReport } from "./pipeline.js";
-import type { PacerSnapshot } from "./ports.js";
+import type { PacerSnapshot, PagedCallsSource, PageStream } from "./ports.js";
 import { SETTINGS } from "./settings.js";
 import type { StepRunner } from "./steps.js";
 
@@ -158,14 +158,18 @@ async function runExecution(
   logger.appendKeys({ trigger: request.trigger, requestId });
   logger.info("report run started", { dates: request.dates, force: request.force, preview: request.preview });
 
-  const token = await secret.token();
-  const calls = new AutocallsClient({
-    baseUrl: config.AUTOCALLS_BASE_URL,
-    token,
-    concurrency: config.AUTOCALLS_CONCURRENCY,
-    logger: log,
-    ...(overrides.perPage === undefined ? {} : { perPage: overrides.perPage }),
-  });
+  // The token is read inside each part's step (cached for 15 minutes): a Secrets Manager hiccup
+  // then retries that part, where outside a step it would end the whole execution.
+  const calls = lazyPagedSource(
+    async () =>
+      new AutocallsClient({
+        baseUrl: config.AUTOCALLS_BASE_URL,
+        token: await secret.token(),
+        concurrency: config.AUTOCALLS_CONCURRENCY,
+        logger: log,
+        ...(overrides.perPage === undefined ? {} : { perPage: overrides.perPage }),
+      }),
+  );
   const store = new S3ReportStore({
     client: s3,
     bucket: config.REPORT_BUCKET,
@@ -224,7 +228,7 @@ async function runExecution(
               log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
           },
           { calls, store, parts, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
-          { steps: daySteps, tuning, pacer },
+          { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },
         ),
       );
       pacer = result.fetch.pacer ?? pacer;
@@ -264,7 +268,9 @@ function retryPart(error: unknown, attempt: number): { delaySeconds: number } | 
   const passing =
     error instanceof AutocallsUnavailableError ||
     error instanceof AutocallsDeadlineError ||
-    error instanceof AutocallsPauseTooLongError;
+    error instanceof AutocallsPauseTooLongError ||
+    (error instanceof SecretError && error.passing);
+  if (error instanceof SecretError && !error.passing) return null;
   if (!passing && (error instanceof AutocallsError || (error as Error)?.name === "CallDataError")) return null;
   return { delaySeconds: attempt === 1 ? 30 : 120 };
 }
@@ -272,4 +278,30 @@ function retryPart(error: unknown, attempt: number): { delaySeconds: number } | 
 /** For tests that change the environment between cases. */
 export function resetRuntimeForTests(): void {
   runtime = undefined;
+}
+
+/** A calls source that builds its client (reading the token) only when a part starts fetching. */
+function lazyPagedSource(create: () => Promise<PagedCallsSource>): PagedCallsSource {
+  return {
+    fetchPages(query, range, options) {
+      let inner: PageStream | undefined;
+      const started = () => {
+        if (inner === undefined) throw new Error("The part's page stream was read before it was iterated.");
+        return inner;
+      };
+      return {
+        get stats() {
+          return started().stats;
+        },
+        get stopped() {
+          return started().stopped;
+        },
+        pacerSnapshot: () => started().pacerSnapshot(),
+        async *[Symbol.asyncIterator]() {
+          inner = (await create()).fetchPages(query, range, options);
+          yield* inner;
+        },
+      };
+    },
+  };
 }

@@ -260,14 +260,14 @@ async function answerLink(method: string, path: string, rawQuery: string, runtim
 }
 
 /**
- * A download link relative to the archive page (`report?key=…`), so that the page works under
- * whichever host name it was opened by: the function URL or an alias in front of it.
+ * A download link from the root of the host the page was opened by (`/report?key=…`): the function
+ * URL or an alias in front of it; root-relative, so it also works when the page is `/archive/`.
  */
 function reportHref(key: string, expires: number, secret: string): string {
   const signed = new URL(
     signLink("https://link-endpoint.invalid/", { target: { kind: "report", key }, expires }, secret),
   );
-  return `report${signed.search}`;
+  return `/report${signed.search}`;
 }
 
 function statusOf(error: unknown): number | undefined {

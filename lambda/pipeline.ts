@@ -100,6 +100,11 @@ export interface RunControl {
   runId?: () => string;
   /** The rate-limit state the previous day of a backfill ended with. */
   pacer?: PacerSnapshot | undefined;
+  /**
+   * Wait a second before publishing: with a durable runner the wait ends the invocation, so the
+   * publish step starts in a new one with the whole timeout, not what the last part left.
+   */
+  publishInFreshInvocation?: boolean;
 }
 
 /** The figures a caller shows about the day: the summary without its long lists. */
@@ -162,6 +167,7 @@ export async function runReport(
       },
       control.tuning,
     );
+    if (control.publishInFreshInvocation) await steps.wait("fresh invocation for publishing", 1);
     return await steps.step("publish", () => publish(options, { ...ports, parts }, run, fetched, aggregation));
   } finally {
     await localParts?.dispose();
@@ -241,7 +247,7 @@ async function publish(
   });
 
   const emailStarted = performance.now();
-  const email = await sendEmail(options, ports, summary, workbook, workbookBytes);
+  const email = await sendEmail(options, ports, summary, workbook, workbookBytes, run.runId);
   const emailMs = performance.now() - emailStarted;
   logger.info("email done", { date: options.date, ...email, emailMs: Math.round(emailMs) });
 

@@ -228,8 +228,12 @@ export interface ReportStore {
   downloadLink(workbook: StoredObject): Promise<DownloadLink | null>;
   /** A link to the page of past reports, valid as long as a download link; null when there is none. */
   archiveLink(): Promise<DownloadLink | null>;
-  /** Exactly-once guard for the email (a conditional marker in S3; always granted locally). */
-  claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim>;
+  /**
+   * Exactly-once guard for the email (a conditional marker in S3; always granted locally).
+   * `force` takes the claim over — but not from an earlier attempt of the same `runId` (a
+   * replayed publish step), which is judged as without force, so a replay never sends twice.
+   */
+  claimEmail(date: string, options: { force: boolean; runId?: string }): Promise<EmailClaim>;
 }
 
 /** One raw MIME message and the envelope recipients it goes to (at most 50). */

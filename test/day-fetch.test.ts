@@ -135,6 +135,47 @@ describe("fetchDayInParts", () => {
     expect(fetched.stats.apiTotal).toBe(67);
   });
 
+  it("ends a pass as soon as the API's last page shrinks, instead of a step per page it no longer has", async () => {
+    // 100 calls, 10 pages; after page 3 the API says there are 4 calls and 1 page (rows deleted).
+    const { parts, calls } = await setup({ callsPerDay: 100 });
+    let shrunk = false;
+    const shrinking = {
+      fetchPages: (...args: Parameters<AutocallsClient["fetchPages"]>) => {
+        const stream = calls.fetchPages(...args);
+        return {
+          get stats() {
+            return stream.stats;
+          },
+          get stopped() {
+            return stream.stopped;
+          },
+          pacerSnapshot: () => stream.pacerSnapshot(),
+          async *[Symbol.asyncIterator]() {
+            for await (const page of stream) {
+              if (page.page > 3) shrunk = true;
+              yield shrunk ? { ...page, total: 4, lastPage: 1, calls: [] } : page;
+            }
+          },
+        };
+      },
+    };
+    const steps = recordingSteps();
+
+    await expect(
+      fetchDayInParts(
+        steps,
+        { runId: "run-shrink" },
+        query,
+        aggregation,
+        { date: DATE, includeTranscripts: true },
+        { calls: shrinking, parts },
+        { ...DEFAULT_TUNING, maxPagesPerPart: 2, maxRefetches: 0 },
+      ),
+    ).rejects.toThrow(/total changed from 100 to 4 while paging/);
+    // Parts 1–2 hold pages 1–4; the part that saw the change ends the pass.
+    expect(steps.names).toEqual(["fetch part 1", "fetch part 2"]);
+  });
+
   it("fails loudly, storing nothing for the report, when the day never adds up", async () => {
     // New calls keep appearing after every few requests: no pass can agree with itself.
     const { parts, calls } = await setup({ callsPerDay: 40 });

@@ -49,6 +49,8 @@ const emailMarkerSchema = z.object({
   /** Message batches delivered so far: index → provider message id. */
   sent: z.record(z.string(), z.string()),
   error: z.string().optional(),
+  /** The run (execution) that claimed it: a replay of the same run never forces past its own claim. */
+  run: z.string().optional(),
 });
 type EmailMarker = z.infer<typeof emailMarkerSchema>;
 
@@ -154,17 +156,30 @@ export class S3ReportStore implements ReportStore {
     return { url: signLink(baseUrl, { target, expires }, await signingKey()), expiresAt: new Date(expires * 1000) };
   }
 
-  async claimEmail(date: string, options: { force: boolean }): Promise<EmailClaim> {
+  async claimEmail(date: string, options: { force: boolean; runId?: string }): Promise<EmailClaim> {
     const key = dayKeys(this.options.prefix, date).emailMarker;
-    const marker: EmailMarker = { state: "sending", claimedAt: this.options.clock.now().toISOString(), sent: {} };
+    const marker: EmailMarker = {
+      state: "sending",
+      claimedAt: this.options.clock.now().toISOString(),
+      sent: {},
+      ...(options.runId === undefined ? {} : { run: options.runId }),
+    };
 
+    let existing: Awaited<ReturnType<S3ReportStore["getText"]>> | undefined;
     if (options.force) {
-      await this.putMarker(key, marker);
+      // A forced run that finds its own claim is its publish step running again after an
+      // interrupted invocation: what it sent then must not go out twice.
+      existing = options.runId === undefined ? null : await this.getText(key);
+      const own = existing && this.parseMarker(key, existing.text, date).run === options.runId;
+      if (!own) {
+        await this.putMarker(key, marker);
+        return this.claimed(key, marker);
+      }
+    } else if (await this.putMarker(key, marker, { IfNoneMatch: "*" })) {
       return this.claimed(key, marker);
     }
-    if (await this.putMarker(key, marker, { IfNoneMatch: "*" })) return this.claimed(key, marker);
 
-    const existing = await this.getText(key);
+    existing ??= await this.getText(key);
     const previous = existing ? this.parseMarker(key, existing.text, date) : null;
     if (previous?.state === "sent") return { status: "already-sent", sentAt: previous.sentAt ?? null };
     if (previous?.state === "failed" && existing?.etag) {

@@ -5,6 +5,19 @@ import { TOKEN_PLACEHOLDER } from "../settings.js";
 
 export class SecretError extends Error {
   override name = "SecretError";
+  /** Secrets Manager was unreachable, throttled or failing: trying again later may work. */
+  readonly passing: boolean;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    const cause = options.cause as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+    const status = cause?.$metadata?.httpStatusCode;
+    this.passing =
+      cause !== undefined &&
+      (status === undefined
+        ? cause.name !== undefined
+        : status >= 500 || /Throttl|TooManyRequests/.test(cause.name ?? ""));
+  }
 }
 
 /**

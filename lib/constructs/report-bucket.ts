@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import type * as iam from "aws-cdk-lib/aws-iam";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
+
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { WORK_FOLDER } from "../../lambda/settings.js";
@@ -116,7 +116,7 @@ export class ReportBucket extends Construct {
    */
   grantReportAccess(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
+      new iam.PolicyStatement({
         actions: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
         resources: [this.objectsArn],
       }),
@@ -134,17 +134,26 @@ export class ReportBucket extends Construct {
    */
   grantLinkReads(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["s3:GetObject"], resources: [this.objectsArn] }),
+      new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [this.objectsArn] }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(this.listUnderPrefix());
+    // A run's working files hold every call unmasked: a public endpoint must not be able to read
+    // them even if its own key check failed.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ["s3:GetObject"],
+        resources: [`${this.bucket.bucketArn}/${this.prefix}/${WORK_FOLDER}/*`],
+      }),
+    );
     this.acknowledgePrefixWildcard(
       grantee,
       `Signed links open the per-day reports under "${this.prefix}/"; the wildcard covers only that prefix.`,
     );
   }
 
-  private listUnderPrefix(): PolicyStatement {
-    return new PolicyStatement({
+  private listUnderPrefix(): iam.PolicyStatement {
+    return new iam.PolicyStatement({
       actions: ["s3:ListBucket"],
       resources: [this.bucket.bucketArn],
       // IfExists: an explicit listing must stay under the prefix, while S3's implicit "may this caller know the

@@ -135,6 +135,28 @@ describe("S3ReportStore", () => {
       });
     });
 
+    it("forces past another run's claim, never past its own: a replayed publish step sends nothing twice", async () => {
+      const store = makeStore("claim-force-replay");
+      const first = await store.claimEmail("2025-08-04", { force: true, runId: "run-1" });
+      if (first.status !== "claimed") throw new Error("not claimed");
+      await first.recordSent(0, "msg-1");
+      // The invocation ends while sending: the same run's publish step runs again, still forced.
+      expect(await store.claimEmail("2025-08-04", { force: true, runId: "run-1" })).toMatchObject({
+        status: "in-doubt",
+      });
+      // Once that attempt is known to have failed, the same run resumes after the batch it sent.
+      await first.fail(new Error("SES refused batch 1"));
+      expect(await store.claimEmail("2025-08-04", { force: true, runId: "run-1" })).toMatchObject({
+        status: "claimed",
+        alreadySent: [0],
+      });
+      // A new forced run sends everything again, as force asks.
+      expect(await store.claimEmail("2025-08-04", { force: true, runId: "run-2" })).toMatchObject({
+        status: "claimed",
+        alreadySent: [],
+      });
+    });
+
     it("lets exactly one of two racing claims win", async () => {
       const store = makeStore("claim-race");
       const results = await Promise.all([

@@ -245,7 +245,7 @@ describe("download links", () => {
     }
   });
 
-  it("let the endpoint's own role read and list under the prefix and read the link key — nothing else but its logs", () => {
+  it("let the endpoint's own role read and list under the prefix (not _work/) and read the link key — nothing else but its logs", () => {
     const bucketArn = { "Fn::GetAtt": [reportBucketId(dev), "Arn"] };
     const [, fn] = linkEndpointFunction(dev);
     const groupId = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -266,9 +266,11 @@ describe("download links", () => {
           Condition: { StringLikeIfExists: { "s3:prefix": ["reports/*"] } },
         },
         { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: { Ref: linkSecretId(dev) } },
+        // The run's working files (every call, unmasked) stay out of reach of the public endpoint.
+        { Effect: "Deny", Action: "s3:GetObject", Resource: { "Fn::Join": ["", [bucketArn, "/reports/_work/*"]] } },
       ]),
     );
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
   });
 
   it("give the endpoint a role of its own, with no managed or inline policies besides those statements", () => {
