@@ -15,6 +15,7 @@ import { type HandlerResult, reportExecutionWith } from "../../lambda/handler.js
 import type { StepRunner } from "../../lambda/steps.js";
 import {
   advanceClockThroughWaits,
+  keepFakeClockAtRealPace,
   runExecution,
   setupDurableRunner,
   teardownDurableRunner,
@@ -146,6 +147,7 @@ export async function measureDurable(args: DurableArgs): Promise<DurableMeasurem
     current.peakExternalMb = Math.max(current.peakExternalMb, usage.external / MB);
   };
   const sampler = realSetInterval(sample, 20);
+  const stopPacing = keepFakeClockAtRealPace();
   const timeSteps = (inner: StepRunner): StepRunner => ({
     step: (name, fn, options) =>
       inner.step(
@@ -263,6 +265,7 @@ export async function measureDurable(args: DurableArgs): Promise<DurableMeasurem
     };
   } finally {
     realClearInterval(sampler);
+    stopPacing();
     await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
     await teardownDurableRunner();
   }

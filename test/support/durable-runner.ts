@@ -1,6 +1,11 @@
 import { LocalDurableTestRunner, type TestResult } from "@aws/durable-execution-sdk-js-testing";
 import type { StepRunner } from "../../lambda/steps.js";
 
+// The real clock and timers, taken when this module loads, before the runner fakes them.
+const realHrtime = process.hrtime.bigint;
+const realSetInterval = globalThis.setInterval;
+const realClearInterval = globalThis.clearInterval;
+
 /**
  * Runs a durable handler as Lambda would, through the SDK's local runner: a local checkpoint
  * server records every step and wait, and the handler is re-invoked (replayed) after each
@@ -96,8 +101,32 @@ export function advanceClockThroughWaits(): (steps: StepRunner) => StepRunner {
   return (steps) => wrap(steps, "");
 }
 
-function fakeClock(): { setSystemTime(ms: number): void } {
-  const clock = (LocalDurableTestRunner as unknown as { fakeClock?: { setSystemTime(ms: number): void } }).fakeClock;
+/**
+ * Keeps the faked clock at the real clock's pace between skipped waits; returns a function that
+ * stops it. The runner's own advance (sinon's `shouldAdvanceTime`) adds 20 ms each time a 20 ms
+ * timer fires, so it loses whatever time the event loop is too busy to fire it: a measurement of
+ * simulated time would leave out part of the real work (the benchmark's publish step, for one).
+ */
+export function keepFakeClockAtRealPace(): () => void {
+  const clock = fakeClock();
+  const realMs = () => Number(realHrtime()) / 1e6;
+  // How far the faked clock is ahead of the real one: it only grows (skipped waits), unless it lags.
+  let lead = Date.now() - realMs();
+  const timer = realSetInterval(() => {
+    const current = Date.now() - realMs();
+    if (current > lead) lead = current;
+    else if (lead - current >= 1) clock.tick(Math.floor(lead - current));
+  }, 20);
+  return () => realClearInterval(timer);
+}
+
+interface FakeClock {
+  setSystemTime(ms: number): void;
+  tick(ms: number): void;
+}
+
+function fakeClock(): FakeClock {
+  const clock = (LocalDurableTestRunner as unknown as { fakeClock?: FakeClock }).fakeClock;
   if (!clock) throw new Error("Time is not skipped: call setupDurableRunner({ skipTime: true }) first.");
   return clock;
 }
