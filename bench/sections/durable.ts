@@ -5,7 +5,7 @@
  */
 import { runChild } from "../child.js";
 import type { DurableMeasurement, StepSample } from "../scenarios/durable.js";
-import { count, mb, pass, ratio, seconds, table } from "../stats.js";
+import { count, mb, pass, seconds, table } from "../stats.js";
 import { DAY, log, PER_PAGE, type Targets, TOKEN } from "./common.js";
 import { type DayCost, dayCost, type FunctionSizing, PRICE_SOURCES, PRICES, usd } from "./durable-cost.js";
 
@@ -62,6 +62,13 @@ const ofKind = (run: DurableRun, kind: string) => run.steps.filter((step) => ste
 const otherSteps = (run: DurableRun) =>
   run.steps.filter((step) => step.kind !== "fetch part" && step.kind !== "publish");
 
+/** Parts other than the day's last that fetched fewer than a window's pages, and how many pages those fetched. */
+function shortParts(run: DurableRun, limit: number): string {
+  const short = run.partPages.slice(0, -1).filter((pages) => pages < limit);
+  if (short.length === 0) return `${run.parts} (none)`;
+  return `${run.parts} (${short.length}: ${Math.min(...short)}–${Math.max(...short)})`;
+}
+
 /** Each invocation's time outside step bodies: the first (no replay), the last (the longest replay), the most. */
 function outsideSteps(run: DurableRun): string {
   const outside = run.invocationMs.map(
@@ -114,12 +121,12 @@ export function renderDurable(results: DurableResults, out: string[], targets: T
       [
         "calls/day",
         "pages",
-        "parts (pages each: min–max)",
-        "durable waits (Σ s)",
+        "parts (short ones: pages)",
+        "durable waits (Σ min)",
         "simulated wall min",
         "bound (pages − R)/R min",
         "simulated / bound",
-        "real time of the run s",
+        "real time of the run min",
         "complete",
       ],
       runs.map((run) => {
@@ -128,12 +135,12 @@ export function renderDurable(results: DurableResults, out: string[], targets: T
         return [
           count(run.calls),
           count(run.pages),
-          `${run.parts} (${Math.min(...run.partPages)}–${Math.max(...run.partPages)})`,
-          `${run.waits} (${count(run.waitSeconds)})`,
+          shortParts(run, limit),
+          `${run.waits} (${(run.waitSeconds / 60).toFixed(2)})`,
           (run.simulatedMs / 60_000).toFixed(2),
           (bound / 60_000).toFixed(2),
-          ratio(run.simulatedMs / bound),
-          seconds(run.realMs),
+          `${(run.simulatedMs / bound).toFixed(3)}x`,
+          (run.realMs / 60_000).toFixed(2),
           complete(run)
             ? "yes"
             : `${run.status}; ${run.pages} pages, ${run.tooManyRequests} × 429, ${run.emailsSent} emails`,
@@ -143,12 +150,14 @@ export function renderDurable(results: DurableResults, out: string[], targets: T
   );
   out.push(
     "",
-    "*Simulated wall*: the faked clock from the execution's start to its result. It moves by the skipped waits and " +
-      "also with real time (the runner's fake clock advances with the real one), so a part's fetch and the publish step " +
-      `count as they would in AWS on this machine's speed. *Bound*: (pages − R)/R minutes with R = ${limit}/min — ` +
+    "*Simulated wall*: the faked clock from the execution's start to its result. It jumps by the skipped waits and " +
+      "otherwise runs at the real clock's pace (the bench keeps it there), so a part's fetch and the publish step count " +
+      `as they would in AWS at this machine's speed. *Bound*: (pages − R)/R minutes with R = ${limit}/min — ` +
       "the first R requests go at once, then R a minute; a sliding window allows bursts only on whole minutes, so the " +
       "last burst starts at ⌈pages/R − 1⌉ minutes, a little later than the formula for pages not a multiple of R. " +
-      "A part that finds the budget spent at once fetches no page and waits again (the 0 in *pages each*).",
+      "The simulated wall is about the waits plus the real time of the run: every wait is whole seconds, rounded up. " +
+      `*Short parts*: parts other than the last that fetched fewer than R pages — the part resumed before the whole ` +
+      "window had freed, fetched what had, and stopped for another wait (one more part, wait and invocation each).",
   );
 
   out.push("", "### Compute billed", "");
@@ -298,7 +307,7 @@ export function renderDurable(results: DurableResults, out: string[], targets: T
     const bound = boundMs(Math.ceil(million.calls / PER_PAGE), limit);
     targets.push([
       `durable 1M at ${limit}/min: simulated wall ≤ ${WALL_GOAL}x (pages − R)/R`,
-      `${ratio(million.simulatedMs / bound)} (${(million.simulatedMs / 60_000).toFixed(1)} / ${(bound / 60_000).toFixed(1)} min)`,
+      `${(million.simulatedMs / bound).toFixed(4)}x (${(million.simulatedMs / 1000).toFixed(1)} s; ≤ ${((WALL_GOAL * bound) / 1000).toFixed(1)} s allowed)`,
       pass(million.simulatedMs <= WALL_GOAL * bound),
     ]);
   }
