@@ -40,6 +40,34 @@ export async function buildWorker(outDir: string): Promise<string> {
   return outfile;
 }
 
+/**
+ * The durable run's worker. Bundled into node_modules/.cache/ rather than the run's temporary
+ * folder, because four packages stay outside the bundle and must resolve from node_modules:
+ * the durable SDK's testing package starts its checkpoint server as a worker thread from a file
+ * next to its own module; the handler and that runner must share one copy of the SDK (the SDK
+ * recognises its invocation input with `instanceof`); s3rver and aws-ses-v2-local are test
+ * servers loaded the way the tests load them.
+ */
+export async function buildDurableWorker(): Promise<string> {
+  // The construct's banner under another import name: the SES emulator imports createRequire itself.
+  const banner =
+    'import { createRequire as createBundleRequire } from "node:module"; const require = createBundleRequire(import.meta.url);';
+  const outfile = join(ROOT, "node_modules/.cache/callreport-bench/durable-worker.mjs");
+  await build({
+    entryPoints: [join(ROOT, "bench/durable-worker.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: `node${process.versions.node.split(".")[0]}`,
+    mainFields: ["module", "main"],
+    banner: { js: banner },
+    external: ["@aws/durable-execution-sdk-js", "@aws/durable-execution-sdk-js-testing", "s3rver", "aws-ses-v2-local"],
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
 export interface LambdaBundle {
   path: string;
   bytes: number;

@@ -12,6 +12,8 @@ export interface ChildOptions {
   /** Extra Node flags, e.g. `--cpu-prof`. */
   execArgv?: string[];
   env?: Record<string, string>;
+  /** Drop the child's stdout: the durable handler logs every part and pause as the Lambda would. */
+  quiet?: boolean;
 }
 
 /** Every child still running, so the orchestrator can kill them on Ctrl-C or a failure. */
@@ -32,7 +34,7 @@ export function runChild<T extends object>(
       // exceljs's deprecated Buffer() and the SDK's "node >= 22 soon" notice, once per child, drown the progress lines.
       execArgv: ["--no-warnings", ...(options.execArgv ?? [])],
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      stdio: ["ignore", options.quiet ? "ignore" : "inherit", "inherit", "ipc"],
     });
     running.add(child);
     let message: { ok: boolean; result?: T & WorkerReport; error?: string } | undefined;

@@ -10,19 +10,24 @@
  * the Excel row limit), --excel-limit (only the Excel row limit: 1,048,576 calls through the
  * workbook writer, read back with unzip; written to bench/results/<date>-excel-limit.md),
  * --no-naive, --cpu-prof (profiles the pipeline children into bench/results/),
- * --sizes=1000,10000 (override the pipeline sizes), --out=PATH.
+ * --sizes=1000,10000 (override the pipeline sizes), --out=PATH. Section 6 runs the durable handler
+ * under a 60 requests/min limit in simulated time at 10k and 100k calls (10k with --quick, 1M
+ * added by --full); --only durable runs it at 10k, 100k and 1M with the 100k pipeline beside it
+ * and nothing else (written to bench/results/<date>-durable.md); --durable-sizes=… overrides its sizes.
  *
  * This file parses the flags, runs the sections (bench/sections/, one module each) and writes
  * the results; every measured run is a scenario of bench/worker.ts in its own process.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startS3Emulator } from "../test/support/s3-emulator.js";
-import { buildLambdaBundle, buildWorker } from "./bundle.js";
+import { buildDurableWorker, buildLambdaBundle, buildWorker } from "./bundle.js";
 import { killRunningChildren } from "./child.js";
 import { type ColdStart, measureColdStart, renderColdStart } from "./sections/cold-start.js";
 import { type Flags, log, PER_PAGE, ROOT } from "./sections/common.js";
+import { type DurableResults, measureDurableRuns, renderDurable } from "./sections/durable.js";
+import { functionSizing } from "./sections/durable-cost.js";
 import { type ExcelLimit, excelLimitChecks, measureExcelLimit, renderExcelLimit } from "./sections/excel-limit.js";
 import {
   type FetchEfficiency,
@@ -32,7 +37,13 @@ import {
   renderFetch,
 } from "./sections/fetch.js";
 import { describeMachine, type Machine, machineLine } from "./sections/machine.js";
-import { measureSize, renderPipelineSizes, type SizeResult } from "./sections/pipeline-sizes.js";
+import {
+  type CommittedFigure,
+  committedPipelineWall,
+  measureSize,
+  renderPipelineSizes,
+  type SizeResult,
+} from "./sections/pipeline-sizes.js";
 import { renderProfiles } from "./sections/profiles.js";
 import { measureWorkbooks, renderWorkbooks, type WorkbookRow } from "./sections/workbook.js";
 import { mb, pass, seconds, table } from "./stats.js";
@@ -45,19 +56,28 @@ function parseFlags(argv: string[]): Flags {
     naive: true,
     cpuProf: false,
     sizes: null,
+    only: null,
+    durableSizes: null,
     out: null,
   };
-  for (const arg of argv) {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
     if (arg === "--quick") flags.quick = true;
     else if (arg === "--full" || arg === "--1m") flags.full = true;
     else if (arg === "--excel-limit") flags.excelLimitOnly = true;
     else if (arg === "--no-naive") flags.naive = false;
     else if (arg === "--cpu-prof") flags.cpuProf = true;
     else if (arg.startsWith("--sizes=")) flags.sizes = arg.slice(8).split(",").map(Number);
-    else if (arg.startsWith("--out=")) flags.out = arg.slice(6);
+    else if (arg.startsWith("--durable-sizes=")) flags.durableSizes = arg.slice(16).split(",").map(Number);
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      const section = arg === "--only" ? argv[++index] : arg.slice(7);
+      if (section !== "durable")
+        throw new Error(`--only ${section ?? ""}: the one section that runs alone is "durable".`);
+      flags.only = section;
+    } else if (arg.startsWith("--out=")) flags.out = arg.slice(6);
     else
       throw new Error(
-        `Unknown flag ${arg}: use --quick, --full (--1m), --excel-limit, --no-naive, --cpu-prof, --sizes=…, --out=…`,
+        `Unknown flag ${arg}: use --quick, --full (--1m), --excel-limit, --only durable, --no-naive, --cpu-prof, --sizes=…, --durable-sizes=…, --out=…`,
       );
   }
   return flags;
@@ -91,15 +111,21 @@ async function main(): Promise<void> {
     if (excelLimitChecks(excelLimit).some(([, , result]) => result !== pass(true))) process.exitCode = 1;
     return;
   }
-  const lambdaDir = join(workDir, "lambda");
-  await mkdir(lambdaDir);
-  const bundle = await buildLambdaBundle(lambdaDir);
-
+  const durableWorker = await buildDurableWorker();
+  // Read before this run writes its own results file, which may have today's name.
+  const committed = await committedPipelineWall(100_000);
   const s3 = await startS3Emulator("callreport-bench");
   cleanups.push(() => s3.close());
 
   const machine = await describeMachine(worker);
   log(`machine: ${machine.cores} cores, ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}`);
+  if (flags.only === "durable") {
+    await durableOnly(machine, worker, durableWorker, s3, workDir, profileDir, committed, startedAt);
+    return;
+  }
+  const lambdaDir = join(workDir, "lambda");
+  await mkdir(lambdaDir);
+  const bundle = await buildLambdaBundle(lambdaDir);
 
   const sizes = flags.sizes ?? (flags.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
   if (flags.full && !sizes.includes(1_000_000)) sizes.push(1_000_000);
@@ -112,6 +138,10 @@ async function main(): Promise<void> {
   const rateLimited = flags.quick ? null : await measureRateLimited(worker);
   const workbooks = await measureWorkbooks(flags, worker, workDir, profileDir);
   const coldStart = await measureColdStart(bundle);
+  const durable: DurableResults = {
+    runs: await measureDurableRuns(durableWorker, durableSizes()),
+    sizing: await functionSizing(),
+  };
   const excelLimit = flags.full ? await measureExcelLimit(worker, workDir) : null;
 
   const elapsedMs = Date.now() - startedAt;
@@ -122,6 +152,8 @@ async function main(): Promise<void> {
     rateLimited,
     workbooks,
     coldStart,
+    durable,
+    committed,
     excelLimit,
     elapsedMs,
   });
@@ -129,6 +161,56 @@ async function main(): Promise<void> {
   await writeFile(outPath, markdown);
   process.stdout.write(`\n${markdown}\n`);
   log(`written to ${outPath} in ${seconds(elapsedMs)} s`);
+}
+
+function durableSizes(): number[] {
+  if (flags.durableSizes) return flags.durableSizes;
+  if (flags.only === "durable") return [10_000, 100_000, 1_000_000];
+  return flags.quick ? [10_000] : flags.full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000];
+}
+
+/**
+ * `--only durable`: section 6, and beside it the 100k pipeline for an unlimited API (section 1's
+ * runs and reference rows, no naive run) to hold against the committed figure in the same run.
+ */
+async function durableOnly(
+  machine: Machine,
+  worker: string,
+  durableWorker: string,
+  s3: Awaited<ReturnType<typeof startS3Emulator>>,
+  workDir: string,
+  profileDir: string,
+  committed: CommittedFigure | null,
+  startedAt: number,
+): Promise<void> {
+  const loadAtStart = loadavg()[0] ?? 0;
+  const pipeline = await measureSize({ ...flags, naive: false }, worker, s3, 100_000, workDir, profileDir);
+  const durable: DurableResults = {
+    runs: await measureDurableRuns(durableWorker, durableSizes()),
+    sizing: await functionSizing(),
+  };
+  const targets: string[][] = [];
+  const out: string[] = [`# callreport benchmark: durable execution (#15) — ${machine.date}`, ""];
+  out.push(machineLine(machine, Date.now() - startedAt), "");
+  out.push(
+    `Load average (1 min) when the measurements started and ended: ${loadAtStart.toFixed(1)} and ` +
+      `${(loadavg()[0] ?? 0).toFixed(1)} on ${machine.cores} cores — other work shares this machine.`,
+    "",
+  );
+  out.push(
+    "Sections 1–2 at 100k only (no naive run), beside section 6, so that the parts-based pipeline's figure for an " +
+      "unlimited API is held against the committed one in the same run. Baseline RSS: bare `node` " +
+      `${mb(machine.bareNodeRssMb)} MB; the worker bundle loaded and idle ${mb(machine.idleWorkerRssMb)} MB.`,
+  );
+  renderPipelineSizes([pipeline], out, targets, committed);
+  if (!committed) out.push("", "No committed 100k figure found in bench/results/YYYY-MM-DD.md to compare with.");
+  renderDurable(durable, out, targets);
+  out.push("", "## Targets", "", table(["target", "measured", "result"], targets), "");
+  const markdown = out.join("\n");
+  const outPath = flags.out ?? join(ROOT, "bench/results", `${machine.date}-durable.md`);
+  await writeFile(outPath, markdown);
+  process.stdout.write(`\n${markdown}\n`);
+  log(`written to ${outPath} in ${seconds(Date.now() - startedAt)} s`);
 }
 
 // ——— the report ————————————————————————————————————————————————————————————————————————————
@@ -140,12 +222,15 @@ interface Results {
   rateLimited: RateLimited | null;
   workbooks: WorkbookRow[];
   coldStart: ColdStart;
+  durable: DurableResults;
+  committed: CommittedFigure | null;
   excelLimit: ExcelLimit | null;
   elapsedMs: number;
 }
 
 function render(results: Results): string {
-  const { machine, sizeResults, fetchEfficiency, rateLimited, workbooks, coldStart, excelLimit } = results;
+  const { machine, sizeResults, fetchEfficiency, rateLimited, workbooks, coldStart, durable, committed, excelLimit } =
+    results;
   const targets: string[][] = [];
   const out: string[] = [];
   out.push(`# callreport benchmark — ${machine.date}`);
@@ -158,10 +243,11 @@ function render(results: Results): string {
       `Baseline RSS: bare \`node\` ${mb(machine.bareNodeRssMb)} MB; the worker bundle loaded and idle ${mb(machine.idleWorkerRssMb)} MB.`,
   );
 
-  renderPipelineSizes(sizeResults, out, targets);
+  renderPipelineSizes(sizeResults, out, targets, committed);
   renderFetch(fetchEfficiency, rateLimited, out, targets);
   renderWorkbooks(workbooks, out, targets);
   renderColdStart(coldStart, machine, out, targets);
+  renderDurable(durable, out, targets);
   renderProfiles(sizeResults, workbooks, out);
 
   if (excelLimit) {

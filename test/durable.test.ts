@@ -129,7 +129,7 @@ function pagesServed() {
 describe("the durable report execution", () => {
   it("fetches a 3,000-page day under 60 requests a minute in durable waits, with exact totals and one email", async () => {
     const sim = await useSimulator({ callsPerDay: 30_000, rateLimitPerMinute: 60 });
-    const handler = withDurableExecution(reportExecutionWith({ perPage: 10, steps: advanceClockThroughWaits }));
+    const handler = withDurableExecution(reportExecutionWith({ perPage: 10, steps: advanceClockThroughWaits() }));
     const fakeStart = Date.now();
     const realStart = realNow();
 

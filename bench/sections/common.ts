@@ -17,6 +17,9 @@ export interface Flags {
   naive: boolean;
   cpuProf: boolean;
   sizes: number[] | null;
+  /** `--only durable`: section 6 and the 100k pipeline it must not slow down, nothing else. */
+  only: "durable" | null;
+  durableSizes: number[] | null;
   out: string | null;
 }
 

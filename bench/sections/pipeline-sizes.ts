@@ -1,6 +1,6 @@
 /** Sections 1 and 2: the full pipeline at each size, and its reference rows from the same run. */
 import { createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { open, readdir, readFile, rm } from "node:fs/promises";
 import { freemem } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -16,7 +16,7 @@ import type { PipelineMeasurement } from "../scenarios/pipeline.js";
 import type { LowerBoundMeasurement, NaiveMeasurement } from "../scenarios/reference.js";
 import { bytesMb, count, mb, median, pass, ratio, seconds, spread, table } from "../stats.js";
 import { extractZipEntry } from "../xlsx-entry.js";
-import { DAY, type Flags, log, type Measured, PER_PAGE, profiled, type Targets, TOKEN } from "./common.js";
+import { DAY, type Flags, log, type Measured, PER_PAGE, profiled, ROOT, type Targets, TOKEN } from "./common.js";
 
 /** The Calls sheet: Summary, Assistants, Campaigns, Hourly come first. */
 const CALLS_SHEET_ENTRY = "xl/worksheets/sheet5.xml";
@@ -160,7 +160,42 @@ async function downloadCallsSheet(s3: S3Emulator, key: string, xlsxPath: string,
   return bytes;
 }
 
-export function renderPipelineSizes(sizeResults: SizeResult[], out: string[], targets: Targets): void {
+/** A pipeline figure from a committed results file, to compare today's run with. */
+export interface CommittedFigure {
+  /** e.g. `bench/results/2026-12-01.md`. */
+  file: string;
+  calls: number;
+  /** Median wall time of `runReport` (section 1's "wall s (median)"). */
+  wallMs: number;
+}
+
+/** Section 1's median wall time at `calls` in the newest `bench/results/YYYY-MM-DD.md` that has that row. */
+export async function committedPipelineWall(calls: number): Promise<CommittedFigure | null> {
+  const names = (await readdir(join(ROOT, "bench/results")))
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.md$/.test(name))
+    .sort()
+    .reverse();
+  for (const name of names) {
+    const text = await readFile(join(ROOT, "bench/results", name), "utf8");
+    const section = text.slice(text.indexOf("## 1."), text.indexOf("## 2."));
+    const row = section.split("\n").find((line) => line.startsWith(`| ${count(calls)} |`));
+    const wallSeconds = Number(row?.split("|")[3]?.trim());
+    if (Number.isFinite(wallSeconds) && wallSeconds > 0) {
+      return { file: `bench/results/${name}`, calls, wallMs: wallSeconds * 1000 };
+    }
+  }
+  return null;
+}
+
+/** The most a pipeline may slow down against the committed figure before the bench says so. */
+const SLOWDOWN_LIMIT = 1.1;
+
+export function renderPipelineSizes(
+  sizeResults: SizeResult[],
+  out: string[],
+  targets: Targets,
+  committed: CommittedFigure | null = null,
+): void {
   out.push("", "## 1. Full pipeline (fetch → aggregate → spool → streamed XLSX → S3 multipart → email)", "");
   out.push(
     `Report timezone = API timezone = UTC, so the day is one API date; transcripts included; concurrency ${DEFAULT_CONCURRENCY}; ` +
@@ -268,6 +303,13 @@ export function renderPipelineSizes(sizeResults: SizeResult[], out: string[], ta
         "100k: naive ≥ 3x slower than pipeline",
         ratio(at100k.naive.wallMs / pipelineMs),
         pass(at100k.naive.wallMs / pipelineMs >= 3),
+      ]);
+    }
+    if (committed && committed.calls === 100_000) {
+      targets.push([
+        `100k pipeline (unlimited API) ≤ ${SLOWDOWN_LIMIT.toFixed(2)}x the committed median (${committed.file}: ${seconds(committed.wallMs)} s)`,
+        `${seconds(pipelineMs)} s (${ratio(pipelineMs / committed.wallMs)})`,
+        pass(pipelineMs <= SLOWDOWN_LIMIT * committed.wallMs),
       ]);
     }
     const rss100k = median(at100k.pipeline.map((run) => run.maxRssMb));
