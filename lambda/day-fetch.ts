@@ -168,13 +168,8 @@ export async function fetchDayInParts(
         }
         pauses += 1;
         pausedSeconds += last.stopped.waitSeconds;
-        ports.logger?.info("fetch paused for the rate limit", {
-          date: options.date,
-          part,
-          nextPage,
-          waitSeconds: last.stopped.waitSeconds,
-          reason: last.stopped.reason,
-        });
+        // Told here (the CLI's pause line), not logged: code outside a step runs again on every
+        // replay, and the part's own log line already names the wait.
         options.onPause?.({
           ms: last.stopped.waitSeconds * 1000,
           until: last.stopped.resumeAt,

@@ -106,6 +106,9 @@ export async function fetchPart(
     const commit = randomUUID();
     const { bytes } = await writer.commit({ ids, aggregate: aggregator.partial() });
     idCache = { runId: ref.runId, date: ref.date, commit, ids: seen };
+    const stopped = stream.stopped;
+    const now = (ports.now ?? Date.now)();
+    // Logged inside the step, so once per part however often the execution replays.
     ports.logger?.info("part fetched", {
       date: ref.date,
       part: ref.part,
@@ -115,10 +118,10 @@ export async function fetchPart(
       duplicates,
       bytes,
       requests: stream.stats.requests,
-      stoppedForRateLimit: stream.stopped !== null,
+      ...(stopped === null
+        ? {}
+        : { rateLimitWaitSeconds: Math.max(1, Math.ceil((stopped.resumeAt - now) / 1000)), reason: stopped.reason }),
     });
-    const stopped = stream.stopped;
-    const now = (ports.now ?? Date.now)();
     return {
       part: ref.part,
       commit,

@@ -224,8 +224,6 @@ async function runExecution(
             maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
             force: request.force,
             preview: request.preview,
-            onPause: (pause) =>
-              log.warn("autocalls fetch paused", { ...pause, until: new Date(pause.until).toISOString() }),
           },
           { calls, store, parts, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
           { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },

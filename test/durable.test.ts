@@ -237,7 +237,7 @@ describe("the durable report execution", () => {
   it("carries the rate-limit budget from one day of a backfill to the next: no 429 where a day ends with it spent", async () => {
     // 60 pages a day at 60 a minute: the first day spends the whole budget on its last page.
     const sim = await useSimulator({ callsPerDay: 600, rateLimitPerMinute: 60 });
-    const handler = withDurableExecution(reportExecutionWith({ perPage: 10, steps: advanceClockThroughWaits }));
+    const handler = withDurableExecution(reportExecutionWith({ perPage: 10, steps: advanceClockThroughWaits() }));
 
     const execution = await runExecution<HandlerResult>(handler, { from: "2025-08-01", to: "2025-08-02" }, SHORT);
 
