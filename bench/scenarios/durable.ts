@@ -116,6 +116,8 @@ export async function measureDurable(args: DurableArgs): Promise<DurableMeasurem
     now: () => Date.now(),
   });
   secrets.setSecret("callreport/bench/autocalls-token", args.token);
+  // The stage's generated link key; the email's links are signed with it (#16).
+  secrets.setSecret("callreport/bench/link-key", "0123456789abcdef".repeat(4));
   // The prod stage's report settings (cdk.json): transcripts, masked numbers, the workbook attached when it fits.
   Object.assign(process.env, {
     ...s3.env,
@@ -123,6 +125,8 @@ export async function measureDurable(args: DurableArgs): Promise<DurableMeasurem
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     AUTOCALLS_BASE_URL: simulator.baseUrl,
     AUTOCALLS_TOKEN_SECRET_ID: "callreport/bench/autocalls-token",
+    LINK_BASE_URL: "https://links.example.com/",
+    LINK_SECRET_ID: "callreport/bench/link-key",
     REPORT_BUCKET: s3.bucket,
     REPORT_PREFIX: "bench",
     REPORT_TIMEZONE: "UTC",
