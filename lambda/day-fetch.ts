@@ -16,7 +16,7 @@ import { AutocallsIncompleteError, AutocallsPauseTooLongError } from "./autocall
 import { fetchPart, type PartInput, type PartResult } from "./fetch-part.js";
 import type { CallsQuery, FetchOptions, PacerSnapshot, PagedCallsSource, PartStore } from "./ports.js";
 import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
-import type { CallFilters, FetchStats } from "./report/call.js";
+import { type CallFilters, emptyFetchStats, type FetchStats } from "./report/call.js";
 import type { StepOptions, StepRunner } from "./steps.js";
 
 export { forgetPartIds } from "./fetch-part.js";
@@ -101,16 +101,7 @@ export async function fetchDayInParts(
   ports: DayFetchPorts,
   tuning: DayFetchTuning = DEFAULT_TUNING,
 ): Promise<FetchedDay> {
-  const stats: FetchStats = {
-    pages: 0,
-    requests: 0,
-    retries: 0,
-    rateLimited: 0,
-    received: 0,
-    duplicates: 0,
-    apiTotal: 0,
-    refetches: 0,
-  };
+  const stats = emptyFetchStats();
   let pacer: PacerSnapshot | undefined = run.pacer;
   let part = 0;
   let calls = 0;

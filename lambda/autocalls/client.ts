@@ -20,7 +20,7 @@ import type {
   PageStream,
   PartFetchOptions,
 } from "../ports.js";
-import type { Call, FetchStats } from "../report/call.js";
+import { type Call, emptyFetchStats, type FetchStats } from "../report/call.js";
 import { type RateLimitAnswer, RetryableFailure, readCallsPage, readRateLimit, requestAnswer } from "./answer.js";
 import { callsEndpoint, callsPageUrl } from "./calls-url.js";
 import {
@@ -165,7 +165,7 @@ export class AutocallsClient implements CallsSource, PagedCallsSource {
   }
 
   fetchCalls(query: CallsQuery, options: FetchOptions = {}): CallStream {
-    const stats = emptyStats();
+    const stats = emptyFetchStats();
     let started = false;
     return {
       stats,
@@ -194,7 +194,7 @@ export class AutocallsClient implements CallsSource, PagedCallsSource {
         `The page range from ${range.first}, at most ${range.maxPages} pages, needs whole numbers from 1.`,
       );
     }
-    const stats = emptyStats();
+    const stats = emptyFetchStats();
     const pacer = this.pacer(options);
     let stopped: PageStop | null = null;
     let started = false;
@@ -479,8 +479,4 @@ function nonNegativeInt(value: number | undefined, fallback: number, name: strin
     throw new AutocallsError(`AutocallsClient option ${name} must be a non-negative integer, got ${value}.`);
   }
   return result;
-}
-
-function emptyStats(): FetchStats {
-  return { pages: 0, requests: 0, retries: 0, rateLimited: 0, received: 0, duplicates: 0, apiTotal: 0, refetches: 0 };
 }

@@ -62,3 +62,8 @@ export interface FetchStats {
   /** Extra passes made because `total`/`last_page` changed or calls were missing. */
   refetches: number;
 }
+
+/** The stats of a fetch before its first request. */
+export function emptyFetchStats(): FetchStats {
+  return { pages: 0, requests: 0, retries: 0, rateLimited: 0, received: 0, duplicates: 0, apiTotal: 0, refetches: 0 };
+}
