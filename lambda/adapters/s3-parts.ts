@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { createGunzip, createGzip, gunzip, gzip } from "node:zlib";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -9,6 +9,7 @@ import type { PartManifest, PartRef, PartStore, PartWriter } from "../ports.js";
 import type { Call } from "../report/call.js";
 // The working folder a lifecycle rule empties, outside the managers' `YYYY/MM/DD` folders.
 import { WORK_FOLDER } from "../settings.js";
+import { countingStream } from "./counting-stream.js";
 
 export interface S3PartStoreOptions {
   client: S3Client;
@@ -43,15 +44,8 @@ export class S3PartStore implements PartStore {
   async openPart(ref: PartRef): Promise<PartWriter> {
     const keys = partKeys(this.options.prefix, ref);
     const gzipStream = createGzip({ level: GZIP_LEVEL });
-    let bytes = 0;
-    const body = gzipStream.pipe(
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      }),
-    );
+    const counted = countingStream();
+    const body = gzipStream.pipe(counted.stream);
     const upload = new Upload({
       client: this.options.client,
       partSize: UPLOAD_PART_BYTES,
@@ -87,7 +81,7 @@ export class S3PartStore implements PartStore {
             ServerSideEncryption: "AES256",
           }),
         );
-        return { bytes };
+        return { bytes: counted.bytes() };
       },
       abort: async () => {
         if (failed) return;

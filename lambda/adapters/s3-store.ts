@@ -1,4 +1,4 @@
-import { Transform, type Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { z } from "zod";
@@ -7,6 +7,7 @@ import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from 
 import { type Summary, summaryFileName } from "../report/summary.js";
 import { calendarParts } from "../report/window.js";
 import { workbookFileName } from "../report/workbook.js";
+import { countingStream } from "./counting-stream.js";
 
 export interface S3ReportStoreOptions {
   client: S3Client;
@@ -83,15 +84,8 @@ export class S3ReportStore implements ReportStore {
   ): Promise<StoredObject> {
     const key = dayKeys(this.options.prefix, date, preview).workbook;
     const fileName = workbookFileName(date, preview);
-    let bytes = 0;
-    // Counts on the way through; a "data" listener would race lib-storage's own reader.
-    const body = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const counted = countingStream({ highWaterMark: 1 << 20 });
+    const body = counted.stream;
     const upload = new Upload({
       client: this.options.client,
       partSize: PART_SIZE_BYTES,
@@ -116,7 +110,7 @@ export class S3ReportStore implements ReportStore {
       throw error;
     }
     await uploaded;
-    return { location: `s3://${this.options.bucket}/${key}`, fileName, bytes };
+    return { location: `s3://${this.options.bucket}/${key}`, fileName, bytes: counted.bytes() };
   }
 
   async writeSummary(summary: Summary): Promise<StoredObject> {
