@@ -10,6 +10,7 @@ import {
   mergedDay,
   readDayCalls,
 } from "../lambda/day-fetch.js";
+import type { FetchedPage, PagedCallsSource } from "../lambda/ports.js";
 import { DayAggregator } from "../lambda/report/aggregate.js";
 import type { Call } from "../lambda/report/call.js";
 import { reportWindow } from "../lambda/report/window.js";
@@ -57,6 +58,27 @@ function recordingSteps(): StepRunner & { names: string[]; waits: number[] } {
       waits.push(seconds);
     },
     child: (name, fn) => inner.child(name, fn),
+  };
+}
+
+/** The client's pages as `change` makes them: what an API that changes under the fetch would send. */
+function withPages(calls: PagedCallsSource, change: (page: FetchedPage) => FetchedPage): PagedCallsSource {
+  return {
+    fetchPages: (...args) => {
+      const stream = calls.fetchPages(...args);
+      return {
+        get stats() {
+          return stream.stats;
+        },
+        get stopped() {
+          return stream.stopped;
+        },
+        pacerSnapshot: () => stream.pacerSnapshot(),
+        async *[Symbol.asyncIterator]() {
+          for await (const page of stream) yield change(page);
+        },
+      };
+    },
   };
 }
 
@@ -139,26 +161,10 @@ describe("fetchDayInParts", () => {
     // 100 calls, 10 pages; after page 3 the API says there are 4 calls and 1 page (rows deleted).
     const { parts, calls } = await setup({ callsPerDay: 100 });
     let shrunk = false;
-    const shrinking = {
-      fetchPages: (...args: Parameters<AutocallsClient["fetchPages"]>) => {
-        const stream = calls.fetchPages(...args);
-        return {
-          get stats() {
-            return stream.stats;
-          },
-          get stopped() {
-            return stream.stopped;
-          },
-          pacerSnapshot: () => stream.pacerSnapshot(),
-          async *[Symbol.asyncIterator]() {
-            for await (const page of stream) {
-              if (page.page > 3) shrunk = true;
-              yield shrunk ? { ...page, total: 4, lastPage: 1, calls: [] } : page;
-            }
-          },
-        };
-      },
-    };
+    const shrinking = withPages(calls, (page) => {
+      if (page.page > 3) shrunk = true;
+      return shrunk ? { ...page, total: 4, lastPage: 1, calls: [] } : page;
+    });
     const steps = recordingSteps();
 
     await expect(
@@ -180,27 +186,11 @@ describe("fetchDayInParts", () => {
     // New calls keep appearing after every few requests: no pass can agree with itself.
     const { parts, calls } = await setup({ callsPerDay: 40 });
     let requests = 0;
-    const drifting = {
-      fetchPages: (...args: Parameters<AutocallsClient["fetchPages"]>) => {
-        const stream = calls.fetchPages(...args);
-        return {
-          get stats() {
-            return stream.stats;
-          },
-          get stopped() {
-            return stream.stopped;
-          },
-          pacerSnapshot: () => stream.pacerSnapshot(),
-          async *[Symbol.asyncIterator]() {
-            for await (const page of stream) {
-              requests += 1;
-              // Every page after the first of a pass claims one more call than page 1 did.
-              yield page.page === 1 ? page : { ...page, total: page.total + requests };
-            }
-          },
-        };
-      },
-    };
+    const drifting = withPages(calls, (page) => {
+      requests += 1;
+      // Every page after the first of a pass claims one more call than page 1 did.
+      return page.page === 1 ? page : { ...page, total: page.total + requests };
+    });
 
     await expect(
       fetchDayInParts(
