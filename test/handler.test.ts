@@ -7,6 +7,7 @@ import { checkLink } from "../lambda/links/signing.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { localDate, shiftDate } from "../lambda/report/window.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
+import { logCapture } from "./support/log-capture.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
 import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
@@ -49,30 +50,15 @@ afterAll(async () => {
   await teardownDurableRunner();
 });
 
-/** What the handler's logger wrote (Powertools: one JSON object per line, on stdout or stderr). */
-let logOutput = "";
-const logLines = () =>
-  logOutput
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>);
+/** What the handler's logger wrote. */
+const log = logCapture();
+const logLines = () => log.lines();
 
-beforeEach(() => {
-  logOutput = "";
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-      const text = String(chunk);
-      if (!text.startsWith('{"level":')) return write(chunk, ...rest);
-      logOutput += text;
-      return true;
-    }) as typeof stream.write);
-  }
-});
+beforeEach(() => log.start());
 
 afterEach(() => {
   vi.restoreAllMocks();
-  expect(logOutput, "a log line contains the API token").not.toContain(TOKEN);
+  expect(log.text(), "a log line contains the API token").not.toContain(TOKEN);
 });
 
 let prefixCounter = 0;

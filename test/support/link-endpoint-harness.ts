@@ -5,6 +5,7 @@ import { signLink } from "../../lambda/links/signing.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { summaryFixture } from "./email-fixtures.js";
 import { type FunctionUrlServer, startFunctionUrlServer } from "./function-url-server.js";
+import { logCapture } from "./log-capture.js";
 import { type S3Emulator, startS3Emulator } from "./s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./secrets-emulator.js";
 
@@ -58,7 +59,7 @@ export function useLinkEndpoint(): LinkEndpointContext {
   let server: FunctionUrlServer;
   let reset: () => void;
   let counter = 0;
-  let logOutput = "";
+  const log = logCapture();
   let env: Record<string, string | undefined> = {};
   /** Strings that must never reach a log line. */
   const secretsOfTest = new Set<string>();
@@ -101,23 +102,14 @@ export function useLinkEndpoint(): LinkEndpointContext {
     };
     context.setEnv({});
 
-    logOutput = "";
-    for (const stream of [process.stdout, process.stderr]) {
-      const write = stream.write.bind(stream);
-      vi.spyOn(stream, "write").mockImplementation(((chunk: string | Uint8Array, ...rest: never[]) => {
-        const text = String(chunk);
-        if (!text.startsWith('{"level":')) return write(chunk, ...rest);
-        logOutput += text;
-        return true;
-      }) as typeof stream.write);
-    }
+    log.start();
   });
 
   afterEach(() => {
     vi.restoreAllMocks();
     vi.useRealTimers();
     for (const secret of secretsOfTest)
-      expect(logOutput, "a log line contains a key or signature").not.toContain(secret);
+      expect(log.text(), "a log line contains a key or signature").not.toContain(secret);
   });
 
   context.setEnv = (overrides) => {
@@ -166,11 +158,7 @@ export function useLinkEndpoint(): LinkEndpointContext {
     remember(signLink(context.baseUrl, { target: { kind: "archive", prefix: context.prefix }, expires }, secret));
 
   context.neverLog = (text) => secretsOfTest.add(text);
-  context.logLines = () =>
-    logOutput
-      .split("\n")
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { level: string; message: string } & Record<string, unknown>);
+  context.logLines = () => log.lines();
 
   return context;
 }
