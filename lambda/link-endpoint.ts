@@ -32,7 +32,7 @@ import {
   reportFileOf,
   serverErrorPage,
 } from "./report/link-pages.js";
-import { DEFAULTS, describeIssues, wholeNumberSchema, wholeNumberTextSchema } from "./settings.js";
+import { DEFAULTS, describeIssues, LAMBDA_ENV, wholeNumberSchema, wholeNumberTextSchema } from "./settings.js";
 
 /** The archive lists at most this many report days. */
 export const ARCHIVE_DAYS = 90;
@@ -40,7 +40,7 @@ export const ARCHIVE_DAYS = 90;
 const DOWNLOAD_URL_SECONDS = 300;
 const DAY_SECONDS = 24 * 3600;
 
-/** Optional, and not part of the stack's contract yet: when set, the pages say how long reports are kept. */
+/** Optional (the stack sets it from retention.reportDays): when set, the pages say how long reports are kept. */
 const optionalDays = z
   .string()
   .regex(/^\s*\d*\s*$/, { message: "needs a whole number from 1 to 36500" })
@@ -48,21 +48,21 @@ const optionalDays = z
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : Number(value)))
   .pipe(wholeNumberSchema(1, 36_500).optional());
 
-/** The environment the stack sets on the endpoint's function. */
+/** The environment the stack sets on the endpoint's function, named as the settings name them. */
 export const linkEndpointEnvSchema = z.object({
-  REPORT_BUCKET: z
+  [LAMBDA_ENV.bucket]: z
     .string({ message: "needs the report bucket's name" })
     .min(3, { message: "needs the report bucket's name" }),
-  REPORT_PREFIX: z
+  [LAMBDA_ENV.prefix]: z
     .string()
     .default(DEFAULTS.prefix)
     .transform((value) => value.replace(/^\/+|\/+$/g, "")),
-  LINK_SECRET_ID: z
+  [LAMBDA_ENV.linkSecretId]: z
     .string({ message: "needs the id of the link signing key's secret" })
     .min(1, { message: "needs the id of the link signing key's secret" }),
-  REPORT_ENVIRONMENT: z.string().optional(),
-  LINK_EXPIRY_DAYS: wholeNumberTextSchema(1, 36_500).default(30),
-  REPORT_RETENTION_DAYS: optionalDays,
+  [LAMBDA_ENV.environment]: z.string().optional(),
+  [LAMBDA_ENV.linkExpiryDays]: wholeNumberTextSchema(1, 36_500).default(DEFAULTS.linkExpiryDays),
+  [LAMBDA_ENV.reportRetentionDays]: optionalDays,
 });
 export type LinkEndpointEnv = z.output<typeof linkEndpointEnvSchema>;
 
