@@ -1,9 +1,9 @@
 /**
  * The email's HTML part, built for mail clients, not browsers — table layout, inline
  * styles, 600 px wide, no images — and every interpolated value goes through `escape-html`
- * via the `html` tagged template below, so data can never become markup.
+ * via the `html` tagged template (html-markup.ts, shared with the link pages), so data can never
+ * become markup.
  */
-import escapeHtml from "escape-html";
 import type { RenderEmailInput } from "./email.js";
 import {
   archiveFacts,
@@ -20,31 +20,8 @@ import {
 import { formatCount, formatInstant, formatPercent, formatUsd } from "./email-format.js";
 import { type DeltaView, headlineKpis, kpiDeltas } from "./email-kpis.js";
 import { formatDay } from "./format.js";
+import { html, type SafeHtml } from "./html-markup.js";
 import { type Counts, type GroupStats, isEmptyDay, type Summary } from "./summary.js";
-
-// ─── Escaping ────────────────────────────────────────────────────────────────────────────
-
-/** Markup that is already escaped; anything else interpolated into `html` is escaped. */
-class SafeHtml {
-  constructor(readonly markup: string) {}
-}
-type HtmlValue = SafeHtml | string | number | null | undefined | readonly HtmlValue[];
-
-function toMarkup(value: HtmlValue): string {
-  if (value instanceof SafeHtml) return value.markup;
-  if (Array.isArray(value)) return value.map(toMarkup).join("");
-  if (value === null || value === undefined) return "";
-  return escapeHtml(String(value));
-}
-
-/** Tagged template that escapes every interpolation unless it is itself an `html` result. */
-function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
-  let markup = strings[0] ?? "";
-  values.forEach((value, index) => {
-    markup += toMarkup(value) + (strings[index + 1] ?? "");
-  });
-  return new SafeHtml(markup);
-}
 
 // Mid-tone colours that read on white and survive the colour inversion of dark-mode clients.
 const COLOR = {

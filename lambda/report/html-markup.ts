@@ -1,8 +1,7 @@
 /**
  * Escaped HTML for the pages the link endpoint serves: every value interpolated into an `html`
  * template goes through `escape-html` unless it is itself an `html` result, so data (a day, a
- * stage name, a signed link) can never become markup. The email has the same template inside
- * email-html.ts.
+ * stage name, a signed link) can never become markup. The email's HTML part uses it too.
  */
 import escapeHtml from "escape-html";
 
