@@ -10,6 +10,7 @@ import {
   entityIdTextSchema,
   LAMBDA_ENV,
   LIMITS,
+  reportListSchema,
   splitAddressList,
   stageKeyOfEnv,
   timezoneSchema,
@@ -42,38 +43,62 @@ const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
     .transform((value) => (value === undefined || value === "" ? undefined : value))
     .pipe(schema.optional());
 
-export const lambdaConfigSchema = z.object({
-  [LAMBDA_ENV.bucket]: z.string().min(3),
-  [LAMBDA_ENV.prefix]: z
-    .string()
-    .default(DEFAULTS.prefix)
-    .transform((value) => value.replace(/^\/+|\/+$/g, "")),
-  [LAMBDA_ENV.timezone]: timezoneSchema.default(DEFAULTS.timezone),
-  [LAMBDA_ENV.environment]: z.string().default(DEFAULTS.environment),
-  [LAMBDA_ENV.apiBaseUrl]: apiBaseUrlSchema({ httpsOnly: false }).default(DEFAULTS.apiBaseUrl),
-  [LAMBDA_ENV.apiTimezone]: timezoneSchema.default(DEFAULTS.apiTimezone),
-  [LAMBDA_ENV.tokenSecretId]: z.string().min(1),
-  [LAMBDA_ENV.fetchConcurrency]: wholeNumber(LIMITS.apiConcurrency, DEFAULTS.apiConcurrency),
-  [LAMBDA_ENV.mailFrom]: emailAddressSchema,
-  [LAMBDA_ENV.mailTo]: addressList(toListSchema),
-  [LAMBDA_ENV.mailCc]: addressList(emailListSchema),
-  [LAMBDA_ENV.mailBcc]: addressList(emailListSchema),
-  [LAMBDA_ENV.linkExpiryDays]: wholeNumber(LIMITS.linkExpiryDays, DEFAULTS.linkExpiryDays),
-  [LAMBDA_ENV.linkBaseUrl]: z.url({
-    protocol: /^https$/,
-    message: "is not an https URL — the stack sets it to the link endpoint's function URL",
-  }),
-  [LAMBDA_ENV.linkSecretId]: z.string().min(1),
-  [LAMBDA_ENV.emptyDay]: emptyDaySchema.default(DEFAULTS.emptyDay),
-  [LAMBDA_ENV.attachWorkbook]: flag(DEFAULTS.attachWorkbook),
-  [LAMBDA_ENV.includeTranscripts]: flag(DEFAULTS.includeTranscripts),
-  [LAMBDA_ENV.maskPhoneNumbers]: flag(DEFAULTS.maskPhoneNumbers),
-  [LAMBDA_ENV.assistantId]: optional(entityIdTextSchema),
-  [LAMBDA_ENV.campaignId]: optional(entityIdTextSchema),
-  [LAMBDA_ENV.callType]: optional(z.string()),
-  [LAMBDA_ENV.callStatus]: optional(z.string()),
-  [LAMBDA_ENV.maxBackfillDays]: wholeNumber(LIMITS.maxBackfillDays, DEFAULTS.maxBackfillDays),
-});
+export const lambdaConfigSchema = z
+  .object({
+    [LAMBDA_ENV.bucket]: z.string().min(3),
+    [LAMBDA_ENV.prefix]: z
+      .string()
+      .default(DEFAULTS.prefix)
+      .transform((value) => value.replace(/^\/+|\/+$/g, "")),
+    [LAMBDA_ENV.timezone]: timezoneSchema.default(DEFAULTS.timezone),
+    [LAMBDA_ENV.environment]: z.string().default(DEFAULTS.environment),
+    [LAMBDA_ENV.apiBaseUrl]: apiBaseUrlSchema({ httpsOnly: false }).default(DEFAULTS.apiBaseUrl),
+    [LAMBDA_ENV.apiTimezone]: timezoneSchema.default(DEFAULTS.apiTimezone),
+    [LAMBDA_ENV.tokenSecretId]: z.string().min(1),
+    [LAMBDA_ENV.fetchConcurrency]: wholeNumber(LIMITS.apiConcurrency, DEFAULTS.apiConcurrency),
+    [LAMBDA_ENV.mailFrom]: emailAddressSchema,
+    // Needed unless REPORTS names each report's own recipients (checked below).
+    [LAMBDA_ENV.mailTo]: addressList(emailListSchema),
+    [LAMBDA_ENV.mailCc]: addressList(emailListSchema),
+    [LAMBDA_ENV.mailBcc]: addressList(emailListSchema),
+    [LAMBDA_ENV.linkExpiryDays]: wholeNumber(LIMITS.linkExpiryDays, DEFAULTS.linkExpiryDays),
+    [LAMBDA_ENV.linkBaseUrl]: z.url({
+      protocol: /^https$/,
+      message: "is not an https URL — the stack sets it to the link endpoint's function URL",
+    }),
+    [LAMBDA_ENV.linkSecretId]: z.string().min(1),
+    [LAMBDA_ENV.emptyDay]: emptyDaySchema.default(DEFAULTS.emptyDay),
+    [LAMBDA_ENV.attachWorkbook]: flag(DEFAULTS.attachWorkbook),
+    [LAMBDA_ENV.includeTranscripts]: flag(DEFAULTS.includeTranscripts),
+    [LAMBDA_ENV.maskPhoneNumbers]: flag(DEFAULTS.maskPhoneNumbers),
+    [LAMBDA_ENV.assistantId]: optional(entityIdTextSchema),
+    [LAMBDA_ENV.campaignId]: optional(entityIdTextSchema),
+    [LAMBDA_ENV.callType]: optional(z.string()),
+    [LAMBDA_ENV.callStatus]: optional(z.string()),
+    [LAMBDA_ENV.maxBackfillDays]: wholeNumber(LIMITS.maxBackfillDays, DEFAULTS.maxBackfillDays),
+    [LAMBDA_ENV.reports]: optional(
+      z
+        .string()
+        .transform((text, ctx) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            ctx.addIssue({ code: "custom", message: "is not JSON — the stack writes the stage's reports list here" });
+            return z.NEVER;
+          }
+        })
+        .pipe(reportListSchema),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (env[LAMBDA_ENV.reports] === undefined && env[LAMBDA_ENV.mailTo].length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: [LAMBDA_ENV.mailTo],
+        message: toListSchema.safeParse([]).error?.issues[0]?.message ?? "needs at least one address",
+      });
+    }
+  });
 
 export type LambdaEnv = z.output<typeof lambdaConfigSchema>;
 

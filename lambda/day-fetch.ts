@@ -17,12 +17,26 @@ import { fetchPart, type PartInput, type PartResult } from "./fetch-part.js";
 import type { CallsQuery, FetchOptions, PacerSnapshot, PagedCallsSource, PartStore } from "./ports.js";
 import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
 import { type CallFilters, emptyFetchStats, type FetchStats } from "./report/call.js";
+import { DEFAULT_REPORT_NAME, type ReportFilters } from "./report/report-definition.js";
 import type { StepOptions, StepRunner } from "./steps.js";
 
 export { forgetPartIds } from "./fetch-part.js";
 
+/** A report fed from a fetch: what its aggregator is scoped to, and the calls it takes (type, status). */
+export interface ReportTap {
+  name: string;
+  aggregation: AggregatorOptions;
+  filters: ReportFilters;
+}
+
+/** The one report of a run that is not split (tests, the single-report path). */
+export function singleReportTap(aggregation: AggregatorOptions): ReportTap[] {
+  return [{ name: DEFAULT_REPORT_NAME, aggregation, filters: {} }];
+}
+
 export interface DayFetchOptions {
   date: string;
+  /** Keep transcripts in the parts: some report of the fetch shows them. */
   includeTranscripts: boolean;
   /** Epoch ms by which the whole fetch must be done (the CLI's --fetch-timeout); none in AWS. */
   fetchDeadline?: number;
@@ -96,7 +110,7 @@ export async function fetchDayInParts(
   steps: StepRunner,
   run: { runId: string; pacer?: PacerSnapshot | undefined },
   query: CallsQuery,
-  aggregation: AggregatorOptions,
+  taps: readonly ReportTap[],
   options: DayFetchOptions,
   ports: DayFetchPorts,
   tuning: DayFetchTuning = DEFAULT_TUNING,
@@ -127,7 +141,7 @@ export async function fetchDayInParts(
       };
       const result = await steps.step(
         `fetch part ${part}`,
-        () => fetchPart(input, query, aggregation, options, ports, tuning),
+        () => fetchPart(input, query, taps, options, ports, tuning),
         tuning.partRetry ? { retry: tuning.partRetry } : {},
       );
       last = result;
@@ -210,15 +224,26 @@ export async function* readDayCalls(store: PartStore, fetched: Pick<FetchedDay, 
   }
 }
 
-/** The day's aggregate: the parts' partial aggregates merged in part order. */
+/**
+ * A report's aggregate: its partial aggregates merged in fetch and part order. A report whose ids
+ * span several fetches (disjoint API queries) absorbs each of them.
+ */
 export async function mergedDay(
   store: PartStore,
-  fetched: Pick<FetchedDay, "runId" | "date" | "parts">,
+  fetched: Pick<FetchedDay, "runId" | "date" | "parts"> | ReadonlyArray<Pick<FetchedDay, "runId" | "date" | "parts">>,
   aggregation: AggregatorOptions,
+  report: string = DEFAULT_REPORT_NAME,
 ): Promise<DayAggregator> {
   const aggregator = new DayAggregator(aggregation);
-  for (let part = 1; part <= fetched.parts; part++) {
-    aggregator.absorb((await store.readManifest({ runId: fetched.runId, date: fetched.date, part })).aggregate);
+  for (const fetch of Array.isArray(fetched) ? fetched : [fetched]) {
+    for (let part = 1; part <= fetch.parts; part++) {
+      const manifest = await store.readManifest({ runId: fetch.runId, date: fetch.date, part });
+      const partial = manifest.aggregates[report];
+      if (partial === undefined) {
+        throw new Error(`Part ${part} of run ${fetch.runId} has no aggregate for report "${report}".`);
+      }
+      aggregator.absorb(partial);
+    }
   }
   return aggregator;
 }

@@ -4,9 +4,10 @@
  * partial aggregate. It answers with counts only (a step's result is recorded as JSON).
  */
 import { randomUUID } from "node:crypto";
-import type { DayFetchOptions, DayFetchPorts, DayFetchTuning } from "./day-fetch.js";
+import type { DayFetchOptions, DayFetchPorts, DayFetchTuning, ReportTap } from "./day-fetch.js";
 import type { CallsQuery, PacerSnapshot, PartRef, PartStore } from "./ports.js";
-import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
+import { DayAggregator } from "./report/aggregate.js";
+import { matchesReport } from "./report/report-definition.js";
 
 /** One part's recorded result: counts only, never calls. */
 export interface PartResult {
@@ -48,14 +49,15 @@ export interface PartInput {
 export async function fetchPart(
   input: PartInput,
   query: CallsQuery,
-  aggregation: AggregatorOptions,
+  taps: readonly ReportTap[],
   options: DayFetchOptions,
   ports: DayFetchPorts,
   tuning: DayFetchTuning,
 ): Promise<PartResult> {
   const { ref, expected } = input;
   const seen = await idsBefore(ports.parts, ref, input.previousCommit);
-  const aggregator = new DayAggregator(aggregation);
+  // Each report of the fetch aggregates the calls its type and status filters take.
+  const reports = taps.map((tap) => ({ tap, aggregator: new DayAggregator(tap.aggregation) }));
   const writer = await ports.parts.openPart(ref);
   const ids: number[] = [];
   let received = 0;
@@ -97,14 +99,22 @@ export async function fetchPart(
         }
         seen.add(call.id);
         ids.push(call.id);
-        if (aggregator.add(call)) {
+        let kept = false;
+        for (const { tap, aggregator } of reports) {
+          if (matchesReport(tap.filters, call) && aggregator.add(call)) kept = true;
+        }
+        // Stored once however many reports take it; a call no report takes is not stored.
+        if (kept) {
           inWindow += 1;
           await writer.write(options.includeTranscripts ? call : { ...call, transcript: null });
         }
       }
     }
     const commit = randomUUID();
-    const { bytes } = await writer.commit({ ids, aggregate: aggregator.partial() });
+    const { bytes } = await writer.commit({
+      ids,
+      aggregates: Object.fromEntries(reports.map(({ tap, aggregator }) => [tap.name, aggregator.partial()])),
+    });
     idCache = { runId: ref.runId, date: ref.date, commit, ids: seen };
     const stopped = stream.stopped;
     const now = (ports.now ?? Date.now)();

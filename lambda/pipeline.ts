@@ -1,18 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { PassThrough } from "node:stream";
-import { finished } from "node:stream/promises";
 import { LocalPartStore } from "./call-spool.js";
 import {
   aggregatorOptions,
   type DayFetchTuning,
   type FetchedDay,
   fetchDayInParts,
-  mergedDay,
-  readDayCalls,
+  type ReportTap,
 } from "./day-fetch.js";
-import { type EmailOutcome, sendEmail } from "./email-delivery.js";
+import type { EmailOutcome } from "./email-delivery.js";
 import type {
-  CallsSource,
   Clock,
   FetchOptions,
   Mailer,
@@ -23,11 +19,17 @@ import type {
   StoredObject,
   WorkbookWriter,
 } from "./ports.js";
-import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
-import type { Call, CallFilters } from "./report/call.js";
+import { publish } from "./publish.js";
+import type { CallFilters } from "./report/call.js";
 import type { EmailRecipients, RecipientSettingNames } from "./report/email-content.js";
+import {
+  DEFAULT_REPORT_NAME,
+  fetchPlan,
+  type ReportDefinition,
+  singleValueFilters,
+} from "./report/report-definition.js";
 import type { Summary } from "./report/summary.js";
-import { apiDateRange, reportWindow, shiftDate } from "./report/window.js";
+import { apiDateRange, reportWindow } from "./report/window.js";
 import { inProcessSteps, type StepRunner } from "./steps.js";
 
 // The email step's outcomes and errors are part of what runReport answers with.
@@ -113,6 +115,8 @@ export type ReportDigest = Pick<Summary, "date" | "timezone" | "partialAsOf" | "
 /** Plain JSON: in AWS it is the publish step's recorded result. */
 export interface ReportResult {
   date: string;
+  /** The report's name (`daily` for a stage's single report). */
+  report: string;
   summary: ReportDigest;
   workbook: StoredObject;
   summaryObject: StoredObject;
@@ -122,211 +126,217 @@ export interface ReportResult {
   timings: { fetchMs: number; workbookMs: number; emailMs: number };
 }
 
-/** Workbooks up to this size are kept in memory for attaching; base64 makes 7.5 MB about 10 MB. */
-const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
+/** A day's run of several reports: what they share; each report brings its own audience and options. */
+export interface DayRunOptions
+  extends Pick<
+    ReportOptions,
+    | "date"
+    | "timezone"
+    | "apiTimezone"
+    | "environment"
+    | "recipientSettings"
+    | "force"
+    | "preview"
+    | "fetchDeadline"
+    | "onProgress"
+    | "onPause"
+  > {
+  /** The sender every report's email goes out from. */
+  from: string;
+  /** The reports to run, in order; each is fetched for once, however many share a fetch. */
+  reports: ReportDefinition[];
+}
 
-const noopLogger: PipelineLogger = { info() {}, warn() {} };
+/** Where each report goes: its own store (its own key folder) and mailer. */
+export interface ReportsPorts extends Omit<ReportPorts, "store" | "mailer"> {
+  outputs(report: ReportDefinition): { store: ReportStore; mailer: Mailer };
+}
+
+/** One report that failed, and why; the others were published. */
+export interface ReportFailure {
+  report: string;
+  error: unknown;
+}
+
+/** Some reports of a day failed; the others were stored and sent. The message names each failure. */
+export class ReportsFailedError extends Error {
+  override name = "ReportsFailedError";
+  constructor(
+    readonly date: string,
+    readonly failures: ReportFailure[],
+    readonly results: ReportResult[],
+    total: number,
+  ) {
+    super(
+      `${failures.length} of ${total} reports of ${date} failed: ${failures
+        .map(({ report, error }) => `${report}: ${error instanceof Error ? error.message : String(error)}`)
+        .join(" | ")}`,
+    );
+  }
+}
 
 /**
- * The daily report: fetch in parts → merge → workbook → store → email, as steps of `control.steps`.
- * Nothing is stored until the fetch is known complete, and the email goes out only after the
- * workbook and summary are stored, at most once per day unless `force`.
+ * The day's reports: the fetch plan's fetches one after another (one token, one rate limit), each
+ * feeding every report it serves in the same pass; then each report published in a step of its own.
+ * A report whose fetch or publishing fails does not stop the others; the run then throws
+ * ReportsFailedError (or, for a run of one report, that report's own error).
  */
-export async function runReport(
-  options: ReportOptions,
-  ports: ReportPorts,
+export async function runReports(
+  options: DayRunOptions,
+  ports: ReportsPorts,
   control: RunControl = {},
-): Promise<ReportResult> {
+): Promise<ReportResult[]> {
   const steps = control.steps ?? inProcessSteps();
   const localParts = ports.parts === undefined ? new LocalPartStore(ports.spoolDir) : undefined;
   const parts = ports.parts ?? (localParts as LocalPartStore);
+  const single = options.reports.length === 1;
   try {
     const run = await steps.step("start", async () => ({
       runId: control.runId?.() ?? randomUUID(),
       startedAt: ports.clock.now().toISOString(),
     }));
     const window = reportWindow(options.date, options.timezone);
-    const aggregation = aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters });
-    const fetched = await fetchDayInParts(
-      steps,
-      { runId: run.runId, pacer: control.pacer },
-      { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
-      aggregation,
-      {
-        date: options.date,
-        includeTranscripts: options.includeTranscripts,
-        ...(options.fetchDeadline === undefined ? {} : { fetchDeadline: options.fetchDeadline }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-        ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
-      },
-      {
-        calls: ports.calls,
-        parts,
-        now: () => ports.clock.now().getTime(),
-        ...(ports.logger === undefined ? {} : { logger: ports.logger }),
-      },
-      control.tuning,
+    const taps = new Map(
+      options.reports.map((report) => [
+        report.name,
+        {
+          name: report.name,
+          filters: report.filters,
+          aggregation: {
+            ...aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: {} }),
+            filters: singleValueFilters(report.filters),
+            ...(report.title === null
+              ? {}
+              : { report: { name: report.name, title: report.title, filters: report.filters } }),
+          },
+        } satisfies ReportTap,
+      ]),
     );
+    const plan = fetchPlan(options.reports);
+    const fetched = new Map<string, FetchedDay>();
+    const fetchFailures = new Map<string, unknown>();
+    let pacer = control.pacer;
+    for (const planned of plan) {
+      const fed = options.reports.filter((report) => planned.reports.includes(report.name));
+      const fetchDay = (fetchSteps: StepRunner) =>
+        fetchDayInParts(
+          fetchSteps,
+          { runId: plan.length === 1 ? run.runId : `${run.runId}-${planned.key}`, pacer },
+          { ...planned.query, ...apiDateRange(window, options.apiTimezone) },
+          fed.map((report) => taps.get(report.name) as ReportTap),
+          {
+            date: options.date,
+            includeTranscripts: fed.some((report) => report.includeTranscripts),
+            ...(options.fetchDeadline === undefined ? {} : { fetchDeadline: options.fetchDeadline }),
+            ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+            ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
+          },
+          {
+            calls: ports.calls,
+            parts,
+            now: () => ports.clock.now().getTime(),
+            ...(ports.logger === undefined ? {} : { logger: ports.logger }),
+          },
+          control.tuning,
+        );
+      try {
+        // A run of one fetch keeps the step names it always had; several get a child context each.
+        const day = plan.length === 1 ? await fetchDay(steps) : await steps.child(`fetch ${planned.key}`, fetchDay);
+        fetched.set(planned.key, day);
+        pacer = day.pacer ?? pacer;
+      } catch (error) {
+        if (single) throw error;
+        fetchFailures.set(planned.key, error);
+        ports.logger?.warn("fetch failed", { date: options.date, fetch: planned.key, reports: planned.reports });
+      }
+    }
     if (control.publishInFreshInvocation) await steps.wait("fresh invocation for publishing", 1);
-    return await steps.step("publish", () => publish(options, { ...ports, parts }, run, fetched, aggregation));
+
+    const results: ReportResult[] = [];
+    const failures: ReportFailure[] = [];
+    for (const report of options.reports) {
+      const sources = plan.filter((planned) => planned.reports.includes(report.name));
+      const failedFetch = sources.find((planned) => fetchFailures.has(planned.key));
+      if (failedFetch) {
+        failures.push({ report: report.name, error: fetchFailures.get(failedFetch.key) });
+        continue;
+      }
+      const { store, mailer } = ports.outputs(report);
+      const reportOptions: ReportOptions = {
+        ...options,
+        filters: {},
+        recipients: { from: options.from, ...report.recipients },
+        emptyDay: report.emptyDay,
+        attachWorkbook: report.attachWorkbook,
+        includeTranscripts: report.includeTranscripts,
+        maskPhoneNumbers: report.maskPhoneNumbers,
+      };
+      try {
+        const result = await steps.step(single ? "publish" : `publish ${report.name}`, () =>
+          publish(
+            reportOptions,
+            { ...ports, store, mailer, parts },
+            run,
+            sources.map((planned) => fetched.get(planned.key) as FetchedDay),
+            taps.get(report.name) as ReportTap,
+          ),
+        );
+        results.push(result);
+      } catch (error) {
+        if (single) throw error;
+        failures.push({ report: report.name, error });
+        ports.logger?.warn("report failed", {
+          date: options.date,
+          report: report.name,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    if (failures.length > 0) throw new ReportsFailedError(options.date, failures, results, options.reports.length);
+    return results;
   } finally {
     await localParts?.dispose();
   }
 }
 
-/** Merge, workbook, summary and email: one step, so a replay rebuilds rather than half-publishes. */
-async function publish(
+/**
+ * The daily report of one audience — fetch in parts → merge → workbook → store → email, as steps
+ * of `control.steps`. Nothing is stored until the fetch is known complete, and the email goes out
+ * only after the workbook and summary are stored, at most once per day unless `force`.
+ */
+export async function runReport(
   options: ReportOptions,
-  ports: ReportPorts & { parts: PartStore },
-  run: { runId: string; startedAt: string },
-  fetched: FetchedDay,
-  aggregation: AggregatorOptions,
+  ports: ReportPorts,
+  control: RunControl = {},
 ): Promise<ReportResult> {
-  const logger = ports.logger ?? noopLogger;
-  const fetchMs = ports.clock.now().getTime() - Date.parse(run.startedAt);
-  // A partial day set against full ones would show every figure falling: a preview compares with nothing.
-  const [previousDay, sameWeekdayLastWeek] = options.preview
-    ? [null, null]
-    : await Promise.all([
-        ports.store.readSummary(shiftDate(options.date, -1)),
-        ports.store.readSummary(shiftDate(options.date, -7)),
-      ]);
-  const day = await mergedDay(ports.parts, fetched, aggregation);
-  const summary = day.finish({
-    fetch: fetched.stats,
-    generatedAt: ports.clock.now(),
-    partialAsOf: options.preview ? new Date(run.startedAt) : null,
-    previousDay,
-    sameWeekdayLastWeek,
-  });
-  logger.info("calls fetched", {
-    date: options.date,
-    calls: summary.totals.calls,
-    ...summary.dataQuality,
-    parts: fetched.parts,
-    partBytes: fetched.bytes,
-    pauses: fetched.pauses,
-    fetchMs: Math.round(fetchMs),
-  });
-
-  const workbookStarted = performance.now();
-  let workbookBytes: Buffer | null = null;
-  const workbook = await ports.store.writeWorkbook(
-    options.date,
-    async (out) => {
-      const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
-      capture.stream.pipe(out);
-      await ports.workbookWriter.write(
-        capture.stream,
+  const { recipients, filters } = options;
+  const [result] = await runReports(
+    {
+      ...options,
+      from: recipients.from,
+      reports: [
         {
-          summary,
-          calls: readDayCalls(ports.parts, fetched),
-          variableKeys: day.variableKeys,
-          evaluationKeys: day.evaluationKeys,
-        },
-        {
-          apiTimezone: options.apiTimezone,
+          name: DEFAULT_REPORT_NAME,
+          title: null,
+          recipients: { to: recipients.to, cc: recipients.cc, bcc: recipients.bcc },
+          filters: {
+            ...(filters.assistantId === undefined ? {} : { assistantIds: [filters.assistantId] }),
+            ...(filters.campaignId === undefined ? {} : { campaignIds: [filters.campaignId] }),
+            ...(filters.type === undefined ? {} : { callTypes: [filters.type] }),
+            ...(filters.status === undefined ? {} : { callStatuses: [filters.status] }),
+          },
+          emptyDay: options.emptyDay,
+          attachWorkbook: options.attachWorkbook,
           includeTranscripts: options.includeTranscripts,
           maskPhoneNumbers: options.maskPhoneNumbers,
-          createdAt: ports.clock.now(),
         },
-      );
-      await finished(out);
-      workbookBytes = capture.bytes();
+      ],
     },
-    { preview: options.preview ?? false },
+    { ...ports, outputs: () => ({ store: ports.store, mailer: ports.mailer }) },
+    control,
   );
-  const summaryObject = await ports.store.writeSummary(summary);
-  const workbookMs = performance.now() - workbookStarted;
-  logger.info("report stored", {
-    date: options.date,
-    workbook: workbook.location,
-    workbookBytes: workbook.bytes,
-    summary: summaryObject.location,
-    workbookMs: Math.round(workbookMs),
-  });
-
-  const emailStarted = performance.now();
-  const email = await sendEmail(options, ports, summary, workbook, workbookBytes, run.runId);
-  const emailMs = performance.now() - emailStarted;
-  logger.info("email done", { date: options.date, ...email, emailMs: Math.round(emailMs) });
-
-  const { date, timezone, partialAsOf, totals, dataQuality } = summary;
-  return {
-    date: options.date,
-    summary: { date, timezone, partialAsOf: partialAsOf ?? null, totals, dataQuality },
-    workbook,
-    summaryObject,
-    email,
-    fetch: {
-      parts: fetched.parts,
-      bytes: fetched.bytes,
-      pauses: fetched.pauses,
-      pausedSeconds: fetched.pausedSeconds,
-      pacer: fetched.pacer,
-    },
-    timings: { fetchMs, workbookMs, emailMs },
-  };
+  return result as ReportResult;
 }
 
-type DayOptions = Pick<
-  ReportOptions,
-  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "onPause" | "preview"
->;
-
-/**
- * Fetches one day and aggregates it in a single pass, handing each in-window call to
- * `onCall`. Throws rather than return a summary of an incomplete fetch.
- */
-export async function collectDay(
-  options: DayOptions,
-  ports: { calls: CallsSource; clock: Clock },
-  earlier: { previousDay: Summary | null; sameWeekdayLastWeek: Summary | null },
-  onCall?: (call: Call) => Promise<void>,
-): Promise<{ summary: Summary; variableKeys: string[]; evaluationKeys: string[] }> {
-  const window = reportWindow(options.date, options.timezone);
-  const fetchedAt = ports.clock.now();
-  const aggregator = new DayAggregator(
-    aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters }),
-  );
-  const calls = ports.calls.fetchCalls(
-    { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
-    {
-      ...(options.fetchDeadline === undefined ? {} : { deadline: options.fetchDeadline }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
-    },
-  );
-  for await (const call of calls) {
-    if (aggregator.add(call)) await onCall?.(call);
-  }
-  return {
-    summary: aggregator.finish({
-      fetch: calls.stats,
-      generatedAt: ports.clock.now(),
-      partialAsOf: options.preview ? fetchedAt : null,
-      ...earlier,
-    }),
-    variableKeys: aggregator.variableKeys,
-    evaluationKeys: aggregator.evaluationKeys,
-  };
-}
-
-/** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */
-function captureUpTo(limitBytes: number): { stream: PassThrough; bytes(): Buffer | null } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let overflowed = limitBytes <= 0;
-  const stream = new PassThrough({ highWaterMark: 1 << 20 });
-  stream.on("data", (chunk: Buffer) => {
-    if (overflowed) return;
-    size += chunk.length;
-    if (size > limitBytes) {
-      overflowed = true;
-      chunks.length = 0;
-      return;
-    }
-    chunks.push(chunk);
-  });
-  return { stream, bytes: () => (overflowed ? null : Buffer.concat(chunks)) };
-}
+// The one-pass fetch and aggregate the demo and the bench use for earlier days.
+export { collectDay } from "./collect-day.js";

@@ -158,7 +158,8 @@ export interface PartRef {
 export interface PartManifest {
   /** Every call id the part received (in or outside the window), for de-duplication across parts. */
   ids: number[];
-  aggregate: PartialAggregate;
+  /** Each report's partial aggregate of the part's calls, by report name. */
+  aggregates: Record<string, PartialAggregate>;
 }
 
 export interface PartWriter {

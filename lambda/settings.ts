@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ReportDefinition } from "./report/report-definition.js";
 import { isValidTimezone } from "./report/window.js";
 
 /**
@@ -54,6 +55,8 @@ export const SETTINGS = {
   callType: { stageKey: "filters.callType", env: "FILTER_CALL_TYPE" },
   callStatus: { stageKey: "filters.callStatus", env: "FILTER_CALL_STATUS" },
   maxBackfillDays: { stageKey: "maxBackfillDays", env: "MAX_BACKFILL_DAYS" },
+  /** Several named reports from one fetch (#17); without it, the settings above make one report named `daily`. */
+  reports: { stageKey: "reports", env: "REPORTS", cli: "--config" },
 } as const satisfies Record<string, SettingNames>;
 
 /** The function's environment variables, by setting: what the stack writes and the handler reads. */
@@ -176,6 +179,115 @@ export function wholeNumberSchema(min: number, max: number) {
 /** The same, written as text (an environment variable). */
 export function wholeNumberTextSchema(min: number, max: number) {
   return z.coerce.number({ message: `needs a whole number from ${min} to ${max}` }).pipe(wholeNumberSchema(min, max));
+}
+
+/** A report's name: it becomes a key folder, a file folder and a word in manual events. */
+export const REPORT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** More would mean more working files, steps and emails than one run should carry. */
+export const MAX_REPORTS = 20;
+/** Distinct assistant × campaign queries a day: each costs at least one request, usually one per 100 calls. */
+export const MAX_REPORT_FETCHES = 20;
+
+const nonEmptyList = <T extends z.ZodType>(item: T, what: string) =>
+  z.array(item, { message: `needs a list of ${what}` }).min(1, {
+    message: `is an empty list, which would match no call — leave the key out to take every ${what.replace(/s$/, "")}`,
+  });
+
+/** One report as written in a stage's `reports` or a CLI `--config` file; options left out take the stage's. */
+export const reportDefinitionSchema = z.strictObject({
+  name: z.string({ message: 'needs a name such as "sales"' }).regex(REPORT_NAME_PATTERN, {
+    message:
+      'needs a slug: lower-case letters, digits and dashes, starting with a letter, at most 32 characters (e.g. "sales")',
+  }),
+  title: z
+    .string({ message: 'needs a text such as "Sales"' })
+    .trim()
+    .min(1, { message: "is empty — leave it out to use the name" })
+    .max(60, { message: "is longer than 60 characters — email subjects get cut" })
+    .optional(),
+  recipients: z.strictObject(
+    { to: toListSchema, cc: emailListSchema.default([]), bcc: emailListSchema.default([]) },
+    { message: 'needs { "to": ["manager@example.com"], "cc": [], "bcc": [] }' },
+  ),
+  filters: z
+    .strictObject({
+      assistantIds: nonEmptyList(entityIdSchema, "assistant ids").optional(),
+      campaignIds: nonEmptyList(entityIdSchema, "campaign ids").optional(),
+      callTypes: nonEmptyList(filterTextSchema, "call types").optional(),
+      callStatuses: nonEmptyList(filterTextSchema, "call statuses").optional(),
+    })
+    .default({}),
+  emptyDay: emptyDaySchema.optional(),
+  attachWorkbook: z.boolean({ message: "needs true or false (without quotes)" }).optional(),
+  includeTranscripts: z.boolean({ message: "needs true or false (without quotes)" }).optional(),
+  maskPhoneNumbers: z.boolean({ message: "needs true or false (without quotes)" }).optional(),
+});
+
+export type ReportDefinitionInput = z.output<typeof reportDefinitionSchema>;
+
+/** The list: unique names, and not more API fetches a day than MAX_REPORT_FETCHES. */
+export const reportListSchema = z
+  .array(reportDefinitionSchema, {
+    message: 'needs a list of reports, e.g. [{ "name": "sales", "recipients": { "to": ["…"] } }]',
+  })
+  .min(1, { message: "is empty — leave it out for one report with the stage's recipients and filters" })
+  .max(MAX_REPORTS, { message: `has more than ${MAX_REPORTS} reports — split them across stages` })
+  .superRefine((reports, ctx) => {
+    const seen = new Map<string, number>();
+    reports.forEach((report, index) => {
+      const first = seen.get(report.name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [index, "name"],
+          message: `"${report.name}" is already the name of report ${first} — each report needs its own name`,
+        });
+      } else seen.set(report.name, index);
+    });
+    const queries = new Set(
+      reports.flatMap((report) =>
+        (report.filters.assistantIds ?? [0]).flatMap((a) =>
+          (report.filters.campaignIds ?? [0]).map((c) => `${a}/${c}`),
+        ),
+      ),
+    );
+    if (queries.size > MAX_REPORT_FETCHES) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: `need ${queries.size} different assistant × campaign API queries a day; at most ${MAX_REPORT_FETCHES} — filter by fewer ids, or by callTypes/callStatuses, which cost no request`,
+      });
+    }
+  });
+
+/** The options a report leaves out: the stage's own (or the CLI's) values. */
+export type ReportOptionDefaults = Pick<
+  ReportDefinition,
+  "emptyDay" | "attachWorkbook" | "includeTranscripts" | "maskPhoneNumbers"
+>;
+
+/** The reports with every option set; the title defaults to the name. */
+export function resolveReports(
+  reports: readonly ReportDefinitionInput[],
+  defaults: ReportOptionDefaults,
+): ReportDefinition[] {
+  return reports.map((report) => ({
+    name: report.name,
+    title: report.title ?? titleOfName(report.name),
+    recipients: report.recipients,
+    filters: report.filters,
+    emptyDay: report.emptyDay ?? defaults.emptyDay,
+    attachWorkbook: report.attachWorkbook ?? defaults.attachWorkbook,
+    includeTranscripts: report.includeTranscripts ?? defaults.includeTranscripts,
+    maskPhoneNumbers: report.maskPhoneNumbers ?? defaults.maskPhoneNumbers,
+  }));
+}
+
+/** `north-sales` → `North sales`: a readable default title. */
+export function titleOfName(name: string): string {
+  const words = name.replace(/-+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   forgetPartIds,
   mergedDay,
   readDayCalls,
+  singleReportTap,
 } from "../lambda/day-fetch.js";
 import type { FetchedPage, PagedCallsSource } from "../lambda/ports.js";
 import { DayAggregator } from "../lambda/report/aggregate.js";
@@ -23,6 +24,7 @@ import { inProcessSteps, type StepRunner } from "../lambda/steps.js";
 const DATE = "2025-08-04";
 const window = reportWindow(DATE, "UTC");
 const aggregation = aggregatorOptions({ window, apiTimezone: "UTC", filters: {} });
+const taps = singleReportTap(aggregation);
 const query = { dateFrom: DATE, dateTo: DATE };
 
 let sim: Simulator | undefined;
@@ -97,7 +99,7 @@ describe("fetchDayInParts", () => {
       steps,
       { runId: "run-1" },
       query,
-      aggregation,
+      taps,
       { date: DATE, includeTranscripts: true },
       { calls, parts },
       { ...DEFAULT_TUNING, maxPagesPerPart: 3 },
@@ -140,7 +142,7 @@ describe("fetchDayInParts", () => {
       steps,
       { runId: "run-2" },
       query,
-      aggregation,
+      taps,
       { date: DATE, includeTranscripts: true },
       { calls, parts },
       { ...DEFAULT_TUNING, maxPagesPerPart: 2 },
@@ -172,7 +174,7 @@ describe("fetchDayInParts", () => {
         steps,
         { runId: "run-shrink" },
         query,
-        aggregation,
+        taps,
         { date: DATE, includeTranscripts: true },
         { calls: shrinking, parts },
         { ...DEFAULT_TUNING, maxPagesPerPart: 2, maxRefetches: 0 },
@@ -197,7 +199,7 @@ describe("fetchDayInParts", () => {
         recordingSteps(),
         { runId: "run-3" },
         query,
-        aggregation,
+        taps,
         { date: DATE, includeTranscripts: true },
         { calls: drifting, parts },
         { ...DEFAULT_TUNING, maxPagesPerPart: 2 },
@@ -257,7 +259,7 @@ describe("fetchDayInParts", () => {
         steps,
         { runId: "run-4" },
         query,
-        aggregation,
+        taps,
         { date: DATE, includeTranscripts: true },
         { calls, parts, now: clock },
         { ...DEFAULT_TUNING, maxPagesPerPart },

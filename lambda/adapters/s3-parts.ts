@@ -97,7 +97,13 @@ export class S3PartStore implements PartStore {
     const key = partKeys(this.options.prefix, ref).manifest;
     const bytes = await (await this.get(key)).transformToByteArray();
     const manifest = JSON.parse((await gunzipAsync(bytes)).toString("utf8")) as PartManifest;
-    if (!Array.isArray(manifest?.ids) || manifest.aggregate?.version !== 1) {
+    const aggregates = manifest?.aggregates;
+    if (
+      !Array.isArray(manifest?.ids) ||
+      typeof aggregates !== "object" ||
+      aggregates === null ||
+      !Object.values(aggregates).every((aggregate) => aggregate?.version === 1)
+    ) {
       throw new Error(
         `The part manifest s3://${this.options.bucket}/${key} is not one this version wrote — start the report again (a new run writes new parts).`,
       );

@@ -12,6 +12,7 @@ import {
   type PartialScope,
   readPartialAggregate,
 } from "./partial-aggregate.js";
+import type { SummaryReport } from "./report-definition.js";
 import { SUMMARY_SCHEMA_VERSION, type Summary, type Totals } from "./summary.js";
 import { isInWindow, type ReportWindow, shiftDate } from "./window.js";
 import { ZoneClock } from "./zone-clock.js";
@@ -32,6 +33,8 @@ export interface AggregatorOptions {
   /** Timezone the API's `created_at` strings are read in. */
   apiTimezone: string;
   filters: Summary["filters"];
+  /** A named report's name, title and filter lists, recorded in its summary (#17). */
+  report?: SummaryReport;
 }
 
 export interface FinishInput {
@@ -185,6 +188,7 @@ export class DayAggregator {
       generatedAt: input.generatedAt.toISOString(),
       partialAsOf: input.partialAsOf?.toISOString() ?? null,
       filters: { ...filters },
+      ...(this.options.report === undefined ? {} : { report: this.options.report }),
       totals: this.totals(),
       byStatus: toCounts(this.byStatus),
       byType: toCounts(this.byType),

@@ -70,6 +70,9 @@ export function incomparableReason(current: Summary, earlier: Summary, expectedD
   if (earlier.date !== expectedDate) return `it is for ${String(earlier.date)}, not ${expectedDate}`;
   if (earlier.timezone !== current.timezone) return `its timezone ${String(earlier.timezone)} differs`;
   if (!sameFilters(current.filters, earlier.filters)) return "its filters differ";
+  if (JSON.stringify(current.report?.filters ?? null) !== JSON.stringify(earlier.report?.filters ?? null)) {
+    return "its report's filters differ";
+  }
   return null;
 }
 

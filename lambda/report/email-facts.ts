@@ -79,6 +79,22 @@ export function dataQualityNotes(summary: Summary): string[] {
 }
 
 export function filterNotes(summary: Summary): string[] {
+  const lists = summary.report?.filters;
+  if (lists) {
+    const list = (
+      values: Array<string | number>,
+      one: string,
+      many: string,
+      show: (value: string | number) => string,
+    ) =>
+      values.length === 1 ? `${one} ${show(values[0] as string | number)}` : `${many} ${values.map(show).join(", ")}`;
+    return [
+      ...(lists.assistantIds ? [list(lists.assistantIds, "assistant", "assistants", (id) => `#${id}`)] : []),
+      ...(lists.campaignIds ? [list(lists.campaignIds, "campaign", "campaigns", (id) => `#${id}`)] : []),
+      ...(lists.callTypes ? [list(lists.callTypes, "type", "types", (v) => cleanText(String(v)))] : []),
+      ...(lists.callStatuses ? [list(lists.callStatuses, "status", "statuses", (v) => cleanText(String(v)))] : []),
+    ];
+  }
   const f = summary.filters;
   const notes: string[] = [];
   if (f.assistantId !== null) notes.push(`assistant #${f.assistantId}`);
@@ -151,13 +167,20 @@ export function dayHeading(summary: Summary): string {
   return `${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`;
 }
 
+/** "Calls report", or "Sales — calls report" for a named report, so two reports differ in the inbox. */
+export function reportLabel(summary: Pick<Summary, "report">): string {
+  const title = summary.report?.title;
+  return title ? `${cleanText(title)} — calls report` : "Calls report";
+}
+
 export function subjectLine(summary: Summary, environment: string | null): string {
   const tag = environment ? `[${environment}] ` : "";
   const day = dayHeading(summary);
-  if (isEmptyDay(summary)) return `${tag}Calls report — ${day} — no calls`;
+  const label = reportLabel(summary);
+  if (isEmptyDay(summary)) return `${tag}${label} — ${day} — no calls`;
   const t = summary.totals;
   const calls = `${formatCount(t.calls)} call${t.calls === 1 ? "" : "s"}`;
-  return `${tag}Calls report — ${day} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
+  return `${tag}${label} — ${day} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
 }
 
 export function busiestHour(summary: Summary): string | null {

@@ -13,6 +13,7 @@ import {
   dayHeading,
   filterNotes,
   groupRowFacts,
+  reportLabel,
   TOP_GROUPS,
   type WorkbookFacts,
   workbookFacts,
@@ -221,7 +222,7 @@ ${
     : ""
 }
 <tr><td style="padding:20px 24px 4px;font-family:${FONT};">
-<div class="cr-muted" style="font-size:13px;color:${COLOR.muted};">Calls report</div>
+<div class="cr-muted" style="font-size:13px;color:${COLOR.muted};">${reportLabel(summary)}</div>
 <h1 class="cr-text" style="margin:2px 0 0;font-size:22px;line-height:28px;color:${COLOR.text};">${day}</h1>
 ${filters.length > 0 ? html`<div class="cr-muted" style="font-size:12px;color:${COLOR.muted};padding-top:2px;">Filtered to ${filters.join(", ")}</div>` : ""}
 </td></tr>

@@ -11,6 +11,7 @@ import {
   dayHeading,
   filterNotes,
   groupRowFacts,
+  reportLabel,
   subjectLine,
   TOP_GROUPS,
   workbookFacts,
@@ -59,7 +60,7 @@ function renderText(input: RenderEmailInput, environment: string | null): string
   const day = dayHeading(summary);
   const lines: string[] = [];
   if (environment) lines.push(`Environment: ${environment} — not the production report`, "");
-  lines.push(`Calls report — ${day} (${summary.timezone})`);
+  lines.push(`${reportLabel(summary)} — ${day} (${summary.timezone})`);
   const filters = filterNotes(summary);
   if (filters.length > 0) lines.push(`Filtered to ${filters.join(", ")}`);
   lines.push("");

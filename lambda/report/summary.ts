@@ -1,5 +1,6 @@
 import { TZDate } from "@date-fns/tz";
 import { format } from "date-fns/format";
+import type { SummaryReport } from "./report-definition.js";
 
 /**
  * `summary-YYYY-MM-DD.json`: the stable, machine-readable result of one report day.
@@ -140,6 +141,11 @@ export interface Summary {
    */
   partialAsOf?: string | null;
   filters: { assistantId: number | null; campaignId: number | null; type: string | null; status: string | null };
+  /**
+   * A named report of a stage's `reports` (#17): its name, title and filter lists (`filters` above
+   * holds a value only where a list has exactly one). Absent for a stage's single default report.
+   */
+  report?: SummaryReport;
   totals: Totals;
   byStatus: Counts;
   byType: Counts;

@@ -34,7 +34,7 @@ function manifestOf(calls: Call[]): PartManifest {
     filters: { assistantId: null, campaignId: null, type: null, status: null },
   });
   for (const call of calls) aggregator.add(call);
-  return { ids: calls.map((call) => call.id), aggregate: aggregator.partial() };
+  return { ids: calls.map((call) => call.id), aggregates: { daily: aggregator.partial() } };
 }
 
 async function keys() {

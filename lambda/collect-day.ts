@@ -1,0 +1,54 @@
+/**
+ * A day fetched and aggregated in one pass, without parts or steps: what the demo uses to give
+ * its report simulated history, and the bench's reference.
+ */
+import { aggregatorOptions } from "./day-fetch.js";
+import type { ReportOptions } from "./pipeline.js";
+import type { CallsSource, Clock } from "./ports.js";
+import { DayAggregator } from "./report/aggregate.js";
+import type { Call } from "./report/call.js";
+import type { Summary } from "./report/summary.js";
+import { apiDateRange, reportWindow } from "./report/window.js";
+
+type DayOptions = Pick<
+  ReportOptions,
+  "date" | "timezone" | "apiTimezone" | "filters" | "fetchDeadline" | "onProgress" | "onPause" | "preview"
+>;
+
+/**
+ * Fetches one day and aggregates it in a single pass, handing each in-window call to
+ * `onCall`. Throws rather than return a summary of an incomplete fetch.
+ */
+export async function collectDay(
+  options: DayOptions,
+  ports: { calls: CallsSource; clock: Clock },
+  earlier: { previousDay: Summary | null; sameWeekdayLastWeek: Summary | null },
+  onCall?: (call: Call) => Promise<void>,
+): Promise<{ summary: Summary; variableKeys: string[]; evaluationKeys: string[] }> {
+  const window = reportWindow(options.date, options.timezone);
+  const fetchedAt = ports.clock.now();
+  const aggregator = new DayAggregator(
+    aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: options.filters }),
+  );
+  const calls = ports.calls.fetchCalls(
+    { ...options.filters, ...apiDateRange(window, options.apiTimezone) },
+    {
+      ...(options.fetchDeadline === undefined ? {} : { deadline: options.fetchDeadline }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
+    },
+  );
+  for await (const call of calls) {
+    if (aggregator.add(call)) await onCall?.(call);
+  }
+  return {
+    summary: aggregator.finish({
+      fetch: calls.stats,
+      generatedAt: ports.clock.now(),
+      partialAsOf: options.preview ? fetchedAt : null,
+      ...earlier,
+    }),
+    variableKeys: aggregator.variableKeys,
+    evaluationKeys: aggregator.evaluationKeys,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Publishing one report of a day: its parts' aggregates merged, its workbook written and stored
+ * with its summary, and its email sent at most once. One step per report, so that a replay
+ * rebuilds a report rather than half-publishes it, and one report's failure leaves the others be.
+ */
+import { PassThrough } from "node:stream";
+import { finished } from "node:stream/promises";
+import { type FetchedDay, mergedDay, type ReportTap } from "./day-fetch.js";
+import { sendEmail } from "./email-delivery.js";
+import type { ReportOptions, ReportPorts, ReportResult } from "./pipeline.js";
+import type { PartStore } from "./ports.js";
+import { type Call, emptyFetchStats } from "./report/call.js";
+import { matchesReport, type ReportFilters } from "./report/report-definition.js";
+import { shiftDate } from "./report/window.js";
+
+/** Workbooks up to this size are kept in memory for attaching; base64 makes 7.5 MB about 10 MB. */
+const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
+
+const noopLogger = { info() {}, warn() {} };
+
+/** Merge, workbook, summary and email: one step, so a replay rebuilds rather than half-publishes. */
+export async function publish(
+  options: ReportOptions,
+  ports: ReportPorts & { parts: PartStore },
+  run: { runId: string; startedAt: string },
+  fetches: readonly FetchedDay[],
+  tap: ReportTap,
+): Promise<ReportResult> {
+  const fetched = combinedFetch(fetches);
+  const logger = ports.logger ?? noopLogger;
+  const fetchMs = ports.clock.now().getTime() - Date.parse(run.startedAt);
+  // A partial day set against full ones would show every figure falling: a preview compares with nothing.
+  const [previousDay, sameWeekdayLastWeek] = options.preview
+    ? [null, null]
+    : await Promise.all([
+        ports.store.readSummary(shiftDate(options.date, -1)),
+        ports.store.readSummary(shiftDate(options.date, -7)),
+      ]);
+  const day = await mergedDay(ports.parts, fetches, tap.aggregation, tap.name);
+  const summary = day.finish({
+    fetch: fetched.stats,
+    generatedAt: ports.clock.now(),
+    partialAsOf: options.preview ? new Date(run.startedAt) : null,
+    previousDay,
+    sameWeekdayLastWeek,
+  });
+  logger.info("calls fetched", {
+    date: options.date,
+    report: tap.name,
+    calls: summary.totals.calls,
+    ...summary.dataQuality,
+    parts: fetched.parts,
+    partBytes: fetched.bytes,
+    pauses: fetched.pauses,
+    fetchMs: Math.round(fetchMs),
+  });
+
+  const workbookStarted = performance.now();
+  let workbookBytes: Buffer | null = null;
+  const workbook = await ports.store.writeWorkbook(
+    options.date,
+    async (out) => {
+      const capture = captureUpTo(options.attachWorkbook ? ATTACHMENT_CAPTURE_LIMIT_BYTES : 0);
+      capture.stream.pipe(out);
+      await ports.workbookWriter.write(
+        capture.stream,
+        {
+          summary,
+          calls: reportCalls(ports.parts, fetches, tap.filters),
+          variableKeys: day.variableKeys,
+          evaluationKeys: day.evaluationKeys,
+        },
+        {
+          apiTimezone: options.apiTimezone,
+          includeTranscripts: options.includeTranscripts,
+          maskPhoneNumbers: options.maskPhoneNumbers,
+          createdAt: ports.clock.now(),
+        },
+      );
+      await finished(out);
+      workbookBytes = capture.bytes();
+    },
+    { preview: options.preview ?? false },
+  );
+  const summaryObject = await ports.store.writeSummary(summary);
+  const workbookMs = performance.now() - workbookStarted;
+  logger.info("report stored", {
+    date: options.date,
+    report: tap.name,
+    workbook: workbook.location,
+    workbookBytes: workbook.bytes,
+    summary: summaryObject.location,
+    workbookMs: Math.round(workbookMs),
+  });
+
+  const emailStarted = performance.now();
+  const email = await sendEmail(options, ports, summary, workbook, workbookBytes, run.runId);
+  const emailMs = performance.now() - emailStarted;
+  logger.info("email done", { date: options.date, report: tap.name, ...email, emailMs: Math.round(emailMs) });
+
+  const { date, timezone, partialAsOf, totals, dataQuality } = summary;
+  return {
+    date: options.date,
+    report: tap.name,
+    summary: { date, timezone, partialAsOf: partialAsOf ?? null, totals, dataQuality },
+    workbook,
+    summaryObject,
+    email,
+    fetch: {
+      parts: fetched.parts,
+      bytes: fetched.bytes,
+      pauses: fetched.pauses,
+      pausedSeconds: fetched.pausedSeconds,
+      pacer: fetched.pacer,
+    },
+    timings: { fetchMs, workbookMs, emailMs },
+  };
+}
+
+/** A report's calls: its fetches one after another, part by part in page order, those its filters take. */
+async function* reportCalls(
+  store: PartStore,
+  fetches: readonly FetchedDay[],
+  filters: ReportFilters,
+): AsyncGenerator<Call> {
+  const local = filters.callTypes !== undefined || filters.callStatuses !== undefined;
+  for (const fetched of fetches) {
+    for (let part = 1; part <= fetched.parts; part++) {
+      for await (const call of store.readCalls({ runId: fetched.runId, date: fetched.date, part })) {
+        if (!local || matchesReport(filters, call)) yield call;
+      }
+    }
+  }
+}
+
+/** The fetches a report drew on, as one: counts added (their API queries are disjoint). */
+export function combinedFetch(fetches: readonly FetchedDay[]): FetchedDay {
+  if (fetches.length === 1) return fetches[0] as FetchedDay;
+  const stats = emptyFetchStats();
+  for (const { stats: each } of fetches) {
+    for (const key of Object.keys(stats) as Array<keyof typeof stats>) stats[key] += each[key];
+  }
+  const sum = (pick: (fetched: FetchedDay) => number) => fetches.reduce((total, fetched) => total + pick(fetched), 0);
+  return {
+    runId: fetches.map((fetched) => fetched.runId).join(","),
+    date: fetches[0]?.date ?? "",
+    parts: sum((fetched) => fetched.parts),
+    stats,
+    calls: sum((fetched) => fetched.calls),
+    bytes: sum((fetched) => fetched.bytes),
+    pauses: sum((fetched) => fetched.pauses),
+    pausedSeconds: sum((fetched) => fetched.pausedSeconds),
+    pacer: fetches.at(-1)?.pacer ?? null,
+  };
+}
+
+/** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */
+function captureUpTo(limitBytes: number): { stream: PassThrough; bytes(): Buffer | null } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflowed = limitBytes <= 0;
+  const stream = new PassThrough({ highWaterMark: 1 << 20 });
+  stream.on("data", (chunk: Buffer) => {
+    if (overflowed) return;
+    size += chunk.length;
+    if (size > limitBytes) {
+      overflowed = true;
+      chunks.length = 0;
+      return;
+    }
+    chunks.push(chunk);
+  });
+  return { stream, bytes: () => (overflowed ? null : Buffer.concat(chunks)) };
+}
