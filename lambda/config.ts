@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_REPORT_NAME, type ReportDefinition } from "./report/report-definition.js";
 import {
   apiBaseUrlSchema,
   DEFAULTS,
@@ -11,6 +12,7 @@ import {
   LAMBDA_ENV,
   LIMITS,
   reportListSchema,
+  resolveReports,
   splitAddressList,
   stageKeyOfEnv,
   timezoneSchema,
@@ -132,4 +134,34 @@ export function parseLambdaEnv(env: Record<string, string | undefined>): LambdaE
     );
   }
   return result.data;
+}
+
+/**
+ * The stage's reports: its `reports` list (REPORTS), or, without one, the single report the
+ * stage's own recipients, filters and options describe — named `daily`, stored where it always was.
+ */
+export function stageReports(config: LambdaEnv): ReportDefinition[] {
+  const options = {
+    emptyDay: config.EMPTY_DAY,
+    attachWorkbook: config.ATTACH_WORKBOOK,
+    includeTranscripts: config.INCLUDE_TRANSCRIPTS,
+    maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
+  };
+  if (config.REPORTS !== undefined) return resolveReports(config.REPORTS, options);
+  const one = <T>(value: T | undefined) => (value === undefined ? undefined : [value]);
+  const filters = {
+    assistantIds: one(config.FILTER_ASSISTANT_ID),
+    campaignIds: one(config.FILTER_CAMPAIGN_ID),
+    callTypes: one(config.FILTER_CALL_TYPE),
+    callStatuses: one(config.FILTER_CALL_STATUS),
+  };
+  return [
+    {
+      name: DEFAULT_REPORT_NAME,
+      title: null,
+      recipients: { to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
+      filters: Object.fromEntries(Object.entries(filters).filter(([, list]) => list !== undefined)),
+      ...options,
+    },
+  ];
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_REPORT_NAME } from "./report/report-definition.js";
 import {
   assertCalendarDate,
   previousLocalDate,
@@ -15,6 +16,8 @@ export interface ReportRequest {
   force: boolean;
   /** A partial report of a day not over yet: stored apart, and never counted as the day's email. */
   preview: boolean;
+  /** Only these of the stage's reports (a manual run or backfill may name them); null for all. */
+  reports: string[] | null;
 }
 
 export class InvalidEventError extends Error {
@@ -34,13 +37,35 @@ const isoDate = z.string().refine(
 );
 
 const scheduledEvent = z.object({ scheduledTime: z.iso.datetime({ offset: true }) }).strict();
+const reportNames = z
+  .array(z.string(), { message: 'must be a list of report names, e.g. ["sales"]' })
+  .min(1, { message: "is empty — leave it out to run every report" });
 const manualEvent = z
-  .object({ date: isoDate, force: z.boolean().optional(), preview: z.boolean().optional() })
+  .object({
+    date: isoDate,
+    force: z.boolean().optional(),
+    preview: z.boolean().optional(),
+    reports: reportNames.optional(),
+  })
   .strict();
-const backfillEvent = z.object({ from: isoDate, to: isoDate, force: z.boolean().optional() }).strict();
+const backfillEvent = z
+  .object({ from: isoDate, to: isoDate, force: z.boolean().optional(), reports: reportNames.optional() })
+  .strict();
 
 const EXAMPLES =
-  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each may add "force":true; a manual one "preview":true)';
+  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each but the first may add "force":true and "reports":["name", …]; a manual one "preview":true)';
+
+/** Refuses a name the stage has no report of, naming the ones it has. */
+function knownReports(names: string[] | undefined, known: readonly string[]): string[] | null {
+  if (names === undefined) return null;
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new InvalidEventError(
+      `Invalid event: "reports" names ${unknown.map((name) => `"${name}"`).join(", ")}, which this stage does not have — its reports are ${known.map((name) => `"${name}"`).join(", ")}.`,
+    );
+  }
+  return [...new Set(names)];
+}
 
 const EVENT_HINTS: Record<ReportDayProblem["kind"], string> = {
   unfinished: 'pick an earlier date, or add "preview":true for a partial report',
@@ -56,7 +81,13 @@ const EVENT_HINTS: Record<ReportDayProblem["kind"], string> = {
  */
 export function parseReportEvent(
   event: unknown,
-  options: { timezone: string; maxBackfillDays: number; now: Date },
+  options: {
+    timezone: string;
+    maxBackfillDays: number;
+    now: Date;
+    /** The stage's reports; default the single `daily` one. */
+    reportNames?: readonly string[];
+  },
 ): ReportRequest {
   const { timezone, now } = options;
   const scheduled = scheduledEvent.safeParse(event);
@@ -65,14 +96,15 @@ export function parseReportEvent(
     // The stage puts the schedule past the margin; a schedule is never refused for it (margin 0).
     const unfinished = unfinishedDayReason(date, timezone, now, 0);
     if (unfinished) throw new InvalidEventError(`Invalid event: ${unfinished} — a schedule cannot report the future.`);
-    return { trigger: "schedule", dates: [date], force: false, preview: false };
+    return { trigger: "schedule", dates: [date], force: false, preview: false, reports: null };
   }
   const manual = manualEvent.safeParse(event);
   if (manual.success) {
     const { date, force = false, preview = false } = manual.data;
     const problem = reportDayProblem(date, timezone, now, preview);
     if (problem) throw new InvalidEventError(`Invalid event: ${problem.message} — ${EVENT_HINTS[problem.kind]}.`);
-    return { trigger: "manual", dates: [date], force, preview };
+    const reports = knownReports(manual.data.reports, options.reportNames ?? [DEFAULT_REPORT_NAME]);
+    return { trigger: "manual", dates: [date], force, preview, reports };
   }
 
   const backfill = backfillEvent.safeParse(event);
@@ -92,7 +124,8 @@ export function parseReportEvent(
         );
       }
     }
-    return { trigger: "backfill", dates, force: backfill.data.force ?? false, preview: false };
+    const reports = knownReports(backfill.data.reports, options.reportNames ?? [DEFAULT_REPORT_NAME]);
+    return { trigger: "backfill", dates, force: backfill.data.force ?? false, preview: false, reports };
   }
 
   // Explain the failure of the shape the event was meant to have (judged by its keys).

@@ -16,12 +16,13 @@ import {
   AutocallsPauseTooLongError,
   AutocallsUnavailableError,
 } from "./autocalls/errors.js";
-import { type LambdaEnv, parseLambdaEnv } from "./config.js";
+import { type LambdaEnv, parseLambdaEnv, stageReports } from "./config.js";
 import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
-import { type ReportResult, runReport } from "./pipeline.js";
+import { type ReportResult, ReportsFailedError, runReports } from "./pipeline.js";
 import type { PacerSnapshot, PagedCallsSource, PageStream } from "./ports.js";
+import { DEFAULT_REPORT_NAME, type ReportDefinition, selectReports } from "./report/report-definition.js";
 import { SETTINGS } from "./settings.js";
 import type { StepRunner } from "./steps.js";
 
@@ -107,6 +108,7 @@ export interface HandlerResult {
   trigger: string;
   reports: Array<{
     date: string;
+    report: string;
     calls: number;
     totalCost: number;
     email: ReportResult["email"]["status"];
@@ -142,6 +144,7 @@ async function runExecution(
   const clock = { now: () => new Date() };
   const steps = overrides.steps ? overrides.steps(durableSteps(context)) : durableSteps(context);
   const requestId = context.lambdaContext?.awsRequestId;
+  const definitions = stageReports(config);
   // Read once and recorded: a replay hours later must not judge the day against a later clock.
   const request = await steps.step("read event", async () => {
     try {
@@ -149,6 +152,7 @@ async function runExecution(
         timezone: config.REPORT_TIMEZONE,
         maxBackfillDays: config.MAX_BACKFILL_DAYS,
         now: clock.now(),
+        reportNames: definitions.map((report) => report.name),
       });
     } catch (error) {
       logger.error("invalid event", { reason: (error as Error).message, event: eventShape(event), requestId });
@@ -170,7 +174,7 @@ async function runExecution(
         ...(overrides.perPage === undefined ? {} : { perPage: overrides.perPage }),
       }),
   );
-  const store = new S3ReportStore({
+  const storeOptions = {
     client: s3,
     bucket: config.REPORT_BUCKET,
     prefix: config.REPORT_PREFIX,
@@ -181,7 +185,7 @@ async function runExecution(
       expiryDays: config.LINK_EXPIRY_DAYS,
     },
     clock,
-  });
+  };
   const parts = new S3PartStore({ client: s3, bucket: config.REPORT_BUCKET, prefix: config.REPORT_PREFIX });
   const mailer = new SesMailer({ client: ses });
   const tuning: DayFetchTuning = {
@@ -198,46 +202,48 @@ async function runExecution(
 
   const reports: HandlerResult["reports"] = [];
   const failures: Array<{ date: string; message: string }> = [];
+  const selected = selectReports(definitions, request.reports);
+  const outputs = (report: ReportDefinition) => ({
+    store: new S3ReportStore({
+      ...storeOptions,
+      // The stage's single report (and a report named `daily`) stays where reports always were.
+      ...(report.name === DEFAULT_REPORT_NAME ? {} : { report: report.name }),
+    }),
+    mailer,
+    recipientSettings: report.title === null ? RECIPIENT_SETTINGS : reportRecipientSettings(definitions, report),
+  });
   // One token, one rate limit: each day starts with what the day before left of the budget.
   let pacer: PacerSnapshot | undefined;
   for (const date of request.dates) {
     logger.appendKeys({ reportDate: date });
     try {
-      const result = await steps.child(`report ${date}`, (daySteps) =>
-        runReport(
+      const results = await steps.child(`report ${date}`, (daySteps) =>
+        runReports(
           {
             date,
             timezone: config.REPORT_TIMEZONE,
             apiTimezone: config.AUTOCALLS_API_TIMEZONE,
-            filters: {
-              ...(config.FILTER_ASSISTANT_ID === undefined ? {} : { assistantId: config.FILTER_ASSISTANT_ID }),
-              ...(config.FILTER_CAMPAIGN_ID === undefined ? {} : { campaignId: config.FILTER_CAMPAIGN_ID }),
-              ...(config.FILTER_CALL_TYPE === undefined ? {} : { type: config.FILTER_CALL_TYPE }),
-              ...(config.FILTER_CALL_STATUS === undefined ? {} : { status: config.FILTER_CALL_STATUS }),
-            },
             environment: config.REPORT_ENVIRONMENT,
-            recipients: { from: config.MAIL_FROM, to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
+            from: config.MAIL_FROM,
             recipientSettings: RECIPIENT_SETTINGS,
-            emptyDay: config.EMPTY_DAY,
-            attachWorkbook: config.ATTACH_WORKBOOK,
-            includeTranscripts: config.INCLUDE_TRANSCRIPTS,
-            maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
             force: request.force,
             preview: request.preview,
+            reports: selected,
           },
-          { calls, store, parts, mailer, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
+          { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
           { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },
         ),
       );
-      pacer = result.fetch.pacer ?? pacer;
-      reports.push({
-        date,
-        calls: result.summary.totals.calls,
-        totalCost: result.summary.totals.totalCost,
-        email: result.email.status,
-        workbook: result.workbook.location,
-      });
+      for (const result of results) {
+        pacer = result.fetch.pacer ?? pacer;
+        reports.push(handlerReport(result));
+      }
     } catch (error) {
+      // The reports that went out are listed; the failed ones fail the day.
+      if (error instanceof ReportsFailedError) {
+        for (const result of error.results) reports.push(handlerReport(result));
+        pacer = error.results.at(-1)?.fetch.pacer ?? pacer;
+      }
       const message = error instanceof Error ? error.message : String(error);
       logger.error("report day failed", { error: error as Error });
       failures.push({ date, message });
@@ -251,6 +257,28 @@ async function runExecution(
     );
   }
   return { trigger: request.trigger, reports } satisfies HandlerResult;
+}
+
+function handlerReport(result: ReportResult): HandlerResult["reports"][number] {
+  return {
+    date: result.date,
+    report: result.report,
+    calls: result.summary.totals.calls,
+    totalCost: result.summary.totals.totalCost,
+    email: result.email.status,
+    workbook: result.workbook.location,
+  };
+}
+
+/** A named report's addresses are fixed in its entry of the stage's `reports`. */
+function reportRecipientSettings(definitions: readonly ReportDefinition[], report: ReportDefinition) {
+  const at = `the stage setting ${SETTINGS.reports.stageKey}[${definitions.indexOf(report)}]`;
+  return {
+    from: RECIPIENT_SETTINGS.from,
+    to: `${at}.recipients.to`,
+    cc: `${at}.recipients.cc`,
+    bcc: `${at}.recipients.bcc`,
+  };
 }
 
 /** What Lambda runs: the report as a durable execution. */

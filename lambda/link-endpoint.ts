@@ -243,9 +243,12 @@ async function answerLink(method: string, path: string, rawQuery: string, runtim
   // The page's links last as long as the link that opened it, never longer than the stage's link validity.
   const linksExpire = Math.min(result.expires, nowSeconds + runtime.config.LINK_EXPIRY_DAYS * DAY_SECONDS);
   const [signingKey] = keys as [string];
-  const days = await runtime.archive.archiveDays(ARCHIVE_DAYS);
+  // A named report's archive lists its own folder; the signature covered the folder.
+  const folder = result.target.prefix;
+  const archive = folder === runtime.config.REPORT_PREFIX ? runtime.archive : runtime.archive.under(folder);
+  const days = await archive.archiveDays(ARCHIVE_DAYS);
   const rows: ArchiveRow[] = days.map((day) => {
-    const stored = dayKeys(runtime.config.REPORT_PREFIX, day.date);
+    const stored = dayKeys(folder, day.date);
     return {
       ...day,
       workbookHref: reportHref(stored.workbook, linksExpire, signingKey),

@@ -149,7 +149,12 @@ export interface DayRunOptions
 
 /** Where each report goes: its own store (its own key folder) and mailer. */
 export interface ReportsPorts extends Omit<ReportPorts, "store" | "mailer"> {
-  outputs(report: ReportDefinition): { store: ReportStore; mailer: Mailer };
+  outputs(report: ReportDefinition): {
+    store: ReportStore;
+    mailer: Mailer;
+    /** Where the report's addresses are set, when not where `recipientSettings` says. */
+    recipientSettings?: RecipientSettingNames;
+  };
 }
 
 /** One report that failed, and why; the others were published. */
@@ -261,9 +266,10 @@ export async function runReports(
         failures.push({ report: report.name, error: fetchFailures.get(failedFetch.key) });
         continue;
       }
-      const { store, mailer } = ports.outputs(report);
+      const { store, mailer, recipientSettings } = ports.outputs(report);
       const reportOptions: ReportOptions = {
         ...options,
+        recipientSettings: recipientSettings ?? options.recipientSettings,
         filters: {},
         recipients: { from: options.from, ...report.recipients },
         emptyDay: report.emptyDay,

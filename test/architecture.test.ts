@@ -50,7 +50,7 @@ describe("the import graph", () => {
     const pipeline = importsOf(join(ROOT, "lambda/pipeline.ts")).map((specifier) =>
       target(join(ROOT, "lambda/pipeline.ts"), specifier),
     );
-    expect(pipeline).toContain("lambda/report/aggregate.ts");
+    expect(pipeline).toContain("lambda/report/report-definition.ts");
     expect(pipeline).toContain("lambda/ports.ts");
     expect(importsOf(join(ROOT, "lambda/adapters/xlsx/workbook-writer.ts"))).toContain("exceljs");
   });

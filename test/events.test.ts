@@ -13,6 +13,7 @@ describe("parseReportEvent", () => {
       dates: ["2025-08-04"],
       force: false,
       preview: false,
+      reports: null,
     });
   });
 
@@ -32,6 +33,7 @@ describe("parseReportEvent", () => {
       dates: ["2025-08-04"],
       force: true,
       preview: false,
+      reports: null,
     });
   });
 
@@ -41,7 +43,25 @@ describe("parseReportEvent", () => {
       dates: ["2025-07-30", "2025-07-31", "2025-08-01", "2025-08-02"],
       force: false,
       preview: false,
+      reports: null,
     });
+  });
+
+  it("takes the reports a manual run or a backfill names, and refuses a name the stage has none of", () => {
+    const stage = { ...options, reportNames: ["daily", "sales", "finance"] };
+    expect(parseReportEvent({ date: "2025-08-04", reports: ["sales", "sales"] }, stage).reports).toEqual(["sales"]);
+    expect(parseReportEvent({ from: "2025-08-01", to: "2025-08-02", reports: ["finance"] }, stage).reports).toEqual([
+      "finance",
+    ]);
+    expect(() => parseReportEvent({ date: "2025-08-04", reports: ["sales", "ops"] }, stage)).toThrow(
+      'Invalid event: "reports" names "ops", which this stage does not have — its reports are "daily", "sales", "finance".',
+    );
+    expect(() => parseReportEvent({ date: "2025-08-04", reports: [] }, stage)).toThrow(
+      /"reports" is empty — leave it out to run every report/,
+    );
+    expect(() => parseReportEvent({ scheduledTime: "2025-08-05T10:30:00Z", reports: ["sales"] }, stage)).toThrow(
+      /unexpected "reports"/,
+    );
   });
 
   it("refuses a day that has not ended, saying when it can be reported and how to ask for a preview", () => {
@@ -63,6 +83,7 @@ describe("parseReportEvent", () => {
       dates: ["2025-08-05"],
       force: false,
       preview: true,
+      reports: null,
     });
   });
 

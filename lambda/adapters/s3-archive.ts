@@ -32,6 +32,11 @@ const SUMMARY_READS_IN_FLIGHT = 8;
 export class S3ReportArchive {
   constructor(private readonly options: S3ReportArchiveOptions) {}
 
+  /** The same bucket and client, reading another folder (a named report's `<prefix>/<name>`). */
+  under(prefix: string): S3ReportArchive {
+    return new S3ReportArchive({ ...this.options, prefix });
+  }
+
   /**
    * Whether the object exists (HEAD). S3 answers a HEAD of a missing key with 404 only to a
    * caller that may list the bucket; a role whose s3:ListBucket is limited by an `s3:prefix`

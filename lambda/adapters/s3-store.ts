@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { z } from "zod";
-import { type LinkTarget, signLink } from "../links/signing.js";
+import { type LinkTarget, reportPrefix, signLink } from "../links/signing.js";
 import type { Clock, DownloadLink, EmailClaim, ReportStore, StoredObject } from "../ports.js";
 import { type Summary, summaryFileName } from "../report/summary.js";
 import { calendarParts } from "../report/window.js";
@@ -14,6 +14,11 @@ export interface S3ReportStoreOptions {
   bucket: string;
   /** Key prefix without slashes at the ends, e.g. `reports`. */
   prefix: string;
+  /**
+   * A named report of the stage's `reports`: its objects live under `<prefix>/<report>/`. Absent for
+   * the stage's default report, whose objects stay directly under the prefix, where they always were.
+   */
+  report?: string;
   /** Links through the stage's link endpoint, signed so that they outlive any role session. */
   links: {
     /** The endpoint's URL (the function URL). */
@@ -65,7 +70,12 @@ export class CorruptEmailMarkerError extends Error {
  * when it completes — an aborted run leaves no half workbook behind.
  */
 export class S3ReportStore implements ReportStore {
-  constructor(private readonly options: S3ReportStoreOptions) {}
+  /** As given, but `prefix` is the report's folder. */
+  private readonly options: S3ReportStoreOptions;
+
+  constructor(options: S3ReportStoreOptions) {
+    this.options = { ...options, prefix: reportPrefix(options.prefix, options.report) };
+  }
 
   async readSummary(date: string): Promise<Summary | null> {
     const body = await this.getText(dayKeys(this.options.prefix, date).summary);
@@ -141,7 +151,12 @@ export class S3ReportStore implements ReportStore {
 
   /** A signed link to the endpoint's page of this stage's past reports. */
   async archiveLink(): Promise<DownloadLink> {
-    return this.signed({ kind: "archive", prefix: this.options.prefix });
+    const { report } = this.options;
+    return this.signed({
+      kind: "archive",
+      prefix: this.options.prefix,
+      ...(report === undefined ? {} : { report }),
+    });
   }
 
   private async signed(target: LinkTarget): Promise<DownloadLink> {

@@ -7,10 +7,20 @@
  *
  *   <base>/report?key=<object key>&expires=<epoch seconds>&sig=<base64url HMAC>
  *   <base>/archive?expires=<epoch seconds>&sig=<base64url HMAC>
+ *   <base>/archive?report=<name>&expires=…&sig=…   (a named report's archive, under `<prefix>/<name>/`)
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-export type LinkTarget = { kind: "report"; key: string } | { kind: "archive"; prefix: string };
+/** A report's download, or an archive: the stage's default report's, or a named report's (`report`). */
+export type LinkTarget = { kind: "report"; key: string } | { kind: "archive"; prefix: string; report?: string };
+
+/** A named report's name, as keys and links carry it (the settings' REPORT_NAME_PATTERN). */
+const REPORT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** The folder a named report's objects live in: `<prefix>/<name>`; the default report's is the prefix. */
+export function reportPrefix(prefix: string, report: string | undefined): string {
+  return report === undefined ? prefix : [prefix, report].filter(Boolean).join("/");
+}
 
 export interface LinkClaims {
   target: LinkTarget;
@@ -43,6 +53,9 @@ export function signLink(baseUrl: string, claims: LinkClaims, secret: string): s
     baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`,
   );
   if (claims.target.kind === "report") url.searchParams.set("key", claims.target.key);
+  if (claims.target.kind === "archive" && claims.target.report !== undefined) {
+    url.searchParams.set("report", claims.target.report);
+  }
   url.searchParams.set("expires", String(claims.expires));
   url.searchParams.set("sig", signature(claims, secret).toString("base64url"));
   return url.toString();
@@ -67,7 +80,13 @@ export function checkLink(
   }
   if (!/^\d{1,12}$/.test(expiresText)) return { ok: false, reason: "tampered" };
   const expires = Number(expiresText);
-  const target: LinkTarget = kind === "report" ? { kind, key: key as string } : { kind, prefix: options.prefix };
+  const report = query.get("report") ?? undefined;
+  // The name picks the folder, and the signature covers the folder: a link for one report cannot open another's.
+  if (kind === "archive" && report !== undefined && !REPORT_NAME.test(report)) return { ok: false, reason: "tampered" };
+  const target: LinkTarget =
+    kind === "report"
+      ? { kind, key: key as string }
+      : { kind, prefix: reportPrefix(options.prefix, report), ...(report === undefined ? {} : { report }) };
   const given = Buffer.from(sig, "base64url");
   const valid = secrets.some((secret) => {
     const expected = signature({ target, expires }, secret);
