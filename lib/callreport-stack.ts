@@ -251,7 +251,8 @@ export class CallReportStack extends Stack {
     const identities = [stage.sender, senderDomain];
     // In the sandbox SES also checks each recipient's (verified) identity.
     if (stage.sesSandbox) {
-      identities.push(...stage.recipients.to, ...stage.recipients.cc, ...stage.recipients.bcc);
+      const lists = [stage.recipients, ...(stage.reports ?? []).map((report) => report.recipients)];
+      for (const list of lists) if (list) identities.push(...list.to, ...list.cc, ...list.bcc);
     }
     this.report.function.addToRolePolicy(
       new iam.PolicyStatement({
@@ -331,9 +332,15 @@ export function functionEnvironment(
     [LAMBDA_ENV.tokenSecretId]: tokenSecretId,
     [LAMBDA_ENV.fetchConcurrency]: String(stage.apiConcurrency),
     [LAMBDA_ENV.mailFrom]: stage.sender,
-    [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
-    [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
-    [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
+    // A stage has its own recipients (one report) or a reports list with each report's.
+    ...(stage.recipients === undefined
+      ? {}
+      : {
+          [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
+          [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
+          [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
+        }),
+    ...(stage.reports === undefined ? {} : { [LAMBDA_ENV.reports]: JSON.stringify(stage.reports) }),
     [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
     [LAMBDA_ENV.linkBaseUrl]: links.baseUrl,
     [LAMBDA_ENV.linkSecretId]: links.secretId,

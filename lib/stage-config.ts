@@ -10,6 +10,7 @@ import {
   entityIdSchema,
   filterTextSchema,
   LIMITS,
+  reportListSchema,
   timezoneSchema,
   toListSchema,
   wholeNumberSchema,
@@ -45,15 +46,22 @@ export const stageSettingsSchema = z
     timezone: timezoneSchema,
     /** Local wall-clock time of the daily run, "HH:MM" (24 h) in `timezone`. */
     scheduleTime: z.string().regex(SCHEDULE_TIME_PATTERN, { message: SCHEDULE_TIME_FORMAT_MESSAGE }).default("06:30"),
-    /** Who receives the daily email. */
-    recipients: z.strictObject(
-      {
-        to: toListSchema,
-        cc: emailListSchema.default([]),
-        bcc: emailListSchema.default([]),
-      },
-      { message: 'needs { "to": ["manager@example.com"], "cc": [], "bcc": [] }' },
-    ),
+    /** Who receives the daily email; a stage with `reports` names each report's recipients instead. */
+    recipients: z
+      .strictObject(
+        {
+          to: toListSchema,
+          cc: emailListSchema.default([]),
+          bcc: emailListSchema.default([]),
+        },
+        { message: 'needs { "to": ["manager@example.com"], "cc": [], "bcc": [] }' },
+      )
+      .optional(),
+    /**
+     * Several reports from one fetch (#17): each with its name, title, recipients, filter lists and
+     * options (the stage's values when left out). Without it the stage has one report, `daily`.
+     */
+    reports: reportListSchema.optional(),
     /** The From address; SES must have it (or its domain) verified. */
     sender: emailAddressSchema,
     /** Create the SES identity for the sender in this stack (you still confirm the email / publish the DKIM records). */
@@ -146,6 +154,7 @@ export const stageSettingsSchema = z
       .default("INFO"),
   })
   .superRefine((settings, ctx) => {
+    reportsProblems(settings, ctx);
     const { linkExpiryDays, retention } = settings;
     // Each out-of-range number has its own issue from the schemas above.
     if (Number.isInteger(linkExpiryDays) && Number.isInteger(retention.reportDays)) {
@@ -163,6 +172,54 @@ export const stageSettingsSchema = z
       ctx.addIssue({ code: "custom", path: ["scheduleTime"], message });
     }
   });
+
+/**
+ * The Lambda environment holds 4 KB in all, and the reports list travels in it (REPORTS) next to about
+ * 1 KB of other settings: a longer list would fail at deploy, so it fails at synth.
+ */
+export const MAX_REPORTS_JSON_BYTES = 3_000;
+
+/** A stage has either its own recipients and filters (one report) or a `reports` list — not both. */
+function reportsProblems(
+  settings: { recipients?: unknown; filters: Record<string, unknown>; reports?: unknown[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (settings.reports === undefined) {
+    if (settings.recipients === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["recipients"],
+        message:
+          'is missing — add { "to": ["manager@example.com"] }, or a "reports" list with each report\'s recipients',
+      });
+    }
+    return;
+  }
+  if (settings.recipients !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["recipients"],
+      message:
+        "is not used when reports is set — move these addresses into the recipients of the reports that need them",
+    });
+  }
+  if (Object.keys(settings.filters).length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["filters"],
+      message:
+        "is not used when reports is set — give each report its own filters (assistantIds, campaignIds, callTypes, callStatuses)",
+    });
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(settings.reports));
+  if (bytes > MAX_REPORTS_JSON_BYTES) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["reports"],
+      message: `takes ${bytes} bytes in the function's environment, which holds 4 KB in all — keep it under ${MAX_REPORTS_JSON_BYTES} (shorter titles, or a distribution list instead of many addresses)`,
+    });
+  }
+}
 
 /**
  * Stage keys that no longer exist, with what replaced them. The strict schema refuses them as unknown keys;

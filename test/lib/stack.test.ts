@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseLambdaEnv } from "../../lambda/config.js";
+import { parseLambdaEnv, stageReports } from "../../lambda/config.js";
 import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../../lambda/settings.js";
 import {
+  CDK_CONTEXT,
   functionStatements,
   linkEndpointFunction,
   linkEndpointStatements,
@@ -587,5 +588,58 @@ describe("stack", () => {
         (violation) => `${violation.ruleName} at ${violation.violatingResources[0]?.constructPath}`,
       ),
     ).toEqual([]);
+  });
+});
+
+describe("a stage with several reports", () => {
+  const reports = [
+    { name: "sales", title: "Sales", recipients: { to: ["head-of-sales@example.com"] } },
+    {
+      name: "finance",
+      recipients: { to: ["cfo@example.com"], bcc: ["audit@example.com"] },
+      filters: { campaignIds: [7], callStatuses: ["completed"] },
+      includeTranscripts: false,
+      maskPhoneNumbers: true,
+    },
+  ];
+  let teams: Synthesized;
+  beforeAll(() => {
+    const { recipients: _unused, ...dev } = CDK_CONTEXT.stages.dev as Record<string, unknown>;
+    teams = synthesizeStages(["teams"], { bundle: false, stages: { teams: { ...dev, reports } } }).stacks
+      .teams as Synthesized;
+  }, 120_000);
+
+  it("hands the function the list (REPORTS) instead of the stage's recipients, which its config parser reads back", () => {
+    const variables = Object.fromEntries(
+      Object.entries(environment(teams)).map(([name, value]) => [
+        name,
+        typeof value === "string" ? value : "https://resolved-at-deploy.example/",
+      ]),
+    );
+    expect(variables[LAMBDA_ENV.mailTo]).toBeUndefined();
+    expect(JSON.parse(String(variables[LAMBDA_ENV.reports]))).toEqual([
+      { ...reports[0], recipients: { to: ["head-of-sales@example.com"], cc: [], bcc: [] }, filters: {} },
+      { ...reports[1], recipients: { to: ["cfo@example.com"], cc: [], bcc: ["audit@example.com"] } },
+    ]);
+    const definitions = stageReports(parseLambdaEnv(variables));
+    expect(
+      definitions.map(({ name, title, includeTranscripts, maskPhoneNumbers }) => ({
+        name,
+        title,
+        includeTranscripts,
+        maskPhoneNumbers,
+      })),
+    ).toEqual([
+      // Left out: the stage's own options (dev: the defaults).
+      { name: "sales", title: "Sales", includeTranscripts: true, maskPhoneNumbers: false },
+      { name: "finance", title: "Finance", includeTranscripts: false, maskPhoneNumbers: true },
+    ]);
+  });
+
+  it("lets the function send to every report's recipients while SES is in the sandbox", () => {
+    const resources = JSON.stringify(statementFor(functionStatements(teams), "ses:SendRawEmail").Resource);
+    for (const address of ["head-of-sales@example.com", "cfo@example.com", "audit@example.com"]) {
+      expect(resources).toContain(`:identity/${address}`);
+    }
   });
 });

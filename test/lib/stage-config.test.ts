@@ -101,6 +101,88 @@ describe("resolveStage", () => {
     );
   });
 
+  describe("reports", () => {
+    const sales = { name: "sales", title: "Sales", recipients: { to: ["sales@example.com"] } };
+    const withReports = (reports: unknown, overrides: Record<string, unknown> = {}) => {
+      const { recipients: _unused, ...rest } = stageSettings(overrides);
+      return resolveStage("dev", { dev: { ...rest, reports } });
+    };
+
+    it("takes a list of named reports instead of the stage's recipients, filters defaulting to every call", () => {
+      const stage = withReports([
+        sales,
+        {
+          name: "finance",
+          recipients: { to: ["cfo@example.com"] },
+          includeTranscripts: false,
+          filters: { campaignIds: [7, 8] },
+        },
+      ]);
+      expect(stage.recipients).toBeUndefined();
+      expect(stage.reports).toEqual([
+        { ...sales, recipients: { to: ["sales@example.com"], cc: [], bcc: [] }, filters: {} },
+        {
+          name: "finance",
+          recipients: { to: ["cfo@example.com"], cc: [], bcc: [] },
+          includeTranscripts: false,
+          filters: { campaignIds: [7, 8] },
+        },
+      ]);
+    });
+
+    it.each([
+      [[sales, { ...sales, title: "Sales 2" }], 'stages.dev.reports[1].name: "sales" is already the name of report 0'],
+      [[{ ...sales, name: "Sales Team" }], "stages.dev.reports[0].name: needs a slug"],
+      [[{ ...sales, name: "2025" }], "stages.dev.reports[0].name: needs a slug"],
+      [
+        [{ ...sales, filters: { assistantIds: ["12"] } }],
+        "stages.dev.reports[0].filters.assistantIds[0]: is not a positive whole number",
+      ],
+      [
+        [{ ...sales, filters: { campaignIds: [1.5] } }],
+        "stages.dev.reports[0].filters.campaignIds[0]: is not a positive whole number",
+      ],
+      [
+        [{ ...sales, filters: { callTypes: [] } }],
+        "stages.dev.reports[0].filters.callTypes: is an empty list, which would match no call",
+      ],
+      [[{ ...sales, filters: { assistantId: 3 } }], 'stages.dev.reports[0].filters (unknown key "assistantId")'],
+      [[{ ...sales, recipients: { to: [] } }], "stages.dev.reports[0].recipients.to: needs at least one address"],
+      [
+        [{ ...sales, recipients: undefined }],
+        'stages.dev.reports[0].recipients: needs { "to": ["manager@example.com"]',
+      ],
+      [[{ ...sales, attachWorkbook: "yes" }], "stages.dev.reports[0].attachWorkbook: needs true or false"],
+      [[], "stages.dev.reports: is empty — leave it out"],
+    ])("refuses %j with the key path and the fix", (reports, message) => {
+      expect(errorOf(() => withReports(reports)).message).toContain(message);
+    });
+
+    it("refuses a stage with both its own recipients or filters and a reports list, and one with neither", () => {
+      const both = errorOf(() => resolveDev({ reports: [sales], filters: { campaignId: 3 } })).message;
+      expect(both).toContain("stages.dev.recipients: is not used when reports is set — move these addresses");
+      expect(both).toContain("stages.dev.filters: is not used when reports is set");
+      const { recipients: _unused, ...neither } = stageSettings();
+      expect(errorOf(() => resolveStage("dev", { dev: neither })).message).toContain(
+        'stages.dev.recipients: is missing — add { "to": ["manager@example.com"] }, or a "reports" list',
+      );
+    });
+
+    it("refuses more API queries than a day should make, and a list too long for the function's environment", () => {
+      const ids = Array.from({ length: 21 }, (_, index) => index + 1);
+      expect(errorOf(() => withReports([{ ...sales, filters: { assistantIds: ids } }])).message).toContain(
+        "stages.dev.reports: need 21 different assistant × campaign API queries a day; at most 20",
+      );
+      const many = Array.from({ length: 16 }, (_, index) => ({
+        name: `team-${index}`,
+        recipients: { to: Array.from({ length: 8 }, (_, n) => `manager-${n}@example.com`) },
+      }));
+      expect(errorOf(() => withReports(many)).message).toMatch(
+        /stages\.dev\.reports: takes \d+ bytes in the function's environment, which holds 4 KB in all/,
+      );
+    });
+  });
+
   it.each(["6:30", "24:00", "06:60", "0630"])("rejects the schedule time %s with the expected format", (time) => {
     expect(errorOf(() => resolveDev({ scheduleTime: time })).message).toContain(
       'stages.dev.scheduleTime: needs a 24-hour local time "HH:MM"',
