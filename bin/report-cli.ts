@@ -8,6 +8,7 @@ import {
 } from "../lambda/autocalls/errors.js";
 import type { Clock, FetchPause } from "../lambda/ports.js";
 import type { CallFilters } from "../lambda/report/call.js";
+import type { ReportDefinition } from "../lambda/report/report-definition.js";
 import {
   assertCalendarDate,
   InvalidDateError,
@@ -26,13 +27,14 @@ import {
   splitAddressList,
   timezoneSchema,
 } from "../lambda/settings.js";
+import { configReports } from "./report-config.js";
 
 /** A hung API ends in a clear error after this long; in AWS a part has its invocation's time instead. */
 export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
                          [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
-                         [--preview] [--verbose]
+                         [--config FILE [--report NAME]...] [--preview] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -41,6 +43,9 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --assistant-id  only calls of this assistant
   --campaign-id   only calls of this campaign
   --fetch-timeout minutes the fetch may take before it gives up (default: ${DEFAULT_FETCH_TIMEOUT_MINUTES})
+  --config        a JSON file with a list of named reports (a stage's "reports"): each is
+                  run from one fetch and written into --out/<name>/
+  --report        with --config: run only this report (repeat for several)
   --preview       report a day that has not ended yet, as a partial day (files named …-preview)
   --verbose       show stack traces on errors
 
@@ -60,6 +65,8 @@ export const CLI_OPTIONS = {
   "assistant-id": { type: "string" },
   "campaign-id": { type: "string" },
   "fetch-timeout": { type: "string" },
+  config: { type: "string" },
+  report: { type: "string", multiple: true },
   preview: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -113,6 +120,8 @@ export interface CliInput {
   filters: CallFilters;
   fetchTimeoutMinutes: number;
   recipients: { from: string; to: string[]; cc: string[]; bcc: string[] };
+  /** `--config`: the reports to run (those `--report` names, or all), each into `--out/<name>/`; else null. */
+  reports: ReportDefinition[] | null;
   clock: Clock;
 }
 
@@ -124,6 +133,8 @@ export interface CliValues {
   "assistant-id"?: string;
   "campaign-id"?: string;
   "fetch-timeout"?: string;
+  config?: string;
+  report?: string[];
   preview?: boolean;
   help?: boolean;
 }
@@ -173,6 +184,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   const preview = values.preview === true;
   const problem = reportDayProblem(date, timezone, clock.now(), preview);
   if (problem) throw new CliUsageError(`${problem.message} — ${CLI_HINTS[problem.kind]}.`);
+  const reports = values.help ? null : configReports(values, filters, (message) => new CliUsageError(message));
   return {
     help: values.help === true,
     demo,
@@ -191,6 +203,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
       cc: [],
       bcc: [],
     },
+    reports,
     clock,
   };
 }

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
+import { join } from "node:path";
 /**
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
  *                     [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
- *                     [--preview] [--verbose]
+ *                     [--config FILE [--report NAME]...] [--preview] [--verbose]
  */
 import { parseArgs } from "node:util";
 import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
+import type { ReportResult } from "../lambda/pipeline.js";
+import type { FetchPause } from "../lambda/ports.js";
 import { partialDayLabel } from "../lambda/report/summary.js";
 import {
   CLI_OPTIONS,
@@ -23,6 +26,8 @@ import {
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const verbose = argv.includes("--verbose");
   let folder: LocalReportFolder | undefined;
+  /** `--config`: one folder per report, `--out/<name>/`. */
+  let folders: Map<string, LocalReportFolder> | undefined;
   let stopDemo: (() => Promise<void>) | undefined;
   // What an error message may name: the API address when it cannot be reached (not the demo's
   // own, which would not help), the --out folder the file system refuses, the --fetch-timeout to raise.
@@ -47,13 +52,19 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
     // Loaded only once the flags are good: exceljs and friends take seconds to load, and
     // --help or a mistyped flag should answer at once.
-    const [{ LocalReportFolder }, { AutocallsClient }, { collectDay, runReport }, { xlsxWorkbookWriter }] =
-      await Promise.all([
-        import("../lambda/adapters/local-folder.js"),
-        import("../lambda/autocalls/client.js"),
-        import("../lambda/pipeline.js"),
-        import("../lambda/adapters/xlsx/workbook-writer.js"),
-      ]);
+    const [
+      { LocalReportFolder },
+      { AutocallsClient },
+      { collectDay, runReport, runReports, ReportsFailedError },
+      { xlsxWorkbookWriter },
+      { collectReportDay },
+    ] = await Promise.all([
+      import("../lambda/adapters/local-folder.js"),
+      import("../lambda/autocalls/client.js"),
+      import("../lambda/pipeline.js"),
+      import("../lambda/adapters/xlsx/workbook-writer.js"),
+      import("../lambda/collect-day.js"),
+    ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
     if (!input.demo) errorContext.baseUrl = baseUrl;
@@ -76,6 +87,98 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       logger: { debug() {}, info() {}, warn: (message, fields) => writeLine(fetchWarningLine(message, { ...fields })) },
     });
     const day = { timezone: input.timezone, apiTimezone: input.apiTimezone, filters: input.filters };
+    const terminal = process.stderr.isTTY === true;
+    const logLine = progressLines();
+    const common = {
+      date: input.date,
+      timezone: input.timezone,
+      apiTimezone: input.apiTimezone,
+      environment: input.demo ? "demo" : "local",
+      // The environment variables parseCliArgs reads the addresses from.
+      recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
+      force: false,
+      preview: input.preview,
+      onPause: (pause: FetchPause) => writeLine(pauseLine(pause)),
+      fetchDeadline: Date.now() + input.fetchTimeoutMinutes * 60_000,
+      onProgress: ({ pagesDone, pagesTotal }: { pagesDone: number; pagesTotal: number }) => {
+        if (!terminal) {
+          const line = logLine({ pagesDone, pagesTotal });
+          if (line) writeLine(line);
+          return;
+        }
+        progressLineOpen = pagesDone !== pagesTotal;
+        process.stderr.write(`\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`);
+      },
+    };
+    const onSignalFor = (staging: LocalReportFolder[]) => {
+      onSignal = (signal) => {
+        for (const each of staging) each.discardSync();
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+    };
+    const summaryLine = (name: string | null, result: ReportResult) => {
+      const { totals } = result.summary;
+      const partial = partialDayLabel(result.summary);
+      return `Report ${name === null ? "" : `${name} `}for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n`;
+    };
+
+    if (input.reports !== null) {
+      // --config: every report from one fetch, each into a folder of its own, published on its own.
+      const reports = input.reports;
+      folders = new Map(
+        reports.map((report) => [
+          report.name,
+          new LocalReportFolder(
+            join(input.outDir, report.name),
+            input.demo
+              ? (date: string) => collectReportDay({ ...day, date }, report, { calls, clock: input.clock })
+              : undefined,
+          ),
+        ]),
+      );
+      const byName = folders;
+      onSignalFor([...byName.values()]);
+      const spoolDir = await (byName.get(reports[0]?.name ?? "") as LocalReportFolder).scratchDir();
+      let results: ReportResult[];
+      let failure: unknown;
+      try {
+        results = await runReports(
+          { ...common, from: input.recipients.from, reports },
+          {
+            calls,
+            clock: input.clock,
+            workbookWriter: xlsxWorkbookWriter,
+            spoolDir,
+            outputs: (report) => {
+              const each = byName.get(report.name) as LocalReportFolder;
+              return { store: each, mailer: each };
+            },
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof ReportsFailedError)) throw error;
+        // The reports that were written are kept; the run still fails.
+        results = error.results;
+        failure = error;
+      }
+      let out = "";
+      for (const result of results) {
+        const each = byName.get(result.report) as LocalReportFolder;
+        const files = await each.publish();
+        byName.delete(result.report);
+        out += summaryLine(result.report, result);
+        out += files
+          .sort()
+          .map((file) => `  ${file}\n`)
+          .join("");
+      }
+      process.stdout.write(out);
+      if (failure !== undefined) throw failure;
+      return 0;
+    }
+
     // The demo has history: earlier days come from the same simulated API, so deltas show.
     const simulatedHistory = input.demo
       ? async (date: string) =>
@@ -83,40 +186,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       : undefined;
     folder = new LocalReportFolder(input.outDir, simulatedHistory);
     // Ctrl-C would end the process at once, leaving the half-written staging folder in --out.
-    const staging = folder;
-    onSignal = (signal) => {
-      staging.discardSync();
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    const terminal = process.stderr.isTTY === true;
-    const logLine = progressLines();
+    onSignalFor([folder]);
     const result = await runReport(
       {
-        ...day,
-        date: input.date,
-        environment: input.demo ? "demo" : "local",
+        ...common,
+        filters: input.filters,
         recipients: input.recipients,
-        // The environment variables parseCliArgs reads the addresses from.
-        recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
         emptyDay: "send",
         attachWorkbook: true,
         includeTranscripts: true,
         maskPhoneNumbers: false,
-        force: false,
-        preview: input.preview,
-        onPause: (pause) => writeLine(pauseLine(pause)),
-        fetchDeadline: Date.now() + input.fetchTimeoutMinutes * 60_000,
-        onProgress: ({ pagesDone, pagesTotal }) => {
-          if (!terminal) {
-            const line = logLine({ pagesDone, pagesTotal });
-            if (line) writeLine(line);
-            return;
-          }
-          progressLineOpen = pagesDone !== pagesTotal;
-          process.stderr.write(`\rFetching calls: page ${pagesDone}/${pagesTotal}${progressLineOpen ? "" : "\n"}`);
-        },
       },
       {
         calls,
@@ -128,10 +207,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       },
     );
     const files = await folder.publish();
-    const { totals } = result.summary;
-    const partial = partialDayLabel(result.summary);
     process.stdout.write(
-      `Report for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n` +
+      summaryLine(null, result) +
         files
           .sort()
           .map((file) => `  ${file}\n`)
@@ -140,6 +217,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   } catch (error) {
     await folder?.discard().catch(() => {});
+    for (const each of folders?.values() ?? []) await each.discard().catch(() => {});
     writeLine(cliErrorMessage(error, errorContext));
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isUsageError(error) || (error instanceof Error && error.name === "CliUsageError") ? 2 : 1;

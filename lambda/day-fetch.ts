@@ -17,7 +17,12 @@ import { fetchPart, type PartInput, type PartResult } from "./fetch-part.js";
 import type { CallsQuery, FetchOptions, PacerSnapshot, PagedCallsSource, PartStore } from "./ports.js";
 import { type AggregatorOptions, DayAggregator } from "./report/aggregate.js";
 import { type CallFilters, emptyFetchStats, type FetchStats } from "./report/call.js";
-import { DEFAULT_REPORT_NAME, type ReportFilters } from "./report/report-definition.js";
+import {
+  DEFAULT_REPORT_NAME,
+  type ReportDefinition,
+  type ReportFilters,
+  singleValueFilters,
+} from "./report/report-definition.js";
 import type { StepOptions, StepRunner } from "./steps.js";
 
 export { forgetPartIds } from "./fetch-part.js";
@@ -102,6 +107,19 @@ export function aggregatorOptions(options: {
       type: options.filters.type ?? null,
       status: options.filters.status ?? null,
     },
+  };
+}
+
+/** What a report's aggregator is scoped to: the day, its single-valued filters, and its name and lists. */
+export function reportAggregation(
+  window: AggregatorOptions["window"],
+  apiTimezone: string,
+  report: ReportDefinition,
+): AggregatorOptions {
+  return {
+    ...aggregatorOptions({ window, apiTimezone, filters: {} }),
+    filters: singleValueFilters(report.filters),
+    ...(report.title === null ? {} : { report: { name: report.name, title: report.title, filters: report.filters } }),
   };
 }
 

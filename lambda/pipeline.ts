@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { LocalPartStore } from "./call-spool.js";
 import {
-  aggregatorOptions,
   type DayFetchTuning,
   type FetchedDay,
   fetchDayInParts,
   type ReportTap,
+  reportAggregation,
 } from "./day-fetch.js";
 import type { EmailOutcome } from "./email-delivery.js";
 import type {
@@ -22,12 +22,7 @@ import type {
 import { publish } from "./publish.js";
 import type { CallFilters } from "./report/call.js";
 import type { EmailRecipients, RecipientSettingNames } from "./report/email-content.js";
-import {
-  DEFAULT_REPORT_NAME,
-  fetchPlan,
-  type ReportDefinition,
-  singleValueFilters,
-} from "./report/report-definition.js";
+import { DEFAULT_REPORT_NAME, fetchPlan, type ReportDefinition } from "./report/report-definition.js";
 import type { Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow } from "./report/window.js";
 import { inProcessSteps, type StepRunner } from "./steps.js";
@@ -202,19 +197,13 @@ export async function runReports(
     }));
     const window = reportWindow(options.date, options.timezone);
     const taps = new Map(
-      options.reports.map((report) => [
+      options.reports.map((report): [string, ReportTap] => [
         report.name,
         {
           name: report.name,
           filters: report.filters,
-          aggregation: {
-            ...aggregatorOptions({ window, apiTimezone: options.apiTimezone, filters: {} }),
-            filters: singleValueFilters(report.filters),
-            ...(report.title === null
-              ? {}
-              : { report: { name: report.name, title: report.title, filters: report.filters } }),
-          },
-        } satisfies ReportTap,
+          aggregation: reportAggregation(window, options.apiTimezone, report),
+        },
       ]),
     );
     const plan = fetchPlan(options.reports);

@@ -9,7 +9,7 @@ import { type FetchedDay, mergedDay, type ReportTap } from "./day-fetch.js";
 import { sendEmail } from "./email-delivery.js";
 import type { ReportOptions, ReportPorts, ReportResult } from "./pipeline.js";
 import type { PartStore } from "./ports.js";
-import { type Call, emptyFetchStats } from "./report/call.js";
+import { addFetchStats, type Call, emptyFetchStats } from "./report/call.js";
 import { matchesReport, type ReportFilters } from "./report/report-definition.js";
 import { shiftDate } from "./report/window.js";
 
@@ -137,9 +137,7 @@ async function* reportCalls(
 export function combinedFetch(fetches: readonly FetchedDay[]): FetchedDay {
   if (fetches.length === 1) return fetches[0] as FetchedDay;
   const stats = emptyFetchStats();
-  for (const { stats: each } of fetches) {
-    for (const key of Object.keys(stats) as Array<keyof typeof stats>) stats[key] += each[key];
-  }
+  for (const fetched of fetches) addFetchStats(stats, fetched.stats);
   const sum = (pick: (fetched: FetchedDay) => number) => fetches.reduce((total, fetched) => total + pick(fetched), 0);
   return {
     runId: fetches.map((fetched) => fetched.runId).join(","),

@@ -67,3 +67,9 @@ export interface FetchStats {
 export function emptyFetchStats(): FetchStats {
   return { pages: 0, requests: 0, retries: 0, rateLimited: 0, received: 0, duplicates: 0, apiTotal: 0, refetches: 0 };
 }
+
+/** Adds one fetch's stats to another's: a report drawing on several (disjoint) API queries. */
+export function addFetchStats(into: FetchStats, from: FetchStats): FetchStats {
+  for (const key of Object.keys(into) as Array<keyof FetchStats>) into[key] += from[key];
+  return into;
+}
