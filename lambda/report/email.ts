@@ -17,12 +17,14 @@ import {
 } from "./email-facts.js";
 import { environmentLabel, formatCount, formatInstant, formatPercent } from "./email-format.js";
 import { renderHtml } from "./email-html.js";
-import { headlineKpis, kpiDeltas } from "./email-kpis.js";
+import { dayBaselines, headlineKpis, kpiDeltas } from "./email-kpis.js";
 import { formatDay } from "./format.js";
 import { isEmptyDay, type Summary } from "./summary.js";
 
-export interface RenderEmailInput {
-  summary: Summary;
+/** How an email reaches its reader and points to the workbook: the same for a day's and a period's email. */
+export interface EmailDelivery {
+  /** Whose clock the links' validity is read on, and when the numbers were made. */
+  summary: Pick<Summary, "timezone" | "generatedAt">;
   link: DownloadLink | null;
   /** The archive page of past reports; null when there is none (a local run). */
   archive?: DownloadLink | null;
@@ -32,6 +34,10 @@ export interface RenderEmailInput {
   workbookFileName: string;
   /** Why the workbook is not attached, when it is not: said in the email so nobody looks for it. */
   notAttachedReason?: "too-large" | "disabled" | null;
+}
+
+export interface RenderEmailInput extends EmailDelivery {
+  summary: Summary;
 }
 
 export interface RenderedEmail {
@@ -74,7 +80,7 @@ function renderText(input: RenderEmailInput, environment: string | null): string
     lines.push("");
   } else {
     for (const kpi of headlineKpis(summary)) {
-      const deltas = kpiDeltas(summary, kpi).map((view) => `${view.arrow} ${view.text} ${view.against}`);
+      const deltas = kpiDeltas(dayBaselines(summary), kpi).map((view) => `${view.arrow} ${view.text} ${view.against}`);
       const detail = kpi.detail ? ` (${kpi.detail})` : "";
       lines.push(`${kpi.label.padEnd(14)} ${kpi.value}${detail}`);
       if (deltas.length > 0) lines.push(`${"".padEnd(14)} ${deltas.join(" · ")}`);
