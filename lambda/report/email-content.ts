@@ -5,6 +5,7 @@
  * limits belong to the mail adapters (lambda/adapters/mime-message.ts).
  */
 import { type RenderedEmail, renderEmail } from "./email.js";
+import type { StoredDay } from "./email-days.js";
 import type { Summary } from "./summary.js";
 
 /** The addresses as configured: `a@b.com` or `Name <a@b.com>`, checked by the mail adapter. */
@@ -49,6 +50,8 @@ export interface ReportEmailInput {
   recipients: EmailRecipients;
   /** Configuration: attach the workbook when the message still fits. */
   attachWorkbook: boolean;
+  /** The stored summaries of the days before the report day, for the last-14-days chart (email.ts). */
+  trend?: readonly StoredDay[];
 }
 
 export function reportEmail(input: ReportEmailInput): ReportEmail {
@@ -61,6 +64,7 @@ export function reportEmail(input: ReportEmailInput): ReportEmail {
       attached,
       workbookFileName: input.workbookFileName,
       notAttachedReason,
+      ...(input.trend ? { trend: input.trend } : {}),
     });
   return {
     recipients: input.recipients,

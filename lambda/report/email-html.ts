@@ -5,6 +5,8 @@
  * become markup.
  */
 import type { RenderEmailInput } from "./email.js";
+import { DAY_BARS_DARK_MODE, dayBarsChart } from "./email-day-bars.js";
+import { TREND_DAYS, trendBars } from "./email-days.js";
 import { emailDocument } from "./email-document.js";
 import {
   archiveFacts,
@@ -145,6 +147,9 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
     : `${summary.partialAsOf ? `${day}: ` : ""}${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
   const previous = summary.comparison.previousDay;
   const previousCalls = previous?.deltas.calls.previous ?? null;
+  const trend = input.trend ? trendBars(summary, input.trend) : null;
+  // Joined without a line break of its own, so that an email without a trend stays byte for byte what it was.
+  const trendChart = trend ? html`\n${dayBarsChart(`Last ${TREND_DAYS} days`, trend)}` : "";
 
   const body = empty
     ? html`<tr><td class="cr-text" style="padding:16px 24px 4px;font-family:${FONT};font-size:16px;line-height:24px;color:${COLOR.text};">No calls on ${day} (${summary.timezone}).${
@@ -152,9 +157,9 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
           ? html` <span class="cr-muted" style="color:${COLOR.muted};">${formatDay(previous.date)} had ${formatCount(previousCalls)} calls.</span>`
           : ""
       }</td></tr>
-${workbookBlock(facts)}`
+${workbookBlock(facts)}${trendChart}`
     : html`${kpiTiles(summary, dayBaselines(summary))}
-${workbookBlock(facts)}
+${workbookBlock(facts)}${trendChart}
 ${barChart("Outcomes", summary.byOutcome)}
 ${barChart("Call status", summary.byStatus)}
 ${hourlyStrip(summary)}
@@ -172,5 +177,6 @@ ${groupTable("Top campaigns", summary.campaigns)}`;
     quality,
     summary,
     archive,
+    ...(trend ? { darkModeRules: DAY_BARS_DARK_MODE } : {}),
   });
 }

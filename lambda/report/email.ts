@@ -3,6 +3,7 @@
  * in, strings out. The HTML part is in email-html.ts; what both parts say, in email-facts.ts.
  */
 import type { DownloadLink } from "./email-content.js";
+import { dayBarsText, type StoredDay, TREND_DAYS, trendBars } from "./email-days.js";
 import {
   archiveFacts,
   bars,
@@ -38,6 +39,12 @@ export interface EmailDelivery {
 
 export interface RenderEmailInput extends EmailDelivery {
   summary: Summary;
+  /**
+   * The stored summaries of the days before the report day (email-days.ts `trendDates`), drawn
+   * as the last 14 days; a date left out or given a null summary is a gap. Without it (a run
+   * with no history at hand) the email has no trend.
+   */
+  trend?: readonly StoredDay[];
 }
 
 export interface RenderedEmail {
@@ -92,6 +99,9 @@ function renderText(input: RenderEmailInput, environment: string | null): string
   if (facts.url) lines.push(facts.url);
   if (facts.validity) lines.push(`The link is ${facts.validity}.`);
   lines.push("");
+
+  const trend = input.trend ? trendBars(summary, input.trend) : null;
+  if (trend) lines.push(...dayBarsText(`Last ${TREND_DAYS} days: calls and connect rate`, trend), "");
 
   if (!isEmptyDay(summary)) {
     for (const [title, counts] of [
