@@ -160,6 +160,13 @@ export function subjectLine(summary: Summary, environment: string | null): strin
   return `${tag}Calls report — ${day} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
 }
 
+/** The preheader's figures: `1,234 calls · 68.2% connected · $312.40`. */
+export function headlineFigures(summary: Summary): string {
+  const t = summary.totals;
+  const connected = t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `;
+  return `${formatCount(t.calls)} calls · ${connected}${formatUsd(t.totalCost)}`;
+}
+
 export function busiestHour(summary: Summary): string | null {
   const max = Math.max(0, ...summary.hourly);
   if (max === 0) return null;

@@ -16,11 +16,12 @@ import {
   dayHeading,
   filterNotes,
   groupRowFacts,
+  headlineFigures,
   TOP_GROUPS,
   type WorkbookFacts,
   workbookFacts,
 } from "./email-facts.js";
-import { formatCount, formatPercent, formatUsd } from "./email-format.js";
+import { formatCount, formatPercent } from "./email-format.js";
 import { type DeltaView, dayBaselines, headlineKpis, type KpiBaseline, kpiDeltas } from "./email-kpis.js";
 import { COLOR, FONT, sectionTitle } from "./email-style.js";
 import { formatDay } from "./format.js";
@@ -141,10 +142,9 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
   const filters = filterNotes(summary);
   const facts = workbookFacts(input);
   const archive = archiveFacts(input);
-  const t = summary.totals;
   const preheader = empty
     ? `No calls on ${day}.`
-    : `${summary.partialAsOf ? `${day}: ` : ""}${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
+    : `${summary.partialAsOf ? `${day}: ` : ""}${headlineFigures(summary)}`;
   const previous = summary.comparison.previousDay;
   const previousCalls = previous?.deltas.calls.previous ?? null;
   const trend = input.trend ? trendBars(summary, input.trend) : null;
