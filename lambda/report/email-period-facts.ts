@@ -54,9 +54,11 @@ export function periodName(period: EmailPeriod): string {
   return `week ${weekNumber(period.label)} · ${dateRange(period.firstDate, period.lastDate)}`;
 }
 
-/** An earlier period as a tile names it: `vs week 31`, `vs week 32 2024`, `vs Jul 2025`. */
+/** An earlier period as a tile names it: `vs week 31`, `vs week 52 2024`, `vs 2024` (the same week), `vs Jul 2025`. */
 function againstPeriod(kind: EmailPeriod["kind"], label: string, current: EmailPeriod): string {
   if (kind === "month") return `vs ${formatDay(`${label}-01`, "MMM yyyy")}`;
+  // The same week a year ago is just its year: "vs week 32 2024" would wrap in a tile.
+  if (weekNumber(label) === weekNumber(current.label)) return `vs ${labelYear(label)}`;
   const year = labelYear(label) === labelYear(current.label) ? "" : ` ${labelYear(label)}`;
   return `vs week ${weekNumber(label)}${year}`;
 }
