@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Re-renders the README's pictures from the demo's own output (docs/*.png), and the link
 # endpoint's pages from its handler serving sample reports (scripts/render-link-pages.ts);
-# `render-docs-pictures.sh links` renders only those (chromium and imagemagick suffice).
+# `render-docs-pictures.sh links` renders only those, `… emails` only the emails with a trend and
+# a week's (scripts/render-email-samples.ts); chromium and imagemagick suffice for both.
 # Needs Debian's chromium, libreoffice-calc-nogui, poppler-utils and imagemagick:
 #   apt-get install -y --no-install-recommends chromium libreoffice-calc-nogui poppler-utils imagemagick
 set -euo pipefail
@@ -11,15 +12,30 @@ trap 'rm -rf "$work"' EXIT
 
 # The link endpoint's archive and 410 pages: 1,024 px (whole page) and 375 px (a phone's first
 # screen) side by side.
-npx tsx scripts/render-link-pages.ts "$work"
+[[ "${1:-}" == "emails" ]] || npx tsx scripts/render-link-pages.ts "$work"
 side_by_side() { # name output
   convert "$work/$1-1024.png" -trim -bordercolor '#eef1f5' -border 12 "$work/$1-wide.png"
   convert "$work/$1-375.png" -trim -bordercolor '#eef1f5' -border 12 "$work/$1-phone.png"
   convert "$work/$1-wide.png" "$work/$1-phone.png" -background '#eef1f5' -gravity north +append "$2"
 }
-side_by_side archive docs/archive-page.png
-side_by_side expired docs/link-expired.png
+if [[ "${1:-}" != "emails" ]]; then
+  side_by_side archive docs/archive-page.png
+  side_by_side expired docs/link-expired.png
+fi
 [[ "${1:-}" == "links" ]] && { ls -l docs/archive-page.png docs/link-expired.png; exit 0; }
+
+# The day's email with its last 14 days, and a week's email: 1,024 px and 375 px, whole emails.
+npx tsx scripts/render-email-samples.ts "$work"
+for name in email-trend email-period; do
+  for width in 1024 375; do
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+      --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$work/chromium-$width" --hide-scrollbars --window-size="$width,3000" \
+      --screenshot="$work/$name-$width.png" "file://$work/$name.html" 2>/dev/null
+  done
+  side_by_side "$name" "docs/$name.png"
+done
+[[ "${1:-}" == "emails" ]] && { ls -l docs/email-trend.png docs/email-period.png; exit 0; }
 
 npm run --silent demo -- --out "$work/reports" >/dev/null
 html="$work/reports/email-2025-08-04.html"

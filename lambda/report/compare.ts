@@ -52,7 +52,7 @@ export function compareSummaries(current: Summary, earlier: Summary): Comparison
   return { date: earlier.date, deltas };
 }
 
-function sameFilters(a: Summary["filters"] | undefined, b: Summary["filters"] | undefined): boolean {
+export function sameFilters(a: Summary["filters"] | undefined, b: Summary["filters"] | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   return a.assistantId === b.assistantId && a.campaignId === b.campaignId && a.type === b.type && a.status === b.status;
 }

@@ -5,6 +5,8 @@
  * limits belong to the mail adapters (lambda/adapters/mime-message.ts).
  */
 import { type RenderedEmail, renderEmail } from "./email.js";
+import type { StoredDay } from "./email-days.js";
+import { type PeriodEmailInput, renderPeriodEmail } from "./email-period.js";
 import type { Summary } from "./summary.js";
 
 /** The addresses as configured: `a@b.com` or `Name <a@b.com>`, checked by the mail adapter. */
@@ -49,25 +51,62 @@ export interface ReportEmailInput {
   recipients: EmailRecipients;
   /** Configuration: attach the workbook when the message still fits. */
   attachWorkbook: boolean;
+  /** The stored summaries of the days before the report day, for the last-14-days chart (email.ts). */
+  trend?: readonly StoredDay[];
+}
+
+type Variant = { attached: boolean; notAttachedReason: "too-large" | "disabled" | null };
+
+/** The email with the workbook attached (when wanted) and the link-only fallback, rendered by `render`. */
+function withAndWithoutAttachment(
+  input: Pick<ReportEmailInput, "recipients" | "attachWorkbook" | "workbookFileName">,
+  render: (variant: Variant) => RenderedEmail,
+): ReportEmail {
+  return {
+    recipients: input.recipients,
+    withAttachment: input.attachWorkbook
+      ? {
+          attachmentFileName: input.workbookFileName,
+          content: render({ attached: true, notAttachedReason: null }),
+        }
+      : null,
+    // Wanted but left out: the bytes were not kept or the message would be over the limit.
+    linkOnly: render({ attached: false, notAttachedReason: input.attachWorkbook ? "too-large" : "disabled" }),
+  };
 }
 
 export function reportEmail(input: ReportEmailInput): ReportEmail {
-  const render = (attached: boolean, notAttachedReason: "too-large" | "disabled" | null) =>
+  return withAndWithoutAttachment(input, (variant) =>
     renderEmail({
       summary: input.summary,
       link: input.link,
       archive: input.archive ?? null,
       environment: input.environment,
-      attached,
       workbookFileName: input.workbookFileName,
-      notAttachedReason,
-    });
-  return {
-    recipients: input.recipients,
-    withAttachment: input.attachWorkbook
-      ? { attachmentFileName: input.workbookFileName, content: render(true, null) }
-      : null,
-    // Wanted but left out: the bytes were not kept or the message would be over the limit.
-    linkOnly: render(false, input.attachWorkbook ? "too-large" : "disabled"),
-  };
+      ...variant,
+      ...(input.trend ? { trend: input.trend } : {}),
+    }),
+  );
+}
+
+/** A week's or a month's email: the period's workbook, merged summary and days (email-period.ts). */
+export interface PeriodReportEmailInput
+  extends Omit<ReportEmailInput, "summary" | "trend">,
+    Pick<PeriodEmailInput, "period" | "summary" | "days" | "approximate" | "comparison"> {}
+
+export function periodReportEmail(input: PeriodReportEmailInput): ReportEmail {
+  return withAndWithoutAttachment(input, (variant) =>
+    renderPeriodEmail({
+      period: input.period,
+      summary: input.summary,
+      days: input.days,
+      approximate: input.approximate,
+      comparison: input.comparison,
+      link: input.link,
+      archive: input.archive ?? null,
+      environment: input.environment,
+      workbookFileName: input.workbookFileName,
+      ...variant,
+    }),
+  );
 }

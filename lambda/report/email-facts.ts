@@ -2,7 +2,7 @@
  * What both the HTML and the plain-text part say, worked out once: the subject, the bar
  * charts' rows, the notes about data quality and filters, the workbook sentence.
  */
-import type { RenderEmailInput } from "./email.js";
+import type { EmailDelivery } from "./email.js";
 import {
   cleanText,
   formatCount,
@@ -113,7 +113,7 @@ export interface WorkbookFacts {
 
 const LINKABLE_PROTOCOLS = new Set(["https:", "http:", "file:"]);
 
-export function workbookFacts(input: RenderEmailInput): WorkbookFacts {
+export function workbookFacts(input: EmailDelivery): WorkbookFacts {
   const { link, summary } = input;
   const fileName = cleanText(input.workbookFileName);
   let url: string | null = null;
@@ -147,7 +147,7 @@ export function workbookFacts(input: RenderEmailInput): WorkbookFacts {
 }
 
 /** The footer's link to the archive page, with its validity; null without an https link. */
-export function archiveFacts(input: RenderEmailInput): { url: string; validity: string } | null {
+export function archiveFacts(input: EmailDelivery): { url: string; validity: string } | null {
   const archive = input.archive;
   if (!archive?.expiresAt) return null;
   let protocol: string;
@@ -181,6 +181,13 @@ export function subjectLine(summary: Summary, environment: string | null): strin
   const t = summary.totals;
   const calls = `${formatCount(t.calls)} call${t.calls === 1 ? "" : "s"}`;
   return `${tag}${label} — ${day} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
+}
+
+/** The preheader's figures: `1,234 calls · 68.2% connected · $312.40`. */
+export function headlineFigures(summary: Summary): string {
+  const t = summary.totals;
+  const connected = t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `;
+  return `${formatCount(t.calls)} calls · ${connected}${formatUsd(t.totalCost)}`;
 }
 
 export function busiestHour(summary: Summary): string | null {

@@ -5,6 +5,9 @@
  * become markup.
  */
 import type { RenderEmailInput } from "./email.js";
+import { DAY_BARS_DARK_MODE, dayBarsChart } from "./email-day-bars.js";
+import { TREND_DAYS, trendBars } from "./email-days.js";
+import { emailDocument } from "./email-document.js";
 import {
   archiveFacts,
   bars,
@@ -13,35 +16,18 @@ import {
   dayHeading,
   filterNotes,
   groupRowFacts,
+  headlineFigures,
   reportLabel,
   TOP_GROUPS,
   type WorkbookFacts,
   workbookFacts,
 } from "./email-facts.js";
-import { formatCount, formatInstant, formatPercent, formatUsd } from "./email-format.js";
-import { type DeltaView, headlineKpis, kpiDeltas } from "./email-kpis.js";
+import { formatCount, formatPercent } from "./email-format.js";
+import { type DeltaView, dayBaselines, headlineKpis, type KpiBaseline, kpiDeltas } from "./email-kpis.js";
+import { COLOR, FONT, sectionTitle } from "./email-style.js";
 import { formatDay } from "./format.js";
 import { html, type SafeHtml } from "./html-markup.js";
 import { type Counts, type GroupStats, isEmptyDay, type Summary } from "./summary.js";
-
-// Mid-tone colours that read on white and survive the colour inversion of dark-mode clients.
-const COLOR = {
-  page: "#eef1f5",
-  card: "#ffffff",
-  text: "#1f2933",
-  muted: "#5f6b7a",
-  rule: "#dde3ea",
-  bar: "#3b6fd8",
-  barTrack: "#e6ecf5",
-  good: "#1a7f37",
-  bad: "#c62828",
-  neutral: "#5f6b7a",
-  banner: "#fff4cc",
-  bannerText: "#6b4e00",
-  button: "#2457c5",
-  emptyHour: "#edf0f4",
-} as const;
-const FONT = "-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
 
 /** 24 shades from light to the bar colour; hours without calls stay grey. */
 function hourShade(count: number, max: number): string {
@@ -56,16 +42,12 @@ function hourShade(count: number, max: number): string {
   return `#${channel(0)}${channel(1)}${channel(2)}`;
 }
 
-function sectionTitle(title: string): SafeHtml {
-  return html`<tr><td class="cr-text" style="padding:20px 24px 6px;font-family:${FONT};font-size:15px;font-weight:600;color:${COLOR.text};">${title}</td></tr>`;
-}
-
 function deltaMarkup(view: DeltaView): SafeHtml {
   const color = COLOR[view.tone];
   return html`<div class="cr-${view.tone}" style="font-size:12px;line-height:16px;color:${color};">${view.arrow} ${view.text} <span class="cr-muted" style="color:${COLOR.muted};white-space:nowrap;">${view.against}</span></div>`;
 }
 
-function kpiTiles(summary: Summary): SafeHtml {
+export function kpiTiles(summary: Summary, baselines: KpiBaseline[]): SafeHtml {
   // Inline-block tiles wrap by themselves: three to a row at 600 px, two at 375 px. Outlook
   // (Word engine) ignores max-width, so it gets a fixed table through conditional comments.
   const tiles = headlineKpis(summary).map((kpi, index) => {
@@ -76,7 +58,7 @@ function kpiTiles(summary: Summary): SafeHtml {
 <div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};text-transform:uppercase;letter-spacing:0.04em;">${kpi.label}</div>
 <div class="cr-text" style="font-size:22px;line-height:28px;font-weight:700;color:${COLOR.text};">${kpi.value}</div>
 ${kpi.detail ? html`<div class="cr-muted" style="font-size:12px;line-height:16px;color:${COLOR.muted};">${kpi.detail}</div>` : ""}
-${kpiDeltas(summary, kpi).map(deltaMarkup)}
+${kpiDeltas(baselines, kpi).map(deltaMarkup)}
 </td></tr></table></div>`;
   });
   return html`<tr><td align="center" style="padding:8px 20px 4px;font-size:0;">
@@ -86,7 +68,7 @@ ${tiles}
 </td></tr>`;
 }
 
-function barChart(title: string, counts: Counts): SafeHtml {
+export function barChart(title: string, counts: Counts): SafeHtml {
   const rows = bars(counts);
   if (rows.length === 0) return html``;
   const max = Math.max(...rows.map((row) => row.share));
@@ -107,7 +89,7 @@ ${width < 100 ? html`<td style="font-size:0;line-height:0;">&nbsp;</td>` : ""}
 </table></td></tr>`;
 }
 
-function hourlyStrip(summary: Summary): SafeHtml {
+export function hourlyStrip(summary: Summary): SafeHtml {
   const max = Math.max(0, ...summary.hourly);
   const cells = summary.hourly.map(
     (count, hour) =>
@@ -124,7 +106,7 @@ ${busiest ? html`<div class="cr-muted" style="font-family:${FONT};font-size:12px
 </td></tr>`;
 }
 
-function groupTable(title: string, groups: GroupStats[]): SafeHtml {
+export function groupTable(title: string, groups: GroupStats[]): SafeHtml {
   if (groups.length === 0) return html``;
   const shown = groups.slice(0, TOP_GROUPS);
   const more = groups.length - shown.length;
@@ -142,7 +124,7 @@ ${more > 0 ? html`<div class="cr-muted" style="font-family:${FONT};font-size:12p
 </td></tr>`;
 }
 
-function workbookBlock(facts: WorkbookFacts): SafeHtml {
+export function workbookBlock(facts: WorkbookFacts): SafeHtml {
   const button = facts.url
     ? html`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin-top:10px;"><tr><td style="border-radius:6px;background-color:${COLOR.button};"><a href="${facts.url}" target="_blank" style="display:inline-block;padding:10px 18px;font-family:${FONT};font-size:14px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:6px;">Download the workbook</a></td></tr></table>`
     : "";
@@ -161,12 +143,14 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
   const filters = filterNotes(summary);
   const facts = workbookFacts(input);
   const archive = archiveFacts(input);
-  const t = summary.totals;
   const preheader = empty
     ? `No calls on ${day}.`
-    : `${summary.partialAsOf ? `${day}: ` : ""}${formatCount(t.calls)} calls · ${t.connectRate === null ? "" : `${formatPercent(t.connectRate)} connected · `}${formatUsd(t.totalCost)}`;
+    : `${summary.partialAsOf ? `${day}: ` : ""}${headlineFigures(summary)}`;
   const previous = summary.comparison.previousDay;
   const previousCalls = previous?.deltas.calls.previous ?? null;
+  const trend = input.trend ? trendBars(summary, input.trend) : null;
+  // Joined without a line break of its own, so that an email without a trend stays byte for byte what it was.
+  const trendChart = trend ? html`\n${dayBarsChart(`Last ${TREND_DAYS} days`, trend)}` : "";
 
   const body = empty
     ? html`<tr><td class="cr-text" style="padding:16px 24px 4px;font-family:${FONT};font-size:16px;line-height:24px;color:${COLOR.text};">No calls on ${day} (${summary.timezone}).${
@@ -174,72 +158,26 @@ export function renderHtml(input: RenderEmailInput, subject: string, environment
           ? html` <span class="cr-muted" style="color:${COLOR.muted};">${formatDay(previous.date)} had ${formatCount(previousCalls)} calls.</span>`
           : ""
       }</td></tr>
-${workbookBlock(facts)}`
-    : html`${kpiTiles(summary)}
-${workbookBlock(facts)}
+${workbookBlock(facts)}${trendChart}`
+    : html`${kpiTiles(summary, dayBaselines(summary))}
+${workbookBlock(facts)}${trendChart}
 ${barChart("Outcomes", summary.byOutcome)}
 ${barChart("Call status", summary.byStatus)}
 ${hourlyStrip(summary)}
 ${groupTable("Top assistants", summary.assistants)}
 ${groupTable("Top campaigns", summary.campaigns)}`;
 
-  const document = html`<!DOCTYPE html>
-<html lang="en" xmlns="http://www.w3.org/1999/xhtml">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="X-UA-Compatible" content="IE=edge">
-<meta name="color-scheme" content="light dark">
-<meta name="supported-color-schemes" content="light dark">
-<title>${subject}</title>
-<style>
-:root { color-scheme: light dark; supported-color-schemes: light dark; }
-@media (prefers-color-scheme: dark) {
-  .cr-page { background-color: #14171c !important; }
-  .cr-card { background-color: #1e232b !important; }
-  .cr-text { color: #e8ecf1 !important; }
-  .cr-muted { color: #a9b4c2 !important; }
-  .cr-rule { border-color: #3a4350 !important; }
-  .cr-hour { border-color: #1e232b !important; }
-  .cr-hour-empty { background-color: #2a313b !important; }
-  .cr-good { color: #4cc76a !important; }
-  .cr-bad { color: #ff7b72 !important; }
-}
-@media only screen and (max-width: 420px) {
-  .cr-tile { max-width: 46% !important; margin: 0 1% 8px !important; }
-}
-</style>
-</head>
-<body class="cr-page" style="margin:0;padding:0;background-color:${COLOR.page};-webkit-text-size-adjust:100%;">
-<div style="display:none;max-height:0;overflow:hidden;mso-hide:all;">${preheader}</div>
-<table role="presentation" class="cr-page" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:${COLOR.page};">
-<tr><td align="center" style="padding:16px 8px;">
-<!--[if mso]><table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0"><tr><td><![endif]-->
-<table role="presentation" class="cr-card" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;background-color:${COLOR.card};border-radius:8px;">
-${
-  environment
-    ? html`<tr><td style="padding:8px 24px;background-color:${COLOR.banner};color:${COLOR.bannerText};font-family:${FONT};font-size:13px;font-weight:600;border-radius:8px 8px 0 0;">Environment: ${environment} — not the production report</td></tr>`
-    : ""
-}
-<tr><td style="padding:20px 24px 4px;font-family:${FONT};">
-<div class="cr-muted" style="font-size:13px;color:${COLOR.muted};">${reportLabel(summary)}</div>
-<h1 class="cr-text" style="margin:2px 0 0;font-size:22px;line-height:28px;color:${COLOR.text};">${day}</h1>
-${filters.length > 0 ? html`<div class="cr-muted" style="font-size:12px;color:${COLOR.muted};padding-top:2px;">Filtered to ${filters.join(", ")}</div>` : ""}
-</td></tr>
-${body}
-${
-  quality.length > 0
-    ? html`<tr><td class="cr-muted" style="padding:16px 24px 0;font-family:${FONT};font-size:12px;line-height:18px;color:${COLOR.muted};"><strong>Data quality:</strong> ${quality.join("; ")}.</td></tr>`
-    : ""
-}
-<tr><td class="cr-muted cr-rule" style="padding:20px 24px 20px;font-family:${FONT};font-size:11px;line-height:16px;color:${COLOR.muted};border-top:1px solid ${COLOR.rule};">
-Times are in ${summary.timezone}. Generated ${formatInstant(new Date(summary.generatedAt), summary.timezone)}.${environment ? ` Environment: ${environment}.` : ""}${archive ? html`<br><a href="${archive.url}" target="_blank" style="color:${COLOR.muted};text-decoration:underline;">Past reports</a> (${archive.validity}).` : ""}
-</td></tr>
-</table>
-<!--[if mso]></td></tr></table><![endif]-->
-</td></tr>
-</table>
-</body>
-</html>`;
-  return document.markup;
+  return emailDocument({
+    subject,
+    environment,
+    preheader,
+    kicker: reportLabel(summary),
+    heading: day,
+    filters,
+    body,
+    quality,
+    summary,
+    archive,
+    ...(trend ? { darkModeRules: DAY_BARS_DARK_MODE } : {}),
+  });
 }

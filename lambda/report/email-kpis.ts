@@ -29,9 +29,21 @@ export interface DeltaView {
   against: string;
 }
 
-function describeDelta(kpi: Kpi, delta: Delta | undefined, againstDate: string): DeltaView | null {
+/** An earlier day or period the KPIs are set against, named as the email names it: `vs Sun 3 Aug`, `vs week 31`. */
+export interface KpiBaseline {
+  against: string;
+  deltas: Record<HeadlineKpi, Delta>;
+}
+
+/** The day's baselines: the day before and the same weekday last week, when the summary compares against them. */
+export function dayBaselines(summary: Summary): KpiBaseline[] {
+  return [summary.comparison.previousDay, summary.comparison.sameWeekdayLastWeek].flatMap((comparison) =>
+    comparison ? [{ against: `vs ${formatDay(comparison.date, "EEE d MMM")}`, deltas: comparison.deltas }] : [],
+  );
+}
+
+function describeDelta(kpi: Kpi, delta: Delta | undefined, against: string): DeltaView | null {
   if (!delta || delta.change === null || delta.current === null || delta.previous === null) return null;
-  const against = `vs ${formatDay(againstDate, "EEE d MMM")}`;
   if (delta.change === 0) return { arrow: "=", text: "no change", tone: "neutral", against };
   const up = delta.change > 0;
   const text = kpi.formatChange(delta) ?? `from ${formatCount(delta.previous)}`;
@@ -101,12 +113,11 @@ export function headlineKpis(summary: Summary): Kpi[] {
   ];
 }
 
-export function kpiDeltas(summary: Summary, kpi: Kpi): DeltaView[] {
+export function kpiDeltas(baselines: KpiBaseline[], kpi: Kpi): DeltaView[] {
   const views: DeltaView[] = [];
-  for (const comparison of [summary.comparison.previousDay, summary.comparison.sameWeekdayLastWeek]) {
-    if (!comparison) continue;
-    const delta = kpi.key === "costPerCall" ? costPerCallDelta(comparison.deltas) : comparison.deltas[kpi.key];
-    const view = describeDelta(kpi, delta, comparison.date);
+  for (const baseline of baselines) {
+    const delta = kpi.key === "costPerCall" ? costPerCallDelta(baseline.deltas) : baseline.deltas[kpi.key];
+    const view = describeDelta(kpi, delta, baseline.against);
     if (view) views.push(view);
   }
   return views;
