@@ -52,9 +52,34 @@ export function compareSummaries(current: Summary, earlier: Summary): Comparison
   return { date: earlier.date, deltas };
 }
 
-export function sameFilters(a: Summary["filters"] | undefined, b: Summary["filters"] | undefined): boolean {
-  if (a === undefined || b === undefined) return false;
-  return a.assistantId === b.assistantId && a.campaignId === b.campaignId && a.type === b.type && a.status === b.status;
+type Filtered = Pick<Summary, "filters" | "report">;
+
+/**
+ * The calls a summary covers, as one text: its report's filter lists, or its single-valued
+ * `filters` as lists (a summary of a stage's single report, or from before #17) — so a stage
+ * that moves its `filters` into a `daily` report keeps comparing with its history.
+ */
+function filterKey({ filters, report }: Filtered): string {
+  const one = <T>(value: T | null): T[] => (value === null ? [] : [value]);
+  const lists = report?.filters ?? {
+    assistantIds: one(filters.assistantId),
+    campaignIds: one(filters.campaignId),
+    callTypes: one(filters.type),
+    callStatuses: one(filters.status),
+  };
+  const sorted = <T>(list: T[] | undefined) => [...new Set(list ?? [])].sort();
+  return JSON.stringify([
+    sorted(lists.assistantIds),
+    sorted(lists.campaignIds),
+    sorted(lists.callTypes),
+    sorted(lists.callStatuses),
+  ]);
+}
+
+/** Whether two summaries cover the same calls: the same filters, whichever way they were written. */
+export function sameFilters(a: Filtered | undefined, b: Filtered | undefined): boolean {
+  if (a?.filters === undefined || b?.filters === undefined) return false;
+  return filterKey(a) === filterKey(b);
 }
 
 /**
@@ -69,10 +94,7 @@ export function incomparableReason(current: Summary, earlier: Summary, expectedD
   }
   if (earlier.date !== expectedDate) return `it is for ${String(earlier.date)}, not ${expectedDate}`;
   if (earlier.timezone !== current.timezone) return `its timezone ${String(earlier.timezone)} differs`;
-  if (!sameFilters(current.filters, earlier.filters)) return "its filters differ";
-  if (JSON.stringify(current.report?.filters ?? null) !== JSON.stringify(earlier.report?.filters ?? null)) {
-    return "its report's filters differ";
-  }
+  if (!sameFilters(current, earlier)) return "its filters differ";
   return null;
 }
 

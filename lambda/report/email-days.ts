@@ -52,7 +52,7 @@ export function dayBars(
       summary !== null &&
       summary.date === date &&
       summary.timezone === reference.timezone &&
-      sameFilters(summary.filters, reference.filters) &&
+      sameFilters(summary, reference) &&
       !summary.partialAsOf &&
       Number.isFinite(summary.totals?.calls);
     const figures = comparable

@@ -130,6 +130,22 @@ describe("comparable summaries", () => {
     expect(compareIfComparable(current, stored, "2025-08-03")).toBeNull();
   });
 
+  it("compares a named report's day with the stage's single-report history of the same filters (#17 migration)", () => {
+    const named = (filters: object) => ({
+      ...summaryOf({ date: "2025-08-04", filters: { ...NO_FILTERS, campaignId: 3 }, calls: calls(1) }),
+      report: { name: "daily", title: "All calls", filters },
+    });
+    const history = summaryOf({ date: "2025-08-03", filters: { ...NO_FILTERS, campaignId: 3 } });
+    expect(incomparableReason(named({ campaignIds: [3] }), history, "2025-08-03")).toBeNull();
+    expect(incomparableReason(named({ campaignIds: [3, 4] }), history, "2025-08-03")).toBe("its filters differ");
+    expect(incomparableReason(named({ campaignIds: [3], callTypes: ["web"] }), history, "2025-08-03")).toBe(
+      "its filters differ",
+    );
+    // The lists' order does not matter.
+    const other = { ...named({ campaignIds: [4, 3] }), date: "2025-08-03" };
+    expect(incomparableReason(named({ campaignIds: [3, 4] }), other, "2025-08-03")).toBeNull();
+  });
+
   it("gives no comparison with a summary stored for another date", () => {
     expect(compareIfComparable(current, summaryOf({ date: "2025-08-02" }), "2025-08-03")).toBeNull();
   });
