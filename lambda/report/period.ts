@@ -4,6 +4,7 @@
  * come in only through each date's window (window.ts), which is where DST lives: a week over
  * a fall-back change is seven local days and 169 hours, never a 168-hour slice of instants.
  */
+import { formatDay } from "./format.js";
 import { assertCalendarDate, calendarParts, localDate, type ReportWindow, reportWindow } from "./window.js";
 
 export type PeriodKind = "week" | "month";
@@ -163,4 +164,10 @@ export function periodWindow(period: Period, timezone: string): ReportWindow {
 /** File names' middle part: `week-2025-W32`, `month-2025-08`. */
 export function periodFileStem(period: Pick<Period, "kind" | "label">): string {
   return `${period.kind}-${period.label}`;
+}
+
+/** For people: `week 2025-W32, Mon 4 Aug – Sun 10 Aug 2025` or `August 2025`. */
+export function periodTitle(period: Period): string {
+  if (period.kind === "month") return formatDay(period.firstDate, "MMMM yyyy");
+  return `week ${period.label}, ${formatDay(period.firstDate, "EEE d MMM")} – ${formatDay(period.lastDate)}`;
 }

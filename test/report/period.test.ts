@@ -7,6 +7,7 @@ import {
   periodContaining,
   periodFileStem,
   periodFromLabel,
+  periodTitle,
   periodWindow,
   periodWindows,
   previousFinishedPeriod,
@@ -137,6 +138,12 @@ describe("periodFromLabel", () => {
 
   it.each(["2025-W53", "2025-W00", "2025-13", "2025-00", "2025-8", "W32"])("refuses %s", (label) => {
     expect(() => periodFromLabel(label)).toThrow(InvalidPeriodError);
+  });
+
+  it("titles a week with its days and a month with its name", () => {
+    expect(periodTitle(periodFromLabel("2025-W32"))).toBe("week 2025-W32, Mon 4 Aug – Sun 10 Aug 2025");
+    expect(periodTitle(periodFromLabel("2020-W53"))).toBe("week 2020-W53, Mon 28 Dec – Sun 3 Jan 2021");
+    expect(periodTitle(periodFromLabel("2024-02"))).toBe("February 2024");
   });
 
   it("names the files by kind and label", () => {
