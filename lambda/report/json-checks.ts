@@ -69,5 +69,18 @@ export function jsonChecks(fail: Fail) {
     if (hours.length !== 24) fail(path, `has ${hours.length} entries, not 24`);
     return hours;
   };
-  return { array, record, text, count, micros, exactSum, uniqueNames, durations, hourly };
+  /** A list of named items, each read by `item`, no name twice. */
+  const namedList = <T extends { name: string }>(
+    value: unknown,
+    path: string,
+    item: (value: unknown, path: string) => T,
+  ): T[] => {
+    const list = array(value, path).map((entry, index) => item(entry, `${path}[${index}]`));
+    uniqueNames(
+      list.map(({ name }) => name),
+      path,
+    );
+    return list;
+  };
+  return { array, record, text, count, micros, exactSum, uniqueNames, namedList, durations, hourly };
 }

@@ -70,7 +70,7 @@ function fail(path: Path, problem: string): never {
   throw new PartialAggregateError(`${subject} ${problem}; the stored part is damaged or not one — re-run the part.`);
 }
 
-const { array, text, count, micros, exactSum, uniqueNames, durations, hourly } = jsonChecks(fail);
+const { array, text, count, micros, exactSum, uniqueNames, namedList, durations, hourly } = jsonChecks(fail);
 
 function countEntries(value: unknown, path: Path): CountEntries {
   const entries = array(value, path).map((entry, index): [string, number] => {
@@ -109,15 +109,6 @@ function group(value: unknown, path: Path): PartialGroup {
   };
 }
 
-function groups(value: unknown, path: Path): PartialGroup[] {
-  const list = array(value, path).map((item, index) => group(item, `${path}[${index}]`));
-  uniqueNames(
-    list.map(({ name }) => name),
-    path,
-  );
-  return list;
-}
-
 function scope(value: unknown, path: Path): PartialScope {
   if (!isRecord(value) || !isRecord(value.filters)) fail(path, "is not an object with filters");
   const { assistantId, campaignId, type, status } = value.filters;
@@ -154,8 +145,8 @@ export function readPartialAggregate(value: unknown): PartialAggregate {
     version: PARTIAL_AGGREGATE_VERSION,
     scope: scope(value.scope, "scope"),
     all: group(value.all, "all"),
-    assistants: groups(value.assistants, "assistants"),
-    campaigns: groups(value.campaigns, "campaigns"),
+    assistants: namedList(value.assistants, "assistants", group),
+    campaigns: namedList(value.campaigns, "campaigns", group),
     humanAnswered: count(value.humanAnswered, "humanAnswered"),
     carrierCostMicros: micros(value.carrierCostMicros, "carrierCostMicros"),
     outsideWindow: count(value.outsideWindow, "outsideWindow"),

@@ -31,7 +31,17 @@ function fail(path: string, problem: string): never {
   throw new StoredSummaryError(`${subject} ${problem}; the file is damaged or not a summary — rebuild that day.`);
 }
 
-const { array, record, text, count, micros, exactSum, uniqueNames, durations, hourly } = jsonChecks(fail);
+const { array, record, text, count, micros, exactSum, namedList, durations, hourly } = jsonChecks(fail);
+
+/** The fields `keys` of an object, each read by `check`. */
+function readFields<K extends string, V>(
+  fields: Record<string, unknown>,
+  path: string,
+  keys: readonly K[],
+  check: (value: unknown, path: string) => V,
+): Record<K, V> {
+  return Object.fromEntries(keys.map((key) => [key, check(fields[key], `${path}.${key}`)])) as Record<K, V>;
+}
 
 function numberOrNull(value: unknown, path: string): number | null {
   if (value === null) return null;
@@ -68,13 +78,11 @@ const NULLABLE_TOTALS = [
 
 function totals(value: unknown, path: string): Totals {
   const fields = record(value, path);
-  const read = <K extends string, V>(keys: readonly K[], check: (v: unknown, p: string) => V) =>
-    Object.fromEntries(keys.map((key) => [key, check(fields[key], `${path}.${key}`)])) as Record<K, V>;
   return {
-    ...read(COUNT_TOTALS, (v, p) => count(v, p)),
-    ...read(MICROS_TOTALS, micros),
-    ...read(NUMBER_TOTALS, finite),
-    ...read(NULLABLE_TOTALS, numberOrNull),
+    ...readFields(fields, path, COUNT_TOTALS, (v, p) => count(v, p)),
+    ...readFields(fields, path, MICROS_TOTALS, micros),
+    ...readFields(fields, path, NUMBER_TOTALS, finite),
+    ...readFields(fields, path, NULLABLE_TOTALS, numberOrNull),
   };
 }
 
@@ -92,15 +100,6 @@ function group(value: unknown, path: string): GroupStats {
   };
 }
 
-function groups(value: unknown, path: string): GroupStats[] {
-  const list = array(value, path).map((item, index) => group(item, `${path}[${index}]`));
-  uniqueNames(
-    list.map(({ name }) => name),
-    path,
-  );
-  return list;
-}
-
 const QUALITY_FIELDS = [
   "received",
   "duplicates",
@@ -115,10 +114,7 @@ const QUALITY_FIELDS = [
 ] as const;
 
 function dataQuality(value: unknown, path: string): DataQuality {
-  const fields = record(value, path);
-  return Object.fromEntries(
-    QUALITY_FIELDS.map((key) => [key, count(fields[key], `${path}.${key}`)]),
-  ) as unknown as DataQuality;
+  return readFields(record(value, path), path, QUALITY_FIELDS, (v, p) => count(v, p));
 }
 
 function exactGroups(value: unknown, path: string, shown: GroupStats[]): ExactGroupSums[] {
@@ -193,8 +189,8 @@ export function readStoredSummary(json: unknown): StoredSummary {
   }
   const window = record(fields.window, "window");
   const earlier = isRecord(fields.comparison) ? fields.comparison : {};
-  const assistants = groups(fields.assistants, "assistants");
-  const campaigns = groups(fields.campaigns, "campaigns");
+  const assistants = namedList(fields.assistants, "assistants", group);
+  const campaigns = namedList(fields.campaigns, "campaigns", group);
   const common = {
     date,
     timezone: text(fields.timezone, "timezone"),

@@ -1,9 +1,6 @@
-import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import ExcelJS from "exceljs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writePeriodWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Call } from "../../lambda/report/call.js";
@@ -60,22 +57,14 @@ function week(period: Period, calls: (date: string, index: number) => Call[] = c
   );
 }
 
-let directory: string;
-let files = 0;
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "period-workbook-test-"));
-});
-
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
-
+/** Writes the workbook into memory and reads it back with exceljs, as Excel would open it. */
 async function writeAndRead(input: PeriodWorkbookInput): Promise<{ workbook: ExcelJS.Workbook; names: string[] }> {
-  const path = join(directory, `period-${++files}.xlsx`);
-  const names = await writePeriodWorkbook(createWriteStream(path), periodWorkbookLayout(input), input.createdAt);
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const names = await writePeriodWorkbook(out, periodWorkbookLayout(input), input.createdAt);
   const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(path);
+  await workbook.xlsx.load(Buffer.concat(chunks) as unknown as ExcelJS.Buffer);
   return { workbook, names };
 }
 
