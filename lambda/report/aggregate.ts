@@ -2,7 +2,7 @@ import type { Call, FetchStats } from "./call.js";
 import { compareIfComparable } from "./compare.js";
 import { DurationHistogram } from "./duration-histogram.js";
 import { share } from "./format.js";
-import { GroupAccumulator, groupList, increment, incrementAll, toCounts } from "./group-accumulator.js";
+import { exactGroupList, GroupAccumulator, groupList, increment, incrementAll, toCounts } from "./group-accumulator.js";
 import { microsToUsd } from "./money.js";
 import {
   PARTIAL_AGGREGATE_VERSION,
@@ -213,6 +213,13 @@ export class DayAggregator {
         refetches: input.fetch.refetches,
       },
       comparison: { previousDay: null, sameWeekdayLastWeek: null },
+      exact: {
+        durationSeconds: this.all.durationSeconds.toString(),
+        scoreSum: this.all.scoreSum.toString(),
+        durations: this.durations.counts(),
+        assistants: exactGroupList(this.assistants),
+        campaigns: exactGroupList(this.campaigns),
+      },
     };
     summary.comparison = {
       previousDay: compareIfComparable(summary, input.previousDay, shiftDate(window.date, -1)),

@@ -4,6 +4,7 @@ import {
   type Delta,
   HEADLINE_KPIS,
   type HeadlineKpi,
+  type StoredSummary,
   SUMMARY_SCHEMA_VERSION,
   type Summary,
 } from "./summary.js";
@@ -12,7 +13,7 @@ import {
  * A KPI's value, or null when it is undefined for the day (a rate on an empty day) or absent
  * from a stored summary written by a build that did not know it.
  */
-function kpiValue(summary: Summary, kpi: HeadlineKpi): number | null {
+function kpiValue(summary: StoredSummary, kpi: HeadlineKpi): number | null {
   const value = kpi === "averageScore" ? summary.averageScore : summary.totals?.[kpi];
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -33,7 +34,7 @@ export function delta(
 }
 
 /** Deltas of the headline KPIs of `current` against `earlier`. */
-export function compareSummaries(current: Summary, earlier: Summary): Comparison {
+export function compareSummaries(current: StoredSummary, earlier: StoredSummary): Comparison {
   const deltas = {} as Record<HeadlineKpi, Delta>;
   for (const kpi of HEADLINE_KPIS) {
     deltas[kpi] = delta(kpiValue(current, kpi), kpiValue(earlier, kpi));
@@ -83,14 +84,21 @@ export function sameFilters(a: Filtered | undefined, b: Filtered | undefined): b
 }
 
 /**
- * Why `earlier` cannot be compared with `current`, or null when it can. Numbers of a
- * different schema version, another report timezone (other day boundaries) or other filters
+ * Why `earlier` cannot be compared with `current`, or null when it can. Numbers of an unknown
+ * schema version (version 2 only added the exact sums: a version-1 day's headline KPIs mean
+ * the same), another report timezone (other day boundaries) or other filters
  * (a subset of the calls) measure something else, so they get no deltas rather than
  * misleading ones. `expectedDate` guards against a summary stored under the wrong name.
  */
-export function incomparableReason(current: Summary, earlier: Summary, expectedDate: string): string | null {
-  if (earlier.schemaVersion !== SUMMARY_SCHEMA_VERSION) {
-    return `schemaVersion ${String(earlier.schemaVersion)} differs from ${SUMMARY_SCHEMA_VERSION}`;
+export function incomparableReason(
+  current: StoredSummary,
+  earlier: StoredSummary,
+  expectedDate: string,
+): string | null {
+  if (earlier.schemaVersion !== 1 && earlier.schemaVersion !== SUMMARY_SCHEMA_VERSION) {
+    // A stored file can hold any number here, whatever the type says.
+    const version: unknown = (earlier as { schemaVersion: unknown }).schemaVersion;
+    return `schemaVersion ${String(version)} is neither 1 nor ${SUMMARY_SCHEMA_VERSION}`;
   }
   if (earlier.date !== expectedDate) return `it is for ${String(earlier.date)}, not ${expectedDate}`;
   if (earlier.timezone !== current.timezone) return `its timezone ${String(earlier.timezone)} differs`;
@@ -100,8 +108,8 @@ export function incomparableReason(current: Summary, earlier: Summary, expectedD
 
 /** The comparison with a stored summary, or null when there is none or it is not comparable. */
 export function compareIfComparable(
-  current: Summary,
-  earlier: Summary | null,
+  current: StoredSummary,
+  earlier: StoredSummary | null,
   expectedDate: string,
 ): Comparison | null {
   if (earlier === null || incomparableReason(current, earlier, expectedDate) !== null) return null;

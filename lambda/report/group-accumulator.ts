@@ -7,7 +7,7 @@ import { ExactSum } from "./exact-sum.js";
 import { share } from "./format.js";
 import { microsToUsd } from "./money.js";
 import type { CountEntries, PartialGroup } from "./partial-aggregate.js";
-import type { Counts, GroupStats } from "./summary.js";
+import type { Counts, ExactGroupSums, GroupStats } from "./summary.js";
 
 export function increment(counts: Map<string, number>, key: string, by = 1): void {
   counts.set(key, (counts.get(key) ?? 0) + by);
@@ -67,6 +67,16 @@ export class GroupAccumulator {
     };
   }
 
+  /** The sums behind `stats()`'s rounded numbers, for the summary's `exact` block. */
+  exactSums(): ExactGroupSums {
+    return {
+      name: this.name,
+      durationSeconds: this.durationSeconds.toString(),
+      scoreSum: this.scoreSum.toString(),
+      scoredCalls: this.scoredCalls,
+    };
+  }
+
   partial(): PartialGroup {
     return {
       name: this.name,
@@ -92,6 +102,16 @@ export class GroupAccumulator {
   }
 }
 
+/** Most calls first, then by name: the order of the summary's group lists. */
+function sortedGroups(groups: Map<string, GroupAccumulator>): GroupAccumulator[] {
+  return [...groups.values()].sort((a, b) => b.calls - a.calls || byName(a.name, b.name));
+}
+
 export function groupList(groups: Map<string, GroupAccumulator>): GroupStats[] {
-  return [...groups.values()].map((group) => group.stats()).sort((a, b) => b.calls - a.calls || byName(a.name, b.name));
+  return sortedGroups(groups).map((group) => group.stats());
+}
+
+/** The groups' exact sums, in `groupList`'s order. */
+export function exactGroupList(groups: Map<string, GroupAccumulator>): ExactGroupSums[] {
+  return sortedGroups(groups).map((group) => group.exactSums());
 }

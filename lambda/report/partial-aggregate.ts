@@ -4,7 +4,7 @@
  * since an object would make a name like `__proto__` a prototype instead of a key; exact sums
  * are decimal strings (see exact-sum.ts). Checked by hand on the way in: the domain has no zod.
  */
-import { ExactSum } from "./exact-sum.js";
+import { isRecord, jsonChecks } from "./json-checks.js";
 import type { Summary } from "./summary.js";
 
 export const PARTIAL_AGGREGATE_VERSION = 1;
@@ -70,47 +70,7 @@ function fail(path: Path, problem: string): never {
   throw new PartialAggregateError(`${subject} ${problem}; the stored part is damaged or not one — re-run the part.`);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The items of an array, holes read as undefined (JSON has none, but an object built in code may). */
-function array(value: unknown, path: Path): unknown[] {
-  if (!Array.isArray(value)) fail(path, "is not an array");
-  return Array.from(value);
-}
-
-function text(value: unknown, path: Path): string {
-  if (typeof value !== "string") fail(path, "is not a string");
-  return value;
-}
-
-function count(value: unknown, path: Path, minimum = 0): number {
-  if (!Number.isSafeInteger(value) || (value as number) < minimum) {
-    fail(path, `is ${JSON.stringify(value) ?? String(value)}, not a whole number of at least ${minimum}`);
-  }
-  return value as number;
-}
-
-function micros(value: unknown, path: Path): number {
-  if (!Number.isSafeInteger(value)) fail(path, "is not a whole number of micro-dollars");
-  return value as number;
-}
-
-function exactSum(value: unknown, path: Path): string {
-  if (typeof value !== "string" || ExactSum.parse(value) === null) {
-    fail(path, 'is not an exact decimal sum of doubles (a string such as "12.5")');
-  }
-  return value;
-}
-
-function uniqueNames(names: string[], path: Path): void {
-  const seen = new Set<string>();
-  for (const [index, name] of names.entries()) {
-    if (seen.has(name)) fail(`${path}[${index}]`, `repeats ${JSON.stringify(name)}`);
-    seen.add(name);
-  }
-}
+const { array, text, count, micros, exactSum, uniqueNames, namedList, durations, hourly } = jsonChecks(fail);
 
 function countEntries(value: unknown, path: Path): CountEntries {
   const entries = array(value, path).map((entry, index): [string, number] => {
@@ -149,28 +109,6 @@ function group(value: unknown, path: Path): PartialGroup {
   };
 }
 
-function groups(value: unknown, path: Path): PartialGroup[] {
-  const list = array(value, path).map((item, index) => group(item, `${path}[${index}]`));
-  uniqueNames(
-    list.map(({ name }) => name),
-    path,
-  );
-  return list;
-}
-
-function durations(value: unknown, path: Path): [number, number][] {
-  let previous = Number.NEGATIVE_INFINITY;
-  return array(value, path).map((entry, index): [number, number] => {
-    const pair = array(entry, `${path}[${index}]`);
-    const seconds = pair[0];
-    if (pair.length !== 2 || typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= previous) {
-      fail(`${path}[${index}]`, "is not a [seconds, count] pair in ascending order of seconds");
-    }
-    previous = seconds;
-    return [seconds, count(pair[1], `${path}[${index}][1]`, 1)];
-  });
-}
-
 function scope(value: unknown, path: Path): PartialScope {
   if (!isRecord(value) || !isRecord(value.filters)) fail(path, "is not an object with filters");
   const { assistantId, campaignId, type, status } = value.filters;
@@ -203,14 +141,12 @@ export function readPartialAggregate(value: unknown): PartialAggregate {
       `Partial aggregate has version ${JSON.stringify(value.version) ?? "(missing)"}, not ${PARTIAL_AGGREGATE_VERSION}; it was written by another release of the report — re-run the part.`,
     );
   }
-  const hourly = array(value.hourly, "hourly").map((calls, hour) => count(calls, `hourly[${hour}]`));
-  if (hourly.length !== 24) fail("hourly", `has ${hourly.length} entries, not 24`);
   return {
     version: PARTIAL_AGGREGATE_VERSION,
     scope: scope(value.scope, "scope"),
     all: group(value.all, "all"),
-    assistants: groups(value.assistants, "assistants"),
-    campaigns: groups(value.campaigns, "campaigns"),
+    assistants: namedList(value.assistants, "assistants", group),
+    campaigns: namedList(value.campaigns, "campaigns", group),
     humanAnswered: count(value.humanAnswered, "humanAnswered"),
     carrierCostMicros: micros(value.carrierCostMicros, "carrierCostMicros"),
     outsideWindow: count(value.outsideWindow, "outsideWindow"),
@@ -220,7 +156,7 @@ export function readPartialAggregate(value: unknown): PartialAggregate {
     byType: countEntries(value.byType, "byType"),
     byAnsweredBy: countEntries(value.byAnsweredBy, "byAnsweredBy"),
     bySentiment: countEntries(value.bySentiment, "bySentiment"),
-    hourly,
+    hourly: hourly(value.hourly, "hourly"),
     variableKeys: keyList(value.variableKeys, "variableKeys"),
     evaluationKeys: keyList(value.evaluationKeys, "evaluationKeys"),
   };

@@ -4,11 +4,12 @@ import type { SummaryReport } from "./report-definition.js";
 
 /**
  * `summary-YYYY-MM-DD.json`: the stable, machine-readable result of one report day.
- * Additive changes keep `schemaVersion`; renames or removals bump it. Documented in
- * docs/summary-schema.md. Money appears twice: exact integer micro-dollars (`…Micros`) for
+ * Additive changes keep `schemaVersion`; renames or removals bump it. Version 2 added `exact`,
+ * what merging days into a week or month needs (period-merge.ts); version 1 summaries are still
+ * read (stored-summary.ts). Documented in docs/summary-schema.md. Money appears twice: exact integer micro-dollars (`…Micros`) for
  * tools that re-add, and USD numbers (`micros / 1e6`, not rounded) for people and sheets.
  */
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 /**
  * Appended to a preview's file names (`summary-2026-12-01-preview.json`): a preview is never
@@ -123,6 +124,38 @@ export interface Comparison {
   deltas: Record<HeadlineKpi, Delta>;
 }
 
+/** A group's exact sums, which `GroupStats` shows rounded: what a merge of days adds up. */
+export interface ExactGroupSums {
+  /** The `GroupStats.name` these sums belong to. */
+  name: string;
+  /** Talk time of connected calls, exactly, as a decimal string (`"1234"`, `"12.5"`; exact-sum.ts). */
+  durationSeconds: string;
+  /** Sum of the scores of scored calls, exactly, as a decimal string. */
+  scoreSum: string;
+  /** Calls whose score counted. */
+  scoredCalls: number;
+}
+
+/**
+ * Schema version 2: the numbers behind the day's rounded ones, so that days merged into a week
+ * or a month give exactly what one pass over the period's calls gives (period-merge.ts).
+ */
+export interface SummaryExact {
+  /** `totals.durationSeconds` before rounding. */
+  durationSeconds: string;
+  /** The sum behind `averageScore` (`scoreSum / scoredCalls`). */
+  scoreSum: string;
+  /**
+   * The duration histogram: connected calls' durations as `[seconds, count]`, ascending, one
+   * pair per distinct value — exact, so a period's median and p90 are exact too.
+   */
+  durations: [number, number][];
+  /** One per `assistants[]` entry, in the same order. */
+  assistants: ExactGroupSums[];
+  /** One per `campaigns[]` entry, in the same order. */
+  campaigns: ExactGroupSums[];
+}
+
 export interface Summary {
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
   /** The local report day, `YYYY-MM-DD`. */
@@ -164,4 +197,12 @@ export interface Summary {
   hourly: number[];
   dataQuality: DataQuality;
   comparison: { previousDay: Comparison | null; sameWeekdayLastWeek: Comparison | null };
+  /** Since version 2. */
+  exact: SummaryExact;
 }
+
+/** A summary stored by a build before version 2: everything but `exact`. */
+export type SummaryV1 = Omit<Summary, "schemaVersion" | "exact"> & { schemaVersion: 1 };
+
+/** A stored daily summary of any version this build reads (stored-summary.ts checks one). */
+export type StoredSummary = Summary | SummaryV1;

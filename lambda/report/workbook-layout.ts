@@ -41,11 +41,12 @@ export interface LinkValue {
 /** What a cell may hold: no formulas, rich text or errors, ever. */
 export type CellValue = string | number | boolean | Date | LinkValue | null;
 
-/** A cell of a hand-laid-out row: a value and, optionally, its number format or font. */
+/** A cell of a hand-laid-out row: a value and, optionally, its number format, font or fill. */
 export interface CellLayout {
   value: CellValue;
   numFmt?: string;
   font?: FontStyle;
+  fill?: FillStyle;
 }
 
 /** A header row (every cell in HEADER_STYLE), or a row of cells styled one by one. */
@@ -112,6 +113,8 @@ export const NUMBER_FORMATS = {
   /** A fraction of a day: seconds / 86,400. `[h]` keeps counting past 24 hours. */
   duration: "[h]:mm:ss",
   dateTime: "yyyy-mm-dd hh:mm:ss",
+  /** A calendar day with its weekday, `Mon 2025-08-04`: a date cell Excel can chart on a date axis. */
+  day: "ddd yyyy-mm-dd",
   score: "0.0#",
   countChange: "+#,##0;-#,##0;0",
   moneyChange: "+$#,##0.00;-$#,##0.00;$0.00",

@@ -112,48 +112,39 @@ function deltaCells(line: KpiLine, delta: Delta | undefined): CellLayout[] {
   ];
 }
 
-/** The Summary sheet; `createdAt` is shown as the time the report was generated. */
-export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
-  const rows: RowLayout[] = [];
-  const cells = (...row: CellLayout[]) => rows.push({ cells: row });
-  const header = (...titles: string[]) => rows.push({ header: titles });
-  const { previousDay, sameWeekdayLastWeek } = summary.comparison;
+/** A column of deltas in the key figures: its header and the deltas (none when not stored). */
+export interface DeltaColumn {
+  header: string;
+  deltas: Record<HeadlineKpi, Delta> | undefined;
+}
 
-  const partial = partialDayLabel(summary);
-  cells({ value: `Calls report — ${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`, font: TITLE_FONT });
-  if (summary.partialAsOf) {
-    cells(
-      { value: "Partial day: calls up to" },
-      { value: wallClock(new Date(summary.partialAsOf), summary.timezone), numFmt: NUMBER_FORMATS.dateTime },
-    );
+/** The key figures with two comparisons: the header row and one row per KPI. */
+export function keyFigureRows(summary: Summary, [first, second]: [DeltaColumn, DeltaColumn]): RowLayout[] {
+  const rows: RowLayout[] = [{ header: ["Key figures", "Value", first.header, "Δ %", second.header, "Δ %"] }];
+  for (const line of kpiLines(summary)) {
+    rows.push({
+      cells: [
+        { value: line.label },
+        { value: line.value, numFmt: line.numFmt },
+        ...deltaCells(line, line.delta && first.deltas?.[line.delta.kpi]),
+        ...deltaCells(line, line.delta && second.deltas?.[line.delta.kpi]),
+      ],
+    });
   }
-  cells({ value: "Timezone" }, { value: summary.timezone });
-  cells({ value: "Generated" }, { value: wallClock(createdAt, summary.timezone), numFmt: NUMBER_FORMATS.dateTime });
+  return rows;
+}
+
+/** `Filters: campaignId = 3` or `none`. */
+export function filterRow(summary: Summary): RowLayout {
   const filters = Object.entries(summary.filters)
     .filter(([, value]) => value !== null)
     .map(([key, value]) => `${key} = ${value}`);
-  cells({ value: "Filters" }, { value: filters.length > 0 ? textCell(filters.join(", ")) : "none" });
-  cells();
+  return { cells: [{ value: "Filters" }, { value: filters.length > 0 ? textCell(filters.join(", ")) : "none" }] };
+}
 
-  const comparisonHeader = (label: string, date: string | undefined) =>
-    date === undefined ? `Δ ${label}` : `Δ vs ${formatDay(date).slice(0, -5)}`;
-  header(
-    "Key figures",
-    "Value",
-    comparisonHeader("previous day", previousDay?.date),
-    "Δ %",
-    comparisonHeader("same day last week", sameWeekdayLastWeek?.date),
-    "Δ %",
-  );
-  for (const line of kpiLines(summary)) {
-    cells(
-      { value: line.label },
-      { value: line.value, numFmt: line.numFmt },
-      ...deltaCells(line, line.delta && previousDay?.deltas[line.delta.kpi]),
-      ...deltaCells(line, line.delta && sameWeekdayLastWeek?.deltas[line.delta.kpi]),
-    );
-  }
-
+/** Status, type, answered by, outcome and sentiment: each a small table, after an empty row. */
+export function breakdownRows(summary: Summary): RowLayout[] {
+  const rows: RowLayout[] = [];
   const breakdowns: Array<[string, Counts]> = [
     ["Status", summary.byStatus],
     ["Type", summary.byType],
@@ -162,20 +153,23 @@ export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
     ["Sentiment", summary.bySentiment],
   ];
   for (const [title, counts] of breakdowns) {
-    cells();
-    header(title, "Calls", "Share");
+    rows.push({ cells: [] }, { header: [title, "Calls", "Share"] });
     for (const [value, count] of sortedCounts(counts)) {
-      cells(
-        { value: textCell(value) ?? "(blank)" },
-        { value: count, numFmt: NUMBER_FORMATS.count },
-        { value: share(count, summary.totals.calls), numFmt: NUMBER_FORMATS.percent },
-      );
+      rows.push({
+        cells: [
+          { value: textCell(value) ?? "(blank)" },
+          { value: count, numFmt: NUMBER_FORMATS.count },
+          { value: share(count, summary.totals.calls), numFmt: NUMBER_FORMATS.percent },
+        ],
+      });
     }
   }
+  return rows;
+}
 
+/** How complete the data is, after an empty row. */
+export function dataQualityRows(summary: Summary): RowLayout[] {
   const q = summary.dataQuality;
-  cells();
-  header("Data quality", "Count");
   const qualityLines: Array<[string, number]> = [
     ["Calls the API reported (total)", q.apiTotal],
     ["Rows received", q.received],
@@ -188,20 +182,70 @@ export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
     ["Rate-limited answers (429)", q.rateLimited],
     ["Refetch passes", q.refetches],
   ];
-  for (const [label, value] of qualityLines) {
-    cells({ value: label }, { value, numFmt: NUMBER_FORMATS.count });
-  }
-  cells();
-  cells({
-    value: `Money in USD. Times are wall-clock times in ${summary.timezone}; API timestamps read in ${summary.apiTimezone}.`,
-    font: NOTE_FONT,
-  });
+  return [
+    { cells: [] },
+    { header: ["Data quality", "Count"] },
+    ...qualityLines.map(
+      ([label, value]): RowLayout => ({ cells: [{ value: label }, { value, numFmt: NUMBER_FORMATS.count }] }),
+    ),
+  ];
+}
 
+/** The closing note on units and clocks. */
+export function unitsNoteRow(summary: Summary): RowLayout {
   return {
-    name: "Summary",
-    frozen: null,
-    columns: [{ width: 34 }, { width: 21 }, { width: 18 }, { width: 10 }, { width: 18 }, { width: 10 }],
-    rows,
-    autoFilter: false,
+    cells: [
+      {
+        value: `Money in USD. Times are wall-clock times in ${summary.timezone}; API timestamps read in ${summary.apiTimezone}.`,
+        font: NOTE_FONT,
+      },
+    ],
   };
+}
+
+export const SUMMARY_SHEET_COLUMNS = [
+  { width: 34 },
+  { width: 21 },
+  { width: 18 },
+  { width: 10 },
+  { width: 18 },
+  { width: 10 },
+];
+
+/** The Summary sheet; `createdAt` is shown as the time the report was generated. */
+export function summarySheet(summary: Summary, createdAt: Date): SheetLayout {
+  const rows: RowLayout[] = [];
+  const cells = (...row: CellLayout[]) => rows.push({ cells: row });
+  const { previousDay, sameWeekdayLastWeek } = summary.comparison;
+
+  const partial = partialDayLabel(summary);
+  cells({ value: `Calls report — ${formatDay(summary.date)}${partial ? ` — ${partial}` : ""}`, font: TITLE_FONT });
+  if (summary.partialAsOf) {
+    cells(
+      { value: "Partial day: calls up to" },
+      { value: wallClock(new Date(summary.partialAsOf), summary.timezone), numFmt: NUMBER_FORMATS.dateTime },
+    );
+  }
+  cells({ value: "Timezone" }, { value: summary.timezone });
+  cells({ value: "Generated" }, { value: wallClock(createdAt, summary.timezone), numFmt: NUMBER_FORMATS.dateTime });
+  rows.push(filterRow(summary));
+  cells();
+
+  const comparisonHeader = (label: string, date: string | undefined) =>
+    date === undefined ? `Δ ${label}` : `Δ vs ${formatDay(date).slice(0, -5)}`;
+  rows.push(
+    ...keyFigureRows(summary, [
+      { header: comparisonHeader("previous day", previousDay?.date), deltas: previousDay?.deltas },
+      {
+        header: comparisonHeader("same day last week", sameWeekdayLastWeek?.date),
+        deltas: sameWeekdayLastWeek?.deltas,
+      },
+    ]),
+    ...breakdownRows(summary),
+    ...dataQualityRows(summary),
+    { cells: [] },
+    unitsNoteRow(summary),
+  );
+
+  return { name: "Summary", frozen: null, columns: SUMMARY_SHEET_COLUMNS, rows, autoFilter: false };
 }

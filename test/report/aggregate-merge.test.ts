@@ -10,6 +10,7 @@ import type { Call } from "../../lambda/report/call.js";
 import { DurationHistogram } from "../../lambda/report/duration-histogram.js";
 import { reportWindow } from "../../lambda/report/window.js";
 import { makeCall, makeFetchStats } from "../support/call-factory.js";
+import { type Random, randomCalls, randomSplit, withKeys } from "../support/random-calls.js";
 import { seededRandom } from "../support/seeded-random.js";
 
 // The New York fall-back day: 25 local hours, read from a UTC API, so hourly buckets and the
@@ -27,99 +28,10 @@ const INPUT: FinishInput = {
   sameWeekdayLastWeek: null,
 };
 
-type Random = () => number;
-
-function pick<T>(random: Random, choices: readonly T[]): T {
-  return choices[Math.floor(random() * choices.length)] as T;
-}
-
-/** An object with these own keys; JSON.parse keeps `__proto__` an own key, as the API's JSON does. */
-function withKeys(keys: string[], value: (key: string) => unknown): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(Object.fromEntries(keys.map((key) => [key, value(key)]))));
-}
-
 function randomTimestamp(random: Random): string {
   // 2025-11-02 00:00 UTC to 2025-11-03 12:00 UTC: the New York day is 04:00 to 05:00 the next day.
   const instant = new Date(Date.UTC(2025, 10, 2) + Math.floor(random() * 36 * 3600) * 1000);
   return instant.toISOString().slice(0, 19).replace("T", " ");
-}
-
-function randomDuration(random: Random): number {
-  const kind = random();
-  if (kind < 0.25) return 0;
-  if (kind < 0.6) return 1 + Math.floor(random() * 120);
-  if (kind < 0.85) return 120 + Math.floor(random() * 7_081);
-  if (kind < 0.93) return 7_201 + Math.floor(random() * 30_000);
-  return pick(random, [0.5, 12.3, 99.99, 7_200.5, 1e-3]);
-}
-
-function randomCost(random: Random): number {
-  return random() < 0.05 ? 1_000_000_000 + Math.floor(random() * 9e9) : Math.floor(random() * 300_000);
-}
-
-function randomScore(random: Random): unknown {
-  return pick(random, [
-    8,
-    6,
-    7.3,
-    8.15,
-    9.99,
-    0.1,
-    Math.round(random() * 1000) / 100,
-    random() * 10,
-    "8.5",
-    " 7.25 ",
-    "6.7",
-    "high",
-    "",
-    null,
-    Number.NaN,
-  ]);
-}
-
-function randomEvaluation(random: Random): Record<string, unknown> | null {
-  if (random() < 0.15) return null;
-  const extras = ["reason", "summary", "__proto__", "constructor", "next_step"].filter(() => random() < 0.2);
-  const keys = ["sentiment", "outcome", "score", ...extras].filter(() => random() < 0.85);
-  return withKeys(keys, (key) => {
-    if (key === "sentiment") return pick(random, ["positive", "neutral", "negative", "", null, 3, true]);
-    if (key === "outcome") return pick(random, ["qualified_lead", "callback", "voicemail", "__proto__", " "]);
-    if (key === "score") return randomScore(random);
-    return "note";
-  });
-}
-
-function randomCall(random: Random, id: number): Call {
-  const totalCostMicros = randomCost(random);
-  const variableKeys = ["customer_name", "interest_level", "order_id", "__proto__", `k${Math.floor(random() * 8)}`];
-  return makeCall({
-    id,
-    createdAt: randomTimestamp(random),
-    durationSeconds: randomDuration(random),
-    totalCostMicros,
-    carrierCostMicros: Math.floor(totalCostMicros * random()),
-    status: pick(random, ["completed", "failed", "busy", "no-answer", null, "", "queued_v2", "__proto__"]),
-    type: pick(random, ["inbound", "outbound", "web", null, "constructor"]),
-    answeredBy: pick(random, ["human", "machine", "unknown", null, "fax"]),
-    assistantName: pick(random, ["Sales Assistant", "Support", null, "", "  ", "__proto__", "constructor"]),
-    campaignName: pick(random, ["Q4 Outreach Campaign", "Renewals", null, "", "__proto__", "hasOwnProperty"]),
-    evaluation: randomEvaluation(random),
-    variables: withKeys(
-      variableKeys.filter(() => random() < 0.3),
-      () => "x",
-    ),
-  });
-}
-
-function randomCalls(random: Random, count: number): Call[] {
-  return Array.from({ length: count }, (_, index) => randomCall(random, index + 1));
-}
-
-/** `calls` cut into `parts` contiguous runs at random places; runs may be empty or one call long. */
-function randomSplit<T>(random: Random, calls: T[], parts: number): T[][] {
-  const cuts = Array.from({ length: parts - 1 }, () => Math.floor(random() * (calls.length + 1))).sort((a, b) => a - b);
-  const bounds = [0, ...cuts, calls.length];
-  return bounds.slice(1).map((end, index) => calls.slice(bounds[index], end));
 }
 
 function onePass(calls: Call[]): DayAggregator {
@@ -144,7 +56,7 @@ describe("DayAggregator.merge of partial aggregates", () => {
   it("gives the one-pass summary for any contiguous split of the calls, through JSON", () => {
     for (let seed = 1; seed <= 150; seed++) {
       const random = seededRandom(seed);
-      const calls = randomCalls(random, Math.floor(random() * 160));
+      const calls = randomCalls(random, Math.floor(random() * 160), randomTimestamp);
       const whole = onePass(calls);
       const expected = whole.finish(INPUT);
       const parts = 1 + Math.floor(random() * 10);
@@ -187,7 +99,7 @@ describe("DayAggregator.merge of partial aggregates", () => {
 
   it("stores the durations sparsely: 10,000 calls in under 30 kB of JSON", () => {
     const random = seededRandom(2025);
-    const partial = onePass(randomCalls(random, 10_000)).partial();
+    const partial = onePass(randomCalls(random, 10_000, randomTimestamp)).partial();
     const size = JSON.stringify(partial).length;
     // Measured: 25,703 characters, 20,516 of them the 2,255 distinct durations of the 6,899
     // calls in the window; the dense array alone would be 7,201 numbers.

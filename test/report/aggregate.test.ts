@@ -91,7 +91,7 @@ describe("DayAggregator on a normal day", () => {
     });
     const summary = finish(day);
     expect(summary).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       date: "2025-08-04",
       timezone: "Europe/Berlin",
       window: { start: "2025-08-03T22:00:00.000Z", end: "2025-08-04T22:00:00.000Z" },
@@ -479,6 +479,45 @@ describe("DayAggregator groups", () => {
         averageScore: 9,
       },
     ]);
+  });
+
+  it("stores the exact sums and the duration histogram behind the rounded numbers, groups in list order (schema 2)", () => {
+    const summary = summarise([
+      makeCall({ assistantName: "Bea", durationSeconds: 0.5, evaluation: { score: 0.1 } }),
+      makeCall({ assistantName: "Bea", durationSeconds: 30, evaluation: { score: 0.2 } }),
+      makeCall({ assistantName: "Ada", durationSeconds: 30, evaluation: { score: "7" } }),
+      makeCall({ assistantName: "Ada", durationSeconds: 0, evaluation: null }),
+      makeCall({ assistantName: "Cy", durationSeconds: 9000, evaluation: {} }),
+    ]);
+    // 0.1 and 0.2 as doubles, summed without rounding: their exact binary values in decimal.
+    const exactTenth = "0.1000000000000000055511151231257827021181583404541015625";
+    const exactFifth = "0.200000000000000011102230246251565404236316680908203125";
+    const pointThreeExactly = "0.3000000000000000166533453693773481063544750213623046875";
+    expect(Number(exactTenth)).toBe(0.1);
+    expect(Number(exactFifth)).toBe(0.2);
+    expect(summary.assistants.map((group) => group.name)).toEqual(["Ada", "Bea", "Cy"]);
+    expect(summary.exact).toEqual({
+      durationSeconds: "9060.5",
+      scoreSum: `7${pointThreeExactly.slice(1)}`,
+      durations: [
+        [0.5, 1],
+        [30, 2],
+        [9000, 1],
+      ],
+      assistants: [
+        { name: "Ada", durationSeconds: "30", scoreSum: "7", scoredCalls: 1 },
+        { name: "Bea", durationSeconds: "30.5", scoreSum: pointThreeExactly, scoredCalls: 2 },
+        { name: "Cy", durationSeconds: "9000", scoreSum: "0", scoredCalls: 0 },
+      ],
+      campaigns: [
+        {
+          name: "Q4 Outreach Campaign",
+          durationSeconds: "9060.5",
+          scoreSum: `7${pointThreeExactly.slice(1)}`,
+          scoredCalls: 3,
+        },
+      ],
+    });
   });
 
   it("keeps a status named __proto__ as an ordinary count", () => {

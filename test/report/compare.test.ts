@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Call } from "../../lambda/report/call.js";
 import { compareIfComparable, compareSummaries, incomparableReason } from "../../lambda/report/compare.js";
-import type { Summary } from "../../lambda/report/summary.js";
+import type { Summary, SummaryV1 } from "../../lambda/report/summary.js";
 import { reportWindow } from "../../lambda/report/window.js";
 import { makeCall, makeFetchStats } from "../support/call-factory.js";
 
@@ -118,6 +118,13 @@ describe("comparable summaries", () => {
     const stored = { ...summaryOf({ date: "2025-08-03" }), schemaVersion: 0 } as unknown as Summary;
     expect(incomparableReason(current, stored, "2025-08-03")).toMatch(/schemaVersion/);
     expect(compareIfComparable(current, stored, "2025-08-03")).toBeNull();
+  });
+
+  it("compares with a version-1 summary stored before the exact sums existed: its headline KPIs mean the same", () => {
+    const { exact: _, ...withoutExact } = summaryOf({ date: "2025-08-03", calls: calls(2) });
+    const stored: SummaryV1 = { ...withoutExact, schemaVersion: 1 };
+    expect(incomparableReason(current, stored, "2025-08-03")).toBeNull();
+    expect(compareIfComparable(current, stored, "2025-08-03")?.deltas.calls).toMatchObject({ current: 1, previous: 2 });
   });
 
   it("gives no comparison with a day read in another timezone", () => {

@@ -81,6 +81,13 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
       refetches: 0,
     },
     comparison: { previousDay: null, sameWeekdayLastWeek: null },
+    exact: {
+      durationSeconds: "245",
+      scoreSum: "8.5",
+      durations: [[245, 1]],
+      assistants: [{ name: "Sales Assistant", durationSeconds: "245", scoreSum: "8.5", scoredCalls: 1 }],
+      campaigns: [],
+    },
     ...overrides,
   };
 }

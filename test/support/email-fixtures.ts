@@ -105,6 +105,8 @@ export function summaryFixture(overrides: Partial<Summary> = {}): Summary {
       refetches: 0,
     },
     comparison: { previousDay: null, sameWeekdayLastWeek: null },
+    // The email never reads the exact sums; period merges are tested on aggregated calls.
+    exact: { durationSeconds: "147600", scoreSum: "0", durations: [], assistants: [], campaigns: [] },
     ...overrides,
   };
 }

@@ -7,6 +7,7 @@ import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import type { WorkbookWriter } from "../../ports.js";
 import type { Call } from "../../report/call.js";
+import type { PeriodWorkbookLayout } from "../../report/period-workbook.js";
 import {
   type CallsSheetsLayout,
   type WorkbookInput,
@@ -50,6 +51,44 @@ export async function writeWorkbook(
   callRows: CallRowsFactory = fastCallRows,
 ): Promise<WorkbookResult> {
   const layout = workbookLayout(input, options);
+  return withWorkbook(out, layout.title, options.createdAt, async ({ workbook, addSheet, sheetNames, watch }) => {
+    for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
+    const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, stylesOf(workbook));
+    const rows = await calls.write(input.calls, watch);
+    return { callRows: rows, sheetNames };
+  });
+}
+
+/**
+ * Writes a weekly or monthly workbook (lambda/report/period-workbook.ts) into `out`, like the
+ * daily one but without Calls sheets; resolves with the sheet names once `out` has finished.
+ */
+export function writePeriodWorkbook(out: Writable, layout: PeriodWorkbookLayout, createdAt: Date): Promise<string[]> {
+  return withWorkbook(out, layout.title, createdAt, async ({ addSheet, sheetNames }) => {
+    for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
+    return sheetNames;
+  });
+}
+
+interface OpenWorkbook {
+  workbook: ExcelJS.stream.xlsx.WorkbookWriter;
+  addSheet: AddSheet;
+  /** The names given so far, in order. */
+  sheetNames: string[];
+  watch: OutputWatch;
+}
+
+/**
+ * Opens a streaming workbook into `out`, lets `write` add its sheets, commits, and resolves
+ * once `out` has finished. If `write` or the output fails, rejects and leaves `out` open
+ * (unpiped) for the caller to discard — a partial zip must never look like a finished workbook.
+ */
+async function withWorkbook<T>(
+  out: Writable,
+  title: string,
+  createdAt: Date,
+  write: (book: OpenWorkbook) => Promise<T>,
+): Promise<T> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     // Without it exceljs drops every number format, fill and font.
@@ -61,9 +100,9 @@ export async function writeWorkbook(
   });
   workbook.creator = "callreport";
   workbook.lastModifiedBy = "callreport";
-  workbook.created = options.createdAt;
-  workbook.modified = options.createdAt;
-  workbook.title = layout.title;
+  workbook.created = createdAt;
+  workbook.modified = createdAt;
+  workbook.title = title;
 
   const zip = zipOf(workbook);
   const watch = new OutputWatch(out);
@@ -80,12 +119,10 @@ export async function writeWorkbook(
   };
 
   try {
-    for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
-    const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, stylesOf(workbook));
-    const rows = await calls.write(input.calls, watch);
+    const result = await write({ workbook, addSheet, sheetNames, watch });
     // exceljs's commit waits for `finish` only: without the race a failed output would hang it.
     await Promise.race([workbook.commit(), watch.failed]);
-    return { callRows: rows, sheetNames };
+    return result;
   } catch (error) {
     // Detach before aborting: an aborted archiver ends its output, which would end `out`.
     zip.unpipe(out);
@@ -106,10 +143,11 @@ export const xlsxWorkbookWriter: WorkbookWriter = {
 function addCellsRow(sheet: Sheet, cells: CellLayout[]): void {
   const row = sheet.addRow(cells.map((cell) => cell.value));
   cells.forEach((cell, index) => {
-    if (cell.numFmt === undefined && cell.font === undefined) return;
+    if (cell.numFmt === undefined && cell.font === undefined && cell.fill === undefined) return;
     const target = row.getCell(index + 1);
     if (cell.numFmt !== undefined) target.numFmt = cell.numFmt;
     if (cell.font !== undefined) target.font = cell.font as Partial<ExcelJS.Font>;
+    if (cell.fill !== undefined) target.fill = cell.fill as ExcelJS.Fill;
   });
   row.commit();
 }
