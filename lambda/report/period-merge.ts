@@ -15,7 +15,7 @@
  */
 import { type AggregatorOptions, DayAggregator, type PartialAggregate } from "./aggregate.js";
 import type { FetchStats } from "./call.js";
-import { compareSummaries, incomparableReason } from "./compare.js";
+import { compareSummaries, incomparableReason, sameFilters } from "./compare.js";
 import { ExactSum } from "./exact-sum.js";
 import type { CountEntries, PartialGroup, PartialScope } from "./partial-aggregate.js";
 import { PARTIAL_AGGREGATE_VERSION } from "./partial-aggregate.js";
@@ -67,8 +67,6 @@ export class PeriodMergeError extends Error {
   override name = "PeriodMergeError";
 }
 
-const sameFilters = (a: Summary["filters"], b: Summary["filters"]) => JSON.stringify(a) === JSON.stringify(b);
-
 /** The days in the period's order; throws when the set is not exactly the period's dates. */
 function daysInOrder(period: Period, days: StoredSummary[]): StoredSummary[] {
   const byDate = new Map<string, StoredSummary>();
@@ -91,7 +89,7 @@ function daysInOrder(period: Period, days: StoredSummary[]): StoredSummary[] {
   const ordered = period.dates.map((date) => byDate.get(date) as StoredSummary);
   const first = ordered[0] as StoredSummary;
   for (const day of ordered) {
-    if (day.timezone !== first.timezone || !sameFilters(day.filters, first.filters)) {
+    if (day.timezone !== first.timezone || !sameFilters(day, first)) {
       throw new PeriodMergeError(
         `${day.date} was reported in ${day.timezone} with filters ${JSON.stringify(day.filters)}, ${first.date} in ${first.timezone} with ${JSON.stringify(first.filters)}; a period adds up days counted the same way — rebuild the odd day.`,
       );
@@ -266,6 +264,8 @@ export function mergeDailySummaries(period: Period, days: StoredSummary[], optio
     // A stage may change how it reads the API mid-period; the local days are the same.
     apiTimezone: last.apiTimezone,
     filters: { ...first.filters },
+    // A named report's period is that report's: its name, title and filter lists (the last day's).
+    ...(last.report === undefined ? {} : { report: last.report }),
   };
   const { assistantId, campaignId, type, status } = first.filters;
   const scope: PartialScope = {

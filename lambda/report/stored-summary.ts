@@ -6,6 +6,7 @@
  */
 
 import { isRecord, jsonChecks } from "./json-checks.js";
+import type { ReportFilters, SummaryReport } from "./report-definition.js";
 import {
   type Comparison,
   type Counts,
@@ -146,6 +147,36 @@ function exact(value: unknown, path: string, assistants: GroupStats[], campaigns
   };
 }
 
+/** A named report's name, title and filter lists (#17). */
+function reportOf(value: unknown, path: string): SummaryReport {
+  const fields = record(value, path);
+  const lists = record(fields.filters, `${path}.filters`);
+  const list = <T>(key: string, item: (v: unknown, at: string) => T): T[] | undefined =>
+    lists[key] === undefined
+      ? undefined
+      : array(lists[key], `${path}.filters.${key}`).map((entry, index) =>
+          item(entry, `${path}.filters.${key}[${index}]`),
+        );
+  const id = (v: unknown, at: string) => {
+    if (!Number.isSafeInteger(v)) fail(at, "is not a whole number");
+    return v as number;
+  };
+  const filterLists: ReportFilters = {};
+  const assistantIds = list("assistantIds", id);
+  const campaignIds = list("campaignIds", id);
+  const callTypes = list("callTypes", text);
+  const callStatuses = list("callStatuses", text);
+  if (assistantIds) filterLists.assistantIds = assistantIds;
+  if (campaignIds) filterLists.campaignIds = campaignIds;
+  if (callTypes) filterLists.callTypes = callTypes;
+  if (callStatuses) filterLists.callStatuses = callStatuses;
+  return {
+    name: text(fields.name, `${path}.name`),
+    title: textOrNull(fields.title, `${path}.title`),
+    filters: filterLists,
+  };
+}
+
 function filters(value: unknown, path: string): Summary["filters"] {
   const fields = record(value, path);
   const id = (key: string) => {
@@ -199,6 +230,7 @@ export function readStoredSummary(json: unknown): StoredSummary {
     generatedAt: text(fields.generatedAt, "generatedAt"),
     partialAsOf: fields.partialAsOf === undefined ? null : textOrNull(fields.partialAsOf, "partialAsOf"),
     filters: filters(fields.filters, "filters"),
+    ...(fields.report === undefined ? {} : { report: reportOf(fields.report, "report") }),
     totals: totals(fields.totals, "totals"),
     byStatus: counts(fields.byStatus, "byStatus"),
     byType: counts(fields.byType, "byType"),

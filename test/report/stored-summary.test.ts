@@ -36,6 +36,16 @@ describe("readStoredSummary", () => {
     expect(Object.keys(read.byStatus)).toContain("__proto__");
   });
 
+  it("keeps a named report's name, title and filter lists, and names a bad list", () => {
+    const report = { name: "finance", title: "Finance", filters: { campaignIds: [5, 6], callStatuses: ["completed"] } };
+    expect(readStoredSummary(asStored((json) => Object.assign(json, { report }))).report).toEqual(report);
+    expect(() =>
+      readStoredSummary(
+        asStored((json) => Object.assign(json, { report: { ...report, filters: { campaignIds: ["5"] } } })),
+      ),
+    ).toThrow("Stored summary field report.filters.campaignIds[0] is not a whole number");
+  });
+
   it("reads a version-1 summary, without exact sums, as version 1", () => {
     const read = readStoredSummary(
       asStored((json) => {
