@@ -6,13 +6,15 @@
  */
 
 import type { ReportOptions, ReportPorts } from "./pipeline.js";
-import type { ComposedEmail, EmailClaim, StoredObject } from "./ports.js";
-import { reportEmail } from "./report/email-content.js";
+import type { ComposedEmail, DownloadLink, EmailClaim, StoredObject } from "./ports.js";
+import { type ReportEmail, type ReportEmailInput, reportEmail } from "./report/email-content.js";
 import { isEmptyDay, type Summary } from "./report/summary.js";
 
 export type EmailOutcome =
   | { status: "sent"; messageIds: string[]; attached: boolean; subject: string }
   | { status: "skipped-empty" }
+  /** A day a weekly or monthly report built on the way: stored, its own email left to the day's run. */
+  | { status: "not-requested" }
   | { status: "already-sent"; sentAt: string | null };
 
 export class EmailInDoubtError extends Error {
@@ -29,6 +31,17 @@ export class EmailNotRecordedError extends Error {
   override name = "EmailNotRecordedError";
 }
 
+/** What the email says, given the links the store made: the daily email unless a caller says otherwise. */
+export type ComposeEmail = (parts: {
+  link: DownloadLink | null;
+  archive: DownloadLink | null;
+  base: Pick<ReportEmailInput, "workbookFileName" | "environment" | "recipients" | "attachWorkbook">;
+}) => ReportEmail;
+
+/**
+ * Sends the report's email at most once for `options.date` — a day, or a period's file stem
+ * (`week-2025-W32`), which names its own marker.
+ */
 export async function sendEmail(
   options: ReportOptions,
   ports: ReportPorts,
@@ -37,19 +50,21 @@ export async function sendEmail(
   workbookBytes: Buffer | null,
   /** The run sending it: a replay of the same run is never forced past what it sent. */
   runId?: string,
+  compose: ComposeEmail = ({ link, archive, base }) => reportEmail({ ...base, summary, link, archive }),
 ): Promise<EmailOutcome> {
   if (options.emptyDay === "skip" && isEmptyDay(summary)) return { status: "skipped-empty" };
 
   // Compose before claiming: a bad address or template failure must not leave a claim behind.
   const [link, archive] = await Promise.all([ports.store.downloadLink(workbook), ports.store.archiveLink()]);
-  const content = reportEmail({
-    summary,
-    workbookFileName: workbook.fileName,
+  const content = compose({
     link,
     archive,
-    environment: options.environment,
-    recipients: options.recipients,
-    attachWorkbook: options.attachWorkbook,
+    base: {
+      workbookFileName: workbook.fileName,
+      environment: options.environment,
+      recipients: options.recipients,
+      attachWorkbook: options.attachWorkbook,
+    },
   });
   const email: ComposedEmail = await ports.mailer.prepare(content, {
     workbook: workbookBytes,

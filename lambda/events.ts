@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lastFinishedPeriod, type Period, periodContaining } from "./report/period.js";
 import { DEFAULT_REPORT_NAME } from "./report/report-definition.js";
 import {
   assertCalendarDate,
@@ -18,6 +19,8 @@ export interface ReportRequest {
   preview: boolean;
   /** Only these of the stage's reports (a manual run or backfill may name them); null for all. */
   reports: string[] | null;
+  /** A weekly or monthly report (#18) of this period instead of days (`dates` is then empty). */
+  period?: Period;
 }
 
 export class InvalidEventError extends Error {
@@ -36,7 +39,10 @@ const isoDate = z.string().refine(
   { message: "must be a calendar date YYYY-MM-DD" },
 );
 
-const scheduledEvent = z.object({ scheduledTime: z.iso.datetime({ offset: true }) }).strict();
+const periodKind = z.enum(["week", "month"], { message: 'must be "week" or "month"' });
+const scheduledEvent = z
+  .object({ scheduledTime: z.iso.datetime({ offset: true }), period: periodKind.optional() })
+  .strict();
 const reportNames = z
   .array(z.string(), { message: 'must be a list of report names, e.g. ["sales"]' })
   .min(1, { message: "is empty — leave it out to run every report" });
@@ -48,12 +54,20 @@ const manualEvent = z
     reports: reportNames.optional(),
   })
   .strict();
+const periodEvent = z
+  .object({
+    period: periodKind,
+    date: isoDate.optional(),
+    force: z.boolean().optional(),
+    reports: reportNames.optional(),
+  })
+  .strict();
 const backfillEvent = z
   .object({ from: isoDate, to: isoDate, force: z.boolean().optional(), reports: reportNames.optional() })
   .strict();
 
 const EXAMPLES =
-  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"} or {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} (each but the first may add "force":true and "reports":["name", …]; a manual one "preview":true)';
+  'expected {"scheduledTime":"<ISO instant>"}, {"date":"YYYY-MM-DD"}, {"from":"YYYY-MM-DD","to":"YYYY-MM-DD"} or {"period":"week"|"month"} (each but the first may add "force":true and "reports":["name", …]; a manual day "preview":true, a period "date" naming a day inside it)';
 
 /** Refuses a name the stage has no report of, naming the ones it has. */
 function knownReports(names: string[] | undefined, known: readonly string[]): string[] | null {
@@ -91,6 +105,13 @@ export function parseReportEvent(
 ): ReportRequest {
   const { timezone, now } = options;
   const scheduled = scheduledEvent.safeParse(event);
+  if (scheduled.success && scheduled.data.period !== undefined) {
+    // The last period that ended before the schedule's own time: a retry hours later reports the same one.
+    const period = lastFinishedPeriod(scheduled.data.period, new Date(scheduled.data.scheduledTime), timezone);
+    const unfinished = unfinishedDayReason(period.lastDate, timezone, now, 0);
+    if (unfinished) throw new InvalidEventError(`Invalid event: ${unfinished} — a schedule cannot report the future.`);
+    return { trigger: "schedule", dates: [], force: false, preview: false, reports: null, period };
+  }
   if (scheduled.success) {
     const date = previousLocalDate(new Date(scheduled.data.scheduledTime), timezone);
     // The stage puts the schedule past the margin; a schedule is never refused for it (margin 0).
@@ -105,6 +126,22 @@ export function parseReportEvent(
     if (problem) throw new InvalidEventError(`Invalid event: ${problem.message} — ${EVENT_HINTS[problem.kind]}.`);
     const reports = knownReports(manual.data.reports, options.reportNames ?? [DEFAULT_REPORT_NAME]);
     return { trigger: "manual", dates: [date], force, preview, reports };
+  }
+
+  const asked = periodEvent.safeParse(event);
+  if (asked.success) {
+    const { date, force = false } = asked.data;
+    const period = date
+      ? periodContaining(asked.data.period, date)
+      : lastFinishedPeriod(asked.data.period, now, timezone);
+    const unfinished = unfinishedDayReason(period.lastDate, timezone, now);
+    if (unfinished) {
+      throw new InvalidEventError(
+        `Invalid event: the ${period.kind} ${period.label} ends on ${period.lastDate}, and ${unfinished} — name a day of an earlier ${period.kind}.`,
+      );
+    }
+    const reports = knownReports(asked.data.reports, options.reportNames ?? [DEFAULT_REPORT_NAME]);
+    return { trigger: "manual", dates: [], force, preview: false, reports, period };
   }
 
   const backfill = backfillEvent.safeParse(event);
@@ -132,11 +169,13 @@ export function parseReportEvent(
   const keys = typeof event === "object" && event !== null ? Object.keys(event) : [];
   const intended = keys.includes("scheduledTime")
     ? scheduled
-    : keys.includes("date")
-      ? manual
-      : keys.includes("from") || keys.includes("to")
-        ? backfill
-        : null;
+    : keys.includes("period")
+      ? asked
+      : keys.includes("date")
+        ? manual
+        : keys.includes("from") || keys.includes("to")
+          ? backfill
+          : null;
   const issue = intended?.error?.issues[0];
   const detail = issue
     ? issue.code === "unrecognized_keys"

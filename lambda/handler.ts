@@ -20,6 +20,7 @@ import { type LambdaEnv, parseLambdaEnv, stageReports } from "./config.js";
 import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
+import { runPeriodReports } from "./period-run.js";
 import { type ReportResult, ReportsFailedError, runReports } from "./pipeline.js";
 import type { PacerSnapshot, PagedCallsSource, PageStream } from "./ports.js";
 import { DEFAULT_REPORT_NAME, type ReportDefinition, selectReports } from "./report/report-definition.js";
@@ -106,6 +107,15 @@ export class ReportDaysFailedError extends Error {
 
 export interface HandlerResult {
   trigger: string;
+  /** A weekly or monthly run's reports (#18). */
+  periods?: Array<{
+    report: string;
+    period: string;
+    calls: number;
+    totalCost: number;
+    email: string;
+    workbook: string;
+  }>;
   reports: Array<{
     date: string;
     report: string;
@@ -212,6 +222,36 @@ async function runExecution(
     mailer,
     recipientSettings: report.title === null ? RECIPIENT_SETTINGS : reportRecipientSettings(definitions, report),
   });
+  if (request.period) {
+    const periods = await runPeriodReports(
+      {
+        period: request.period,
+        timezone: config.REPORT_TIMEZONE,
+        apiTimezone: config.AUTOCALLS_API_TIMEZONE,
+        environment: config.REPORT_ENVIRONMENT,
+        from: config.MAIL_FROM,
+        recipientSettings: RECIPIENT_SETTINGS,
+        force: request.force,
+        reports: selected,
+      },
+      { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
+      { steps, tuning },
+    );
+    logger.info("period run finished", { period: request.period.label, periods });
+    return {
+      trigger: request.trigger,
+      reports: [],
+      periods: periods.map(({ report, period, calls: callCount, totalCost, email, workbook }) => ({
+        report,
+        period: `${period.kind} ${period.label}`,
+        calls: callCount,
+        totalCost,
+        email: email.status,
+        workbook: workbook.location,
+      })),
+    } satisfies HandlerResult;
+  }
+
   // One token, one rate limit: each day starts with what the day before left of the budget.
   let pacer: PacerSnapshot | undefined;
   for (const date of request.dates) {

@@ -62,6 +62,8 @@ export interface ReportOptions {
    * and sent without claiming the day's email, so the finished day's run still sends.
    */
   preview?: boolean;
+  /** False: store the report but send no email (a day built for a week or a month). Default true. */
+  email?: boolean;
   /** Epoch ms by which the fetch must be done, leaving time to write and send. */
   fetchDeadline?: number;
   onProgress?: FetchOptions["onProgress"];
@@ -132,6 +134,7 @@ export interface DayRunOptions
     | "recipientSettings"
     | "force"
     | "preview"
+    | "email"
     | "fetchDeadline"
     | "onProgress"
     | "onPause"

@@ -6,6 +6,7 @@ import type { Writable } from "node:stream";
 import type { PartialAggregate } from "./report/aggregate.js";
 import type { Call, CallFilters, FetchStats } from "./report/call.js";
 import type { RecipientSettingNames, ReportEmail } from "./report/email-content.js";
+import type { PeriodWorkbookLayout } from "./report/period-workbook.js";
 import type { Summary } from "./report/summary.js";
 import type { WorkbookInput, WorkbookOptions, WorkbookResult } from "./report/workbook.js";
 
@@ -212,8 +213,11 @@ export type EmailClaim =
   | { status: "in-doubt"; claimedAt: string | null };
 
 export interface ReportStore {
-  /** A summary stored by an earlier run, for the deltas; null when there is none. */
-  readSummary(date: string): Promise<Summary | null>;
+  /**
+   * A summary stored by an earlier run, for the deltas, the trend and periods; null when there is
+   * none. `storedOnly`: never a stand-in (the demo's simulated history), only what was written.
+   */
+  readSummary(date: string, options?: { storedOnly?: boolean }): Promise<Summary | null>;
   /**
    * Streams the workbook into storage. `write` produces the bytes; if it throws, nothing is
    * left behind that looks like a finished workbook.
@@ -235,6 +239,15 @@ export interface ReportStore {
    * replayed publish step), which is judged as without force, so a replay never sends twice.
    */
   claimEmail(date: string, options: { force: boolean; runId?: string }): Promise<EmailClaim>;
+  /**
+   * A week's or a month's report (#18) lives beside the days under its file stem (`week-2025-W32`):
+   * `writeWorkbook` and `claimEmail` take the stem where they take a date; its summary is this JSON.
+   */
+  writePeriodSummary(stem: string, body: object): Promise<StoredObject>;
+  /** A period's stored JSON as written, or null when none is stored or it cannot be read. */
+  readPeriodSummary(stem: string): Promise<unknown>;
+  /** A link to a day's stored workbook (a period's Days sheet links each day); null when there is none. */
+  dayWorkbookLink(date: string): Promise<DownloadLink | null>;
 }
 
 /** One raw MIME message and the envelope recipients it goes to (at most 50). */
@@ -284,6 +297,8 @@ export interface Mailer {
 export interface WorkbookWriter {
   /** Resolves once `out` has finished; on failure leaves `out` open for the caller to discard. */
   write(out: Writable, input: WorkbookInput, options: WorkbookOptions): Promise<WorkbookResult>;
+  /** A week's or a month's workbook, its sheets laid out whole (lambda/report/period-workbook.ts). */
+  writePeriod(out: Writable, layout: PeriodWorkbookLayout, createdAt: Date): Promise<unknown>;
 }
 
 export interface Clock {

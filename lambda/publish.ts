@@ -6,15 +6,17 @@
 import { PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { type FetchedDay, mergedDay, type ReportTap } from "./day-fetch.js";
-import { sendEmail } from "./email-delivery.js";
+import { type EmailOutcome, sendEmail } from "./email-delivery.js";
 import type { ReportOptions, ReportPorts, ReportResult } from "./pipeline.js";
 import type { PartStore } from "./ports.js";
 import { addFetchStats, type Call, emptyFetchStats } from "./report/call.js";
+import { reportEmail } from "./report/email-content.js";
+import { type StoredDay, trendDates } from "./report/email-days.js";
 import { matchesReport, type ReportFilters } from "./report/report-definition.js";
 import { shiftDate } from "./report/window.js";
 
 /** Workbooks up to this size are kept in memory for attaching; base64 makes 7.5 MB about 10 MB. */
-const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
+export const ATTACHMENT_CAPTURE_LIMIT_BYTES = 7.5 * 1024 * 1024;
 
 const noopLogger = { info() {}, warn() {} };
 
@@ -29,13 +31,16 @@ export async function publish(
   const fetched = combinedFetch(fetches);
   const logger = ports.logger ?? noopLogger;
   const fetchMs = ports.clock.now().getTime() - Date.parse(run.startedAt);
-  // A partial day set against full ones would show every figure falling: a preview compares with nothing.
-  const [previousDay, sameWeekdayLastWeek] = options.preview
-    ? [null, null]
-    : await Promise.all([
-        ports.store.readSummary(shiftDate(options.date, -1)),
-        ports.store.readSummary(shiftDate(options.date, -7)),
-      ]);
+  // A partial day set against full ones would show every figure falling: a preview compares with
+  // nothing and shows no trend. The 13 days before feed the trend; two of them the deltas.
+  const trendDays = options.preview ? [] : trendDates(options.date).slice(0, -1);
+  const stored = await Promise.all(trendDays.map((date) => ports.store.readSummary(date)));
+  const storedOn = (date: string) => stored[trendDays.indexOf(date)] ?? null;
+  const [previousDay, sameWeekdayLastWeek] = [
+    storedOn(shiftDate(options.date, -1)),
+    storedOn(shiftDate(options.date, -7)),
+  ];
+  const trend: StoredDay[] = trendDays.map((date, index) => ({ date, summary: stored[index] ?? null }));
   const day = await mergedDay(ports.parts, fetches, tap.aggregation, tap.name);
   const summary = day.finish({
     fetch: fetched.stats,
@@ -94,7 +99,12 @@ export async function publish(
   });
 
   const emailStarted = performance.now();
-  const email = await sendEmail(options, ports, summary, workbook, workbookBytes, run.runId);
+  const email: EmailOutcome =
+    options.email === false
+      ? { status: "not-requested" }
+      : await sendEmail(options, ports, summary, workbook, workbookBytes, run.runId, ({ link, archive, base }) =>
+          reportEmail({ ...base, summary, link, archive, ...(trend.length > 0 ? { trend } : {}) }),
+        );
   const emailMs = performance.now() - emailStarted;
   logger.info("email done", { date: options.date, report: tap.name, ...email, emailMs: Math.round(emailMs) });
 
@@ -153,7 +163,7 @@ export function combinedFetch(fetches: readonly FetchedDay[]): FetchedDay {
 }
 
 /** A pass-through that also keeps a copy of what went through, while it stays under `limitBytes`. */
-function captureUpTo(limitBytes: number): { stream: PassThrough; bytes(): Buffer | null } {
+export function captureUpTo(limitBytes: number): { stream: PassThrough; bytes(): Buffer | null } {
   const chunks: Buffer[] = [];
   let size = 0;
   let overflowed = limitBytes <= 0;

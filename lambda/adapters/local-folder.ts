@@ -53,15 +53,41 @@ export class LocalReportFolder implements ReportStore, Mailer {
     this.stagingDir = join(this.dir, `${STAGING_PREFIX}${process.pid}-${randomUUID()}`);
   }
 
-  async readSummary(date: string): Promise<Summary | null> {
-    let stored: Summary | null = null;
+  async readSummary(date: string, { storedOnly = false } = {}): Promise<Summary | null> {
+    const parsed = await this.readJson(summaryFileName(date));
+    const stored = isSummary(parsed) ? parsed : null;
+    return stored ?? (storedOnly ? null : ((await this.earlierSummary?.(date)) ?? null));
+  }
+
+  async readPeriodSummary(stem: string): Promise<unknown> {
+    return this.readJson(summaryFileName(stem));
+  }
+
+  async writePeriodSummary(stem: string, body: object): Promise<StoredObject> {
+    const fileName = summaryFileName(stem);
+    const text = `${JSON.stringify(body, null, 2)}\n`;
+    await writeFile(await this.stage(fileName), text);
+    return { location: join(this.dir, fileName), fileName, bytes: Buffer.byteLength(text) };
+  }
+
+  /** The day's workbook where it is (or will be, once this run publishes), if it is there. */
+  async dayWorkbookLink(date: string): Promise<DownloadLink | null> {
+    const fileName = workbookFileName(date);
+    const there = this.staged.has(fileName) || (await stat(join(this.dir, fileName)).catch(() => null)) !== null;
+    return there ? { url: pathToFileURL(join(this.dir, fileName)).href, expiresAt: null } : null;
+  }
+
+  /**
+   * A JSON file of the report folder: what this run staged (a day a period built on the way), else
+   * what an earlier run left; null when missing or unreadable (the report then does without).
+   */
+  private async readJson(fileName: string): Promise<unknown> {
+    const path = this.staged.has(fileName) ? join(this.stagingDir, fileName) : join(this.dir, fileName);
     try {
-      const parsed: unknown = JSON.parse(await readFile(join(this.dir, summaryFileName(date)), "utf8"));
-      if (isSummary(parsed)) stored = parsed;
+      return JSON.parse(await readFile(path, "utf8")) as unknown;
     } catch {
-      // Missing or unreadable: the report simply has no deltas for that day.
+      return null;
     }
-    return stored ?? (await this.earlierSummary?.(date)) ?? null;
   }
 
   async writeWorkbook(

@@ -35,11 +35,19 @@ const XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreads
 /** lib-storage part size: the minimum S3 allows, so memory stays small while streaming. */
 const PART_SIZE_BYTES = 5 * 1024 * 1024;
 
-/** Where one day's objects live: `<prefix>/YYYY/MM/DD/…`. */
+/** A week's or a month's file stem (`week-2025-W32`, `month-2025-08`) rather than a date. */
+const PERIOD_STEM = /^(week|month)-\d{4}-(W\d{2}|\d{2})$/;
+
+/**
+ * Where one day's objects live: `<prefix>/YYYY/MM/DD/…`; a period's (given its stem for the date)
+ * under `<prefix>/periods/<stem>/…` — a folder the archive's listing of day folders never reaches.
+ */
 export function dayKeys(prefix: string, date: string, preview = false) {
   const { year, month, day } = calendarParts(date);
   const twoDigits = (n: number) => String(n).padStart(2, "0");
-  const folder = [prefix, String(year), twoDigits(month), twoDigits(day)].filter(Boolean).join("/");
+  const folder = PERIOD_STEM.test(date)
+    ? [prefix, "periods", date].filter(Boolean).join("/")
+    : [prefix, String(year), twoDigits(month), twoDigits(day)].filter(Boolean).join("/");
   return {
     workbook: `${folder}/${workbookFileName(date, preview)}`,
     summary: `${folder}/${summaryFileName(date, preview)}`,
@@ -78,10 +86,27 @@ export class S3ReportStore implements ReportStore {
   }
 
   async readSummary(date: string): Promise<Summary | null> {
-    const body = await this.getText(dayKeys(this.options.prefix, date).summary);
+    return (await this.readJson(dayKeys(this.options.prefix, date).summary)) as Summary | null;
+  }
+
+  async readPeriodSummary(stem: string): Promise<unknown> {
+    return this.readJson(dayKeys(this.options.prefix, stem).summary);
+  }
+
+  async writePeriodSummary(stem: string, body: object): Promise<StoredObject> {
+    return this.putJson(dayKeys(this.options.prefix, stem).summary, summaryFileName(stem), body);
+  }
+
+  /** Signed without a look: a period links days whose summaries it just read, and the endpoint says when one is gone. */
+  async dayWorkbookLink(date: string): Promise<DownloadLink | null> {
+    return this.signed({ kind: "report", key: dayKeys(this.options.prefix, date).workbook });
+  }
+
+  private async readJson(key: string): Promise<unknown> {
+    const body = await this.getText(key);
     if (body === null) return null;
     try {
-      return JSON.parse(body.text) as Summary;
+      return JSON.parse(body.text) as unknown;
     } catch {
       return null;
     }
@@ -126,7 +151,11 @@ export class S3ReportStore implements ReportStore {
   async writeSummary(summary: Summary): Promise<StoredObject> {
     const preview = Boolean(summary.partialAsOf);
     const key = dayKeys(this.options.prefix, summary.date, preview).summary;
-    const body = `${JSON.stringify(summary, null, 2)}\n`;
+    return this.putJson(key, summaryFileName(summary.date, preview), summary);
+  }
+
+  private async putJson(key: string, fileName: string, value: object): Promise<StoredObject> {
+    const body = `${JSON.stringify(value, null, 2)}\n`;
     await this.options.client.send(
       new PutObjectCommand({
         Bucket: this.options.bucket,
@@ -136,11 +165,7 @@ export class S3ReportStore implements ReportStore {
         ServerSideEncryption: "AES256",
       }),
     );
-    return {
-      location: `s3://${this.options.bucket}/${key}`,
-      fileName: summaryFileName(summary.date, preview),
-      bytes: body.length,
-    };
+    return { location: `s3://${this.options.bucket}/${key}`, fileName, bytes: body.length };
   }
 
   /** A signed link to the endpoint, which answers with a short-lived presigned GET of the workbook. */

@@ -4,6 +4,7 @@
  */
 import type { EmailDelivery } from "./email.js";
 import { dayBars, type StoredDay } from "./email-days.js";
+import { reportLabel } from "./email-facts.js";
 import { cleanText, formatCount, formatTalkTime, formatUsd } from "./email-format.js";
 import type { KpiBaseline } from "./email-kpis.js";
 import { formatDay } from "./format.js";
@@ -75,10 +76,11 @@ export function periodBaselines(input: Pick<PeriodEmailInput, "period" | "compar
 export function periodSubject(input: Pick<PeriodEmailInput, "period" | "summary">, environment: string | null): string {
   const tag = environment ? `[${environment}] ` : "";
   const name = periodName(input.period);
-  if (isEmptyDay(input.summary)) return `${tag}Calls report — ${name} — no calls`;
+  const label = reportLabel(input.summary);
+  if (isEmptyDay(input.summary)) return `${tag}${label} — ${name} — no calls`;
   const t = input.summary.totals;
   const calls = `${formatCount(t.calls)} call${t.calls === 1 ? "" : "s"}`;
-  return `${tag}Calls report — ${name} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
+  return `${tag}${label} — ${name} — ${calls} · ${formatTalkTime(t.durationSeconds)} talk · ${formatUsd(t.totalCost)}`;
 }
 
 /** The note on approximate figures, or null when every figure is exact. */
@@ -88,8 +90,14 @@ export function approximateNote(approximate: readonly string[]): string | null {
   return `${names} ${approximate.length === 1 ? "is" : "are"} approximate: some days were stored by an earlier version that did not keep what an exact period figure needs`;
 }
 
-export const periodKicker = (period: EmailPeriod) =>
-  period.kind === "week" ? "Weekly calls report" : "Monthly calls report";
+/** "Weekly calls report", or "Sales — weekly calls report" for a named report. */
+export function periodKicker(period: EmailPeriod, summary: Pick<Summary, "report">): string {
+  const cadence = period.kind === "week" ? "weekly" : "monthly";
+  const title = summary.report?.title;
+  return title
+    ? `${cleanText(title)} — ${cadence} calls report`
+    : `${cadence === "weekly" ? "Weekly" : "Monthly"} calls report`;
+}
 
 /** The period's bar per day (none highlighted). */
 export const periodBars = (input: PeriodEmailInput) => dayBars(input.period.dates, input.days, input.summary);

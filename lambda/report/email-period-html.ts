@@ -38,7 +38,7 @@ ${groupTable("Top campaigns", summary.campaigns)}${note}`;
     subject,
     environment,
     preheader: isEmptyDay(summary) ? `No calls in ${name}.` : `${name}: ${headlineFigures(summary)}`,
-    kicker: periodKicker(input.period),
+    kicker: periodKicker(input.period, input.summary),
     heading: input.period.kind === "week" ? name.replace(/^week/, "Week") : name,
     filters: filterNotes(summary),
     body,

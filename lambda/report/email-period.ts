@@ -25,7 +25,7 @@ export type { EmailPeriod, PeriodComparison, PeriodEmailInput } from "./email-pe
 function renderPeriodText(input: PeriodEmailInput, environment: string | null): string {
   const { summary } = input;
   const name = periodName(input.period);
-  const lines = headerText(`${periodKicker(input.period)} — ${name}`, summary, environment);
+  const lines = headerText(`${periodKicker(input.period, input.summary)} — ${name}`, summary, environment);
   if (isEmptyDay(summary)) lines.push(`No calls in ${name}.`, "");
   else lines.push(...kpiText(summary, periodBaselines(input)));
   lines.push(...workbookText(input));

@@ -136,6 +136,7 @@ async function withWorkbook<T>(
 /** The adapter behind the pipeline's `WorkbookWriter` port. */
 export const xlsxWorkbookWriter: WorkbookWriter = {
   write: (out, input, options) => writeWorkbook(out, input, options),
+  writePeriod: (out, layout, createdAt) => writePeriodWorkbook(out, layout, createdAt),
 };
 
 // ——— sheets written whole ——————————————————————————————————————————————————————————————————
