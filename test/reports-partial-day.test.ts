@@ -82,7 +82,7 @@ it("lists the reports that went out on a day where another failed", async () => 
   const finished = log.lines().find((line) => line.message === "report run finished");
   expect(finished).toMatchObject({ ok: 2, failed: 1 });
   expect(
-    (finished?.reports as Array<{ report: string; email: string }>).map(({ report, email }) => [report, email]),
+    ((finished?.reports ?? []) as Array<{ report: string; email: string }>).map(({ report, email }) => [report, email]),
   ).toEqual([
     ["everything", "sent"],
     ["finance", "sent"],
