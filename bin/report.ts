@@ -159,6 +159,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
         );
       } catch (error) {
         if (!(error instanceof ReportsFailedError)) throw error;
+        // Every report failed of one error (the fetch they share): that error, told once and with
+        // its hint (the address to check, --fetch-timeout), as a run without --config tells it.
+        const [first] = error.failures;
+        if (error.results.length === 0 && error.failures.every((failed) => failed.error === first?.error)) {
+          throw first?.error;
+        }
         // The reports that were written are kept; the run still fails.
         results = error.results;
         failure = error;

@@ -257,33 +257,36 @@ async function runExecution(
   for (const date of request.dates) {
     logger.appendKeys({ reportDate: date });
     try {
-      const results = await steps.child(`report ${date}`, (daySteps) =>
-        runReports(
-          {
-            date,
-            timezone: config.REPORT_TIMEZONE,
-            apiTimezone: config.AUTOCALLS_API_TIMEZONE,
-            environment: config.REPORT_ENVIRONMENT,
-            from: config.MAIL_FROM,
-            recipientSettings: RECIPIENT_SETTINGS,
-            force: request.force,
-            preview: request.preview,
-            reports: selected,
-          },
-          { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
-          { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },
-        ),
-      );
-      for (const result of results) {
-        pacer = result.fetch.pacer ?? pacer;
-        reports.push(handlerReport(result));
-      }
-    } catch (error) {
+      // The durable SDK hands out what a child context throws as a ChildContextError, so a day
+      // some of whose reports failed is a result of the child: the reports that went out stay listed.
+      const day = await steps.child(`report ${date}`, async (daySteps) => {
+        try {
+          const results = await runReports(
+            {
+              date,
+              timezone: config.REPORT_TIMEZONE,
+              apiTimezone: config.AUTOCALLS_API_TIMEZONE,
+              environment: config.REPORT_ENVIRONMENT,
+              from: config.MAIL_FROM,
+              recipientSettings: RECIPIENT_SETTINGS,
+              force: request.force,
+              preview: request.preview,
+              reports: selected,
+            },
+            { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
+            { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },
+          );
+          return { results, failed: null };
+        } catch (error) {
+          if (error instanceof ReportsFailedError) return { results: error.results, failed: error.message };
+          throw error;
+        }
+      });
+      for (const result of day.results) reports.push(handlerReport(result));
+      pacer = latestPacer(day.results) ?? pacer;
       // The reports that went out are listed; the failed ones fail the day.
-      if (error instanceof ReportsFailedError) {
-        for (const result of error.results) reports.push(handlerReport(result));
-        pacer = error.results.at(-1)?.fetch.pacer ?? pacer;
-      }
+      if (day.failed !== null) throw new ReportsFailedMessage(day.failed);
+    } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       logger.error("report day failed", { error: error as Error });
       failures.push({ date, message });
@@ -297,6 +300,23 @@ async function runExecution(
     );
   }
   return { trigger: request.trigger, reports } satisfies HandlerResult;
+}
+
+/** A day's failed reports, as recorded by its child context (the error itself does not survive it). */
+class ReportsFailedMessage extends Error {
+  override name = "ReportsFailedError";
+}
+
+/**
+ * The rate-limit state the day's fetches ended with: the newest of its reports'. A report's is that
+ * of its own last fetch, which need not be the day's last (reports a, b, a of assistants 1, 2, 1).
+ */
+function latestPacer(results: readonly ReportResult[]): PacerSnapshot | undefined {
+  let latest: PacerSnapshot | undefined;
+  for (const { fetch } of results) {
+    if (fetch.pacer !== null && (latest === undefined || fetch.pacer.takenAt > latest.takenAt)) latest = fetch.pacer;
+  }
+  return latest;
 }
 
 function handlerReport(result: ReportResult): HandlerResult["reports"][number] {

@@ -276,7 +276,10 @@ export function resolveReports(
     name: report.name,
     title: report.title ?? titleOfName(report.name),
     recipients: report.recipients,
-    filters: report.filters,
+    // Only the lists that are there: an absent list takes every value (exactOptionalPropertyTypes).
+    filters: Object.fromEntries(
+      Object.entries(report.filters).filter(([, list]) => list !== undefined),
+    ) as ReportDefinition["filters"],
     emptyDay: report.emptyDay ?? defaults.emptyDay,
     attachWorkbook: report.attachWorkbook ?? defaults.attachWorkbook,
     includeTranscripts: report.includeTranscripts ?? defaults.includeTranscripts,

@@ -648,3 +648,43 @@ describe("report failures", () => {
     }
   });
 });
+
+describe("report --config", () => {
+  const TWO_REPORTS = [
+    { name: "everything", recipients: { to: ["head@example.com"] } },
+    { name: "inbound", recipients: { to: ["desk@example.com"] }, filters: { callTypes: ["inbound"] } },
+  ];
+
+  async function configFile(label: string, content: unknown): Promise<string> {
+    const file = join(scratch, `${label}.json`);
+    await writeFile(file, typeof content === "string" ? content : JSON.stringify(content));
+    return file;
+  }
+
+  it("an unreachable base URL with --config: exit 1, the outage once and the address to check, as without it", async () => {
+    const out = newOutDir("config-unreachable");
+    const baseUrl = `${await closedPortEndpoint()}/api`;
+    const config = await configFile("config-unreachable", TWO_REPORTS);
+
+    const run = await runCli(["--date", DAY, "--out", out, "--config", config], {
+      AUTOCALLS_API_TOKEN: TOKEN,
+      AUTOCALLS_BASE_URL: baseUrl,
+    });
+
+    expectPlainFailure(run, 1, ["unavailable", "AUTOCALLS_BASE_URL", baseUrl]);
+    expect(run.stderr.match(/unavailable/g)).toHaveLength(1);
+    // No files (the first report's folder held the spool, and stays as an empty folder).
+    expect(await listing(join(out, "everything"))).toEqual([]);
+    expect(await listing(join(out, "inbound"))).toEqual([]);
+  }, 60_000);
+
+  it("--report without --config, or naming a report the file lacks: exit 2, naming the fix", async () => {
+    const config = await configFile("config-usage", TWO_REPORTS);
+    const alone = await runCli(["--demo", "--out", newOutDir("report-alone"), "--report", "inbound"]);
+    expectPlainFailure(alone, 2, ["--report", "--config"]);
+    const unknown = await runCli(["--demo", "--out", newOutDir("report-unknown"), "--config", config, "--report", "x"]);
+    expectPlainFailure(unknown, 2, ['"x"', '"everything", "inbound"']);
+    const bad = await runCli(["--demo", "--out", newOutDir("config-bad"), "--config", await configFile("bad", "{")]);
+    expectPlainFailure(bad, 2, ["is not JSON"]);
+  }, 60_000);
+});
