@@ -1,13 +1,8 @@
-import { basename, resolve, sep } from "node:path";
 import type { z } from "zod";
-import {
-  AutocallsDeadlineError,
-  AutocallsPauseTooLongError,
-  AutocallsUnavailableError,
-  formatPause,
-} from "../lambda/autocalls/errors.js";
+import { formatPause } from "../lambda/autocalls/errors.js";
 import type { Clock, FetchPause } from "../lambda/ports.js";
 import type { CallFilters } from "../lambda/report/call.js";
+import type { Period } from "../lambda/report/period.js";
 import type { ReportDefinition } from "../lambda/report/report-definition.js";
 import {
   assertCalendarDate,
@@ -27,14 +22,15 @@ import {
   splitAddressList,
   timezoneSchema,
 } from "../lambda/settings.js";
-import { configReports } from "./report-config.js";
+import { checkPeriodEnded, cliPeriod, configReports } from "./report-config.js";
 
 /** A hung API ends in a clear error after this long; in AWS a part has its invocation's time instead. */
 export const DEFAULT_FETCH_TIMEOUT_MINUTES = 10;
 
 export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
                          [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
-                         [--config FILE [--report NAME]...] [--preview] [--verbose]
+                         [--config FILE [--report NAME]...] [--period week|month]
+                         [--preview] [--verbose]
 
   --date          report day in --timezone (default: yesterday there; ${"--demo"}: 2025-08-04)
   --timezone      IANA timezone the day is read in (default: UTC)
@@ -46,6 +42,9 @@ export const USAGE = `Usage: npm run report -- [--date YYYY-MM-DD] [--timezone I
   --config        a JSON file with a list of named reports (a stage's "reports"): each is
                   run from one fetch and written into --out/<name>/
   --report        with --config: run only this report (repeat for several)
+  --period        a weekly or monthly report of the week or month holding --date (default:
+                  the last one that ended; --demo: the one holding 2025-08-04), merged from
+                  the stored daily summaries; missing days are built first
   --preview       report a day that has not ended yet, as a partial day (files named …-preview)
   --verbose       show stack traces on errors
 
@@ -67,6 +66,7 @@ export const CLI_OPTIONS = {
   "fetch-timeout": { type: "string" },
   config: { type: "string" },
   report: { type: "string", multiple: true },
+  period: { type: "string" },
   preview: { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -120,6 +120,8 @@ export interface CliInput {
   filters: CallFilters;
   fetchTimeoutMinutes: number;
   recipients: { from: string; to: string[]; cc: string[]; bcc: string[] };
+  /** `--period`: a week's or a month's report instead of a day's (`date` then names a day inside it). */
+  period: Period | null;
   /** `--config`: the reports to run (those `--report` names, or all), each into `--out/<name>/`; else null. */
   reports: ReportDefinition[] | null;
   clock: Clock;
@@ -135,6 +137,7 @@ export interface CliValues {
   "fetch-timeout"?: string;
   config?: string;
   report?: string[];
+  period?: string;
   preview?: boolean;
   help?: boolean;
 }
@@ -179,12 +182,19 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   }
 
   // A demo run pretends it is the morning after the report day, so its output never varies.
-  const demoNow = new Date(reportWindow(date, timezone).end.getTime() + 6.5 * 3600_000);
-  const clock: Clock = { now: demo ? () => demoNow : now };
   const preview = values.preview === true;
-  const problem = reportDayProblem(date, timezone, clock.now(), preview);
+  const period = cliPeriod(
+    values,
+    { date: values.date === undefined ? null : date, demo, timezone, now: now() },
+    usage,
+  );
+  // A demo run pretends it is the morning after the report day (or period), so its output never varies.
+  const demoNow = new Date(reportWindow(period?.lastDate ?? date, timezone).end.getTime() + 6.5 * 3600_000);
+  const clock: Clock = { now: demo ? () => demoNow : now };
+  if (period) checkPeriodEnded(period, timezone, clock.now(), usage);
+  const problem = period ? null : reportDayProblem(date, timezone, clock.now(), preview);
   if (problem) throw new CliUsageError(`${problem.message} — ${CLI_HINTS[problem.kind]}.`);
-  const reports = values.help ? null : configReports(values, filters, (message) => new CliUsageError(message));
+  const reports = values.help ? null : configReports(values, filters, usage);
   return {
     help: values.help === true,
     demo,
@@ -204,9 +214,12 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
       bcc: [],
     },
     reports,
+    period,
     clock,
   };
 }
+
+const usage = (message: string) => new CliUsageError(message);
 
 /** A bad flag or variable value is a usage error (exit 2), like an unknown flag, not a failed run (exit 1). */
 function asUsageError<T>(parse: () => T): T {
@@ -284,71 +297,5 @@ export function fetchWarningLine(message: string, fields: Record<string, unknown
   return message;
 }
 
-/** The client's wording for a request that got no HTTP answer (refused, DNS, TLS, timeout). */
-const NETWORK_FAILURE = /^(network error|no answer within)/;
-
-/** What a file-system error inside --out means to the person who chose the folder, and the fix. */
-const OUT_FOLDER_PROBLEMS: Record<string, (error: NodeJS.ErrnoException & { dest?: string }) => string> = {
-  ENOTDIR: () => "a file is in the way where a folder should be — move the file, or pick another --out",
-  EEXIST: () => "a file is in the way where a folder should be — move the file, or pick another --out",
-  EACCES: () => "permission denied — pick a folder you can write to with --out, or fix its permissions",
-  EPERM: () => "permission denied — pick a folder you can write to with --out, or fix its permissions",
-  EROFS: () => "it is on a read-only file system — pick another --out",
-  ENOSPC: () => "the disk is full — free some space, or pick another --out",
-  EISDIR: (error) =>
-    `a folder named ${basename(error.dest ?? error.path ?? "")} is in the way — move it away and run again`,
-};
-
-const BUILT_IN_ERRORS = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError"]);
-
-/**
- * One or two plain lines: what went wrong and what to do. Stack traces only with --verbose.
- * `context.baseUrl`: the API address the run used, named when the API could not be reached at all;
- * `context.outDir`: the report folder, named when the file system refuses to write there.
- */
-export function cliErrorMessage(
-  error: unknown,
-  context: { baseUrl?: string; outDir?: string; fetchTimeoutMinutes?: number } = {},
-): string {
-  if (!(error instanceof Error)) return `Error: ${String(error)}`;
-  const outFolderProblem = context.outDir === undefined ? undefined : describeOutFolderError(error, context.outDir);
-  if (outFolderProblem)
-    return `Error: cannot write the report into ${resolve(context.outDir as string)}: ${outFolderProblem}.`;
-  if (isUsageError(error)) return `Error: ${error.message.replace(/\.$/, "")} — run with --help for the options.`;
-  // "Retry later" is the right advice for an outage, but a mistyped address fails the same way —
-  // only when the API never answered in this run.
-  if (
-    error instanceof AutocallsUnavailableError &&
-    context.baseUrl &&
-    !error.answered &&
-    NETWORK_FAILURE.test(error.lastSeen)
-  ) {
-    return `Error: ${error.message}\nIf it persists, check that AUTOCALLS_BASE_URL (${context.baseUrl}) is the API's address and reachable from this machine.`;
-  }
-  if (
-    (error instanceof AutocallsDeadlineError || error instanceof AutocallsPauseTooLongError) &&
-    context.fetchTimeoutMinutes !== undefined
-  ) {
-    return `Error: ${error.message}\nTo give the fetch more time, raise --fetch-timeout (now ${context.fetchTimeoutMinutes} minutes).`;
-  }
-  // Our own errors are named classes whose messages already say what to fix.
-  if (!BUILT_IN_ERRORS.has(error.name)) return `Error: ${error.message}`;
-  return `Error: ${error.message} (unexpected — run again with --verbose for the details).`;
-}
-
-/** Flag errors: node:util parseArgs's own, or ours. */
-export function isUsageError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
-}
-
-/** The reason a file-system error about a path inside `outDir` gives, or undefined for any other error. */
-function describeOutFolderError(error: Error, outDir: string): string | undefined {
-  const { code, path } = error as NodeJS.ErrnoException;
-  const problem = code === undefined ? undefined : OUT_FOLDER_PROBLEMS[code];
-  if (!problem || path === undefined) return undefined;
-  const folder = resolve(outDir);
-  const inside = path === folder || path.startsWith(`${folder}${sep}`);
-  return inside ? problem(error) : undefined;
-}
+// What a failed run prints, and which failures are usage mistakes (exit 2).
+export { cliErrorMessage, isUsageError } from "./cli-errors.js";

@@ -1,10 +1,13 @@
 /**
- * The CLI's `--config FILE` (#17): a list of named reports with the shape of a stage's `reports`,
- * checked by the same schema, each run from one fetch into `--out/<name>/`; `--report NAME` picks some.
+ * What the CLI reports besides one day of one audience: `--config FILE` (#17), a list of named
+ * reports with the shape of a stage's `reports`, checked by the same schema, each run from one
+ * fetch into `--out/<name>/` (`--report NAME` picks some); and `--period week|month` (#18).
  */
 import { readFileSync } from "node:fs";
 import type { CallFilters } from "../lambda/report/call.js";
+import { lastFinishedPeriod, type Period, periodContaining } from "../lambda/report/period.js";
 import { type ReportDefinition, selectReports } from "../lambda/report/report-definition.js";
+import { unfinishedDayReason } from "../lambda/report/window.js";
 import {
   describeIssues,
   dotPath,
@@ -72,4 +75,38 @@ export function configReports(
     );
   }
   return selectReports(reports, values.report ?? null);
+}
+
+/** The demo's fixed day (report-cli.ts's DEMO_DATE), whose week or month `--demo --period` reports. */
+const DEMO_PERIOD_DATE = "2025-08-04";
+
+/** `--period week|month`: the period holding `--date`, else the last that ended (the demo's: its day's). */
+export function cliPeriod(
+  values: { period?: string; preview?: boolean },
+  context: { date: string | null; demo: boolean; timezone: string; now: Date },
+  usageError: (message: string) => Error,
+): Period | null {
+  if (values.period === undefined) return null;
+  if (values.period !== "week" && values.period !== "month") {
+    throw usageError(`--period "${values.period}" is not a period — use --period week or --period month.`);
+  }
+  if (values.preview) {
+    throw usageError(
+      "--preview is for a day under way; a week or a month is reported once it has ended — leave out --preview.",
+    );
+  }
+  if (context.date !== null) return periodContaining(values.period, context.date);
+  return context.demo
+    ? periodContaining(values.period, DEMO_PERIOD_DATE)
+    : lastFinishedPeriod(values.period, context.now, context.timezone);
+}
+
+/** A period is reported once its last day has ended (plus the settling margin). */
+export function checkPeriodEnded(period: Period, timezone: string, now: Date, usageError: (message: string) => Error) {
+  const unfinished = unfinishedDayReason(period.lastDate, timezone, now);
+  if (unfinished) {
+    throw usageError(
+      `the ${period.kind} ${period.label} ends on ${period.lastDate}, and ${unfinished} — pick a --date in an earlier ${period.kind}.`,
+    );
+  }
 }

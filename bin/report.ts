@@ -4,10 +4,12 @@ import { join } from "node:path";
  * The `report` CLI: the same pipeline the Lambda runs, writing into a local folder.
  *   npm run report -- [--date YYYY-MM-DD] [--timezone IANA] [--out DIR] [--demo]
  *                     [--assistant-id N] [--campaign-id N] [--fetch-timeout MINUTES]
- *                     [--config FILE [--report NAME]...] [--preview] [--verbose]
+ *                     [--config FILE [--report NAME]...] [--period week|month]
+ *                     [--preview] [--verbose]
  */
 import { parseArgs } from "node:util";
 import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
+import type { PeriodResult } from "../lambda/period-run.js";
 import type { ReportResult } from "../lambda/pipeline.js";
 import type { FetchPause } from "../lambda/ports.js";
 import { partialDayLabel } from "../lambda/report/summary.js";
@@ -58,12 +60,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       { collectDay, runReport, runReports, ReportsFailedError },
       { xlsxWorkbookWriter },
       { collectReportDay },
+      { runPeriodReports, PeriodReportsFailedError },
+      { singleReport },
     ] = await Promise.all([
       import("../lambda/adapters/local-folder.js"),
       import("../lambda/autocalls/client.js"),
       import("../lambda/pipeline.js"),
       import("../lambda/adapters/xlsx/workbook-writer.js"),
       import("../lambda/collect-day.js"),
+      import("../lambda/period-run.js"),
+      import("../lambda/report/report-definition.js"),
     ]);
     let baseUrl = input.baseUrl;
     let token = input.token;
@@ -76,7 +82,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       stopDemo = () => simulator.close();
       baseUrl = simulator.baseUrl;
       token = "demo-token";
-      process.stderr.write(`Demo: simulated Autocalls API on ${simulator.baseUrl}, report day ${input.date}\n`);
+      const what = input.period ? `${input.period.kind} ${input.period.label}` : `day ${input.date}`;
+      process.stderr.write(`Demo: simulated Autocalls API on ${simulator.baseUrl}, report ${what}\n`);
     }
 
     // On a laptop a refused connection is a typo more often than an outage: give up within seconds.
@@ -123,6 +130,67 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       const partial = partialDayLabel(result.summary);
       return `Report ${name === null ? "" : `${name} `}for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n`;
     };
+
+    if (input.period !== null) {
+      // --period: each report's week or month, merged from its stored days; missing days built first.
+      const period = input.period;
+      const reports = input.reports ?? [
+        singleReport({
+          recipients: input.recipients,
+          filters: input.filters,
+          emptyDay: "send",
+          attachWorkbook: true,
+          includeTranscripts: true,
+          maskPhoneNumbers: false,
+        }),
+      ];
+      folders = new Map(
+        reports.map((report) => [
+          report.name,
+          new LocalReportFolder(input.reports === null ? input.outDir : join(input.outDir, report.name)),
+        ]),
+      );
+      const byName = folders;
+      onSignalFor([...byName.values()]);
+      const spoolDir = await (byName.get(reports[0]?.name ?? "") as LocalReportFolder).scratchDir();
+      let results: PeriodResult[];
+      let failure: unknown;
+      try {
+        results = await runPeriodReports(
+          { ...common, period, from: input.recipients.from, reports },
+          {
+            calls,
+            clock: input.clock,
+            workbookWriter: xlsxWorkbookWriter,
+            spoolDir,
+            outputs: (report) => {
+              const each = byName.get(report.name) as LocalReportFolder;
+              return { store: each, mailer: each };
+            },
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof PeriodReportsFailedError)) throw error;
+        results = error.results;
+        failure = error;
+      }
+      let out = "";
+      for (const result of results) {
+        const each = byName.get(result.report) as LocalReportFolder;
+        const files = await each.publish();
+        byName.delete(result.report);
+        const name = input.reports === null ? "" : `${result.report} `;
+        const note = result.approximate.length > 0 ? ` (approximate: ${result.approximate.join(", ")})` : "";
+        out += `Report ${name}for ${result.period.kind} ${result.period.label} (${result.period.firstDate} to ${result.period.lastDate}, ${input.timezone}): ${result.calls} calls, $${result.totalCost.toFixed(2)}${note}\n`;
+        out += files
+          .sort()
+          .map((file) => `  ${file}\n`)
+          .join("");
+      }
+      process.stdout.write(out);
+      if (failure !== undefined) throw failure;
+      return 0;
+    }
 
     if (input.reports !== null) {
       // --config: every report from one fetch, each into a folder of its own, published on its own.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_REPORT_NAME, type ReportDefinition } from "./report/report-definition.js";
+import { type ReportDefinition, singleReport } from "./report/report-definition.js";
 import {
   apiBaseUrlSchema,
   DEFAULTS,
@@ -148,20 +148,16 @@ export function stageReports(config: LambdaEnv): ReportDefinition[] {
     maskPhoneNumbers: config.MASK_PHONE_NUMBERS,
   };
   if (config.REPORTS !== undefined) return resolveReports(config.REPORTS, options);
-  const one = <T>(value: T | undefined) => (value === undefined ? undefined : [value]);
-  const filters = {
-    assistantIds: one(config.FILTER_ASSISTANT_ID),
-    campaignIds: one(config.FILTER_CAMPAIGN_ID),
-    callTypes: one(config.FILTER_CALL_TYPE),
-    callStatuses: one(config.FILTER_CALL_STATUS),
-  };
   return [
-    {
-      name: DEFAULT_REPORT_NAME,
-      title: null,
+    singleReport({
       recipients: { to: config.MAIL_TO, cc: config.MAIL_CC, bcc: config.MAIL_BCC },
-      filters: Object.fromEntries(Object.entries(filters).filter(([, list]) => list !== undefined)),
+      filters: {
+        ...(config.FILTER_ASSISTANT_ID === undefined ? {} : { assistantId: config.FILTER_ASSISTANT_ID }),
+        ...(config.FILTER_CAMPAIGN_ID === undefined ? {} : { campaignId: config.FILTER_CAMPAIGN_ID }),
+        ...(config.FILTER_CALL_TYPE === undefined ? {} : { type: config.FILTER_CALL_TYPE }),
+        ...(config.FILTER_CALL_STATUS === undefined ? {} : { status: config.FILTER_CALL_STATUS }),
+      },
       ...options,
-    },
+    }),
   ];
 }

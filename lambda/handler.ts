@@ -6,23 +6,18 @@ import { SESClient } from "@aws-sdk/client-ses";
 import { LinkSigningKeys } from "./adapters/link-keys.js";
 import { S3PartStore } from "./adapters/s3-parts.js";
 import { S3ReportStore } from "./adapters/s3-store.js";
-import { ApiTokenSecret, SecretError } from "./adapters/secrets.js";
+import { ApiTokenSecret } from "./adapters/secrets.js";
 import { SesMailer } from "./adapters/ses-mailer.js";
 import { xlsxWorkbookWriter } from "./adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "./autocalls/client.js";
-import {
-  AutocallsDeadlineError,
-  AutocallsError,
-  AutocallsPauseTooLongError,
-  AutocallsUnavailableError,
-} from "./autocalls/errors.js";
 import { type LambdaEnv, parseLambdaEnv, stageReports } from "./config.js";
 import { type DayFetchTuning, DEFAULT_TUNING } from "./day-fetch.js";
+import { lazyPagedSource, retryPart } from "./durable-parts.js";
 import { durableSteps } from "./durable-steps.js";
 import { eventShape, parseReportEvent } from "./events.js";
 import { runPeriodReports } from "./period-run.js";
 import { type ReportResult, ReportsFailedError, runReports } from "./pipeline.js";
-import type { PacerSnapshot, PagedCallsSource, PageStream } from "./ports.js";
+import type { PacerSnapshot } from "./ports.js";
 import { DEFAULT_REPORT_NAME, type ReportDefinition, selectReports } from "./report/report-definition.js";
 import { SETTINGS } from "./settings.js";
 import type { StepRunner } from "./steps.js";
@@ -56,8 +51,6 @@ const PART_FINISH_MARGIN_MS = 60_000;
  */
 const PART_PAGES = 100;
 const PART_PAUSE_FROM_MS = 5_000;
-/** A part that failed for a passing reason is tried twice more, after 30 s and 2 min. */
-const PART_ATTEMPTS = 3;
 
 /** Limits on one SendRawEmail: reaching SES, and the whole request and answer. */
 const SES_CONNECTION_TIMEOUT_MS = 5_000;
@@ -344,50 +337,7 @@ function reportRecipientSettings(definitions: readonly ReportDefinition[], repor
 /** What Lambda runs: the report as a durable execution. */
 export const handler = withDurableExecution(reportExecution);
 
-/**
- * A part that met an outage, a slow API or an S3 hiccup is tried again later (in a new
- * invocation when the delay is long); a refusal, a changed API or bad data fails at once.
- */
-function retryPart(error: unknown, attempt: number): { delaySeconds: number } | null {
-  if (attempt >= PART_ATTEMPTS) return null;
-  // A pause that would outlast the invocation (a 429 near its end) is passing too: a new one has time.
-  const passing =
-    error instanceof AutocallsUnavailableError ||
-    error instanceof AutocallsDeadlineError ||
-    error instanceof AutocallsPauseTooLongError ||
-    (error instanceof SecretError && error.passing);
-  if (error instanceof SecretError && !error.passing) return null;
-  if (!passing && (error instanceof AutocallsError || (error as Error)?.name === "CallDataError")) return null;
-  return { delaySeconds: attempt === 1 ? 30 : 120 };
-}
-
 /** For tests that change the environment between cases. */
 export function resetRuntimeForTests(): void {
   runtime = undefined;
-}
-
-/** A calls source that builds its client (reading the token) only when a part starts fetching. */
-function lazyPagedSource(create: () => Promise<PagedCallsSource>): PagedCallsSource {
-  return {
-    fetchPages(query, range, options) {
-      let inner: PageStream | undefined;
-      const started = () => {
-        if (inner === undefined) throw new Error("The part's page stream was read before it was iterated.");
-        return inner;
-      };
-      return {
-        get stats() {
-          return started().stats;
-        },
-        get stopped() {
-          return started().stopped;
-        },
-        pacerSnapshot: () => started().pacerSnapshot(),
-        async *[Symbol.asyncIterator]() {
-          inner = (await create()).fetchPages(query, range, options);
-          yield* inner;
-        },
-      };
-    },
-  };
 }

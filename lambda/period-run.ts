@@ -70,7 +70,7 @@ export async function runPeriodReports(
       const { store } = ports.outputs(report);
       const stored = await Promise.all(period.dates.map((date) => storedDay(store, date)));
       period.dates.forEach((date, index) => {
-        if (stored[index] === null) (byDate[date] ??= []).push(report.name);
+        if (stored[index] === null) byDate[date] = [...(byDate[date] ?? []), report.name];
       });
     }
     return byDate;

@@ -22,7 +22,7 @@ import type {
 import { publish } from "./publish.js";
 import type { CallFilters } from "./report/call.js";
 import type { EmailRecipients, RecipientSettingNames } from "./report/email-content.js";
-import { DEFAULT_REPORT_NAME, fetchPlan, type ReportDefinition } from "./report/report-definition.js";
+import { fetchPlan, type ReportDefinition, singleReport } from "./report/report-definition.js";
 import type { Summary } from "./report/summary.js";
 import { apiDateRange, reportWindow } from "./report/window.js";
 import { inProcessSteps, type StepRunner } from "./steps.js";
@@ -307,29 +307,8 @@ export async function runReport(
   ports: ReportPorts,
   control: RunControl = {},
 ): Promise<ReportResult> {
-  const { recipients, filters } = options;
   const [result] = await runReports(
-    {
-      ...options,
-      from: recipients.from,
-      reports: [
-        {
-          name: DEFAULT_REPORT_NAME,
-          title: null,
-          recipients: { to: recipients.to, cc: recipients.cc, bcc: recipients.bcc },
-          filters: {
-            ...(filters.assistantId === undefined ? {} : { assistantIds: [filters.assistantId] }),
-            ...(filters.campaignId === undefined ? {} : { campaignIds: [filters.campaignId] }),
-            ...(filters.type === undefined ? {} : { callTypes: [filters.type] }),
-            ...(filters.status === undefined ? {} : { callStatuses: [filters.status] }),
-          },
-          emptyDay: options.emptyDay,
-          attachWorkbook: options.attachWorkbook,
-          includeTranscripts: options.includeTranscripts,
-          maskPhoneNumbers: options.maskPhoneNumbers,
-        },
-      ],
-    },
+    { ...options, from: options.recipients.from, reports: [singleReport(options)] },
     { ...ports, outputs: () => ({ store: ports.store, mailer: ports.mailer }) },
     control,
   );

@@ -143,3 +143,28 @@ export function selectReports(reports: readonly ReportDefinition[], names: reado
 function unique<T>(list: readonly T[]): T[] {
   return [...new Set(list)];
 }
+
+/** The one report a stage (or the CLI) without a reports list has: `daily`, its single filters as lists. */
+export function singleReport(
+  options: Pick<ReportDefinition, "emptyDay" | "attachWorkbook" | "includeTranscripts" | "maskPhoneNumbers"> & {
+    recipients: ReportDefinition["recipients"];
+    filters: CallFilters;
+  },
+): ReportDefinition {
+  const { recipients, filters } = options;
+  return {
+    name: DEFAULT_REPORT_NAME,
+    title: null,
+    recipients: { to: recipients.to, cc: recipients.cc, bcc: recipients.bcc },
+    filters: {
+      ...(filters.assistantId === undefined ? {} : { assistantIds: [filters.assistantId] }),
+      ...(filters.campaignId === undefined ? {} : { campaignIds: [filters.campaignId] }),
+      ...(filters.type === undefined ? {} : { callTypes: [filters.type] }),
+      ...(filters.status === undefined ? {} : { callStatuses: [filters.status] }),
+    },
+    emptyDay: options.emptyDay,
+    attachWorkbook: options.attachWorkbook,
+    includeTranscripts: options.includeTranscripts,
+    maskPhoneNumbers: options.maskPhoneNumbers,
+  };
+}
