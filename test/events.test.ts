@@ -64,6 +64,43 @@ describe("parseReportEvent", () => {
     );
   });
 
+  it("takes a weekly or monthly period: a scheduled one is the last that ended before its own time", () => {
+    // The schedule fires on Monday 11 Aug 2025 at 07:00 in New York (11:00Z): the week before is W32.
+    const weekly = parseReportEvent(
+      { scheduledTime: "2025-08-11T11:00:00Z", period: "week" },
+      {
+        ...options,
+        now: new Date("2025-08-12T12:00:00Z"),
+      },
+    );
+    expect(weekly).toMatchObject({ trigger: "schedule", dates: [], period: { kind: "week", label: "2025-W32" } });
+    const monthly = parseReportEvent(
+      { scheduledTime: "2025-09-01T11:30:00Z", period: "month" },
+      {
+        ...options,
+        now: new Date("2025-09-01T11:30:00Z"),
+      },
+    );
+    expect(monthly.period).toMatchObject({ label: "2025-08", firstDate: "2025-08-01", lastDate: "2025-08-31" });
+  });
+
+  it("takes a manual period naming any day inside it, and refuses one that has not ended", () => {
+    const later = { ...options, now: new Date("2025-08-12T12:00:00Z"), reportNames: ["daily", "sales"] };
+    expect(
+      parseReportEvent({ period: "week", date: "2025-08-10", force: true, reports: ["sales"] }, later),
+    ).toMatchObject({
+      trigger: "manual",
+      force: true,
+      reports: ["sales"],
+      period: { label: "2025-W32", firstDate: "2025-08-04", lastDate: "2025-08-10" },
+    });
+    expect(() => parseReportEvent({ period: "week", date: "2025-08-12" }, later)).toThrow(
+      /^Invalid event: the week 2025-W33 ends on 2025-08-17, and 2025-08-17 has not ended in America\/New_York yet .* — name a day of an earlier week\.$/,
+    );
+    expect(() => parseReportEvent({ period: "year" }, later)).toThrow(/"period" must be "week" or "month"/);
+    expect(() => parseReportEvent({ period: "week", preview: true }, later)).toThrow(/unexpected "preview"/);
+  });
+
   it("refuses a day that has not ended, saying when it can be reported and how to ask for a preview", () => {
     expect(() => parseReportEvent({ date: "2025-08-05" }, options)).toThrow(
       'Invalid event: 2025-08-05 has not ended in America/New_York yet (it can be reported from 00:15 on 6 Aug 2025) — pick an earlier date, or add "preview":true for a partial report.',

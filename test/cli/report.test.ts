@@ -687,4 +687,65 @@ describe("report --config", () => {
     const bad = await runCli(["--demo", "--out", newOutDir("config-bad"), "--config", await configFile("bad", "{")]);
     expectPlainFailure(bad, 2, ["is not JSON"]);
   }, 60_000);
+
+  it("runs every report of the file from one fetch into --out/<name>/, each with its own filters", async () => {
+    const out = newOutDir("config-two");
+    const config = await configFile("config-two", TWO_REPORTS);
+    const before = simulator.requests.length;
+
+    const run = await runCli(["--date", DAY, "--out", out, "--config", config], apiEnv());
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(await listing(join(out, "everything"))).toEqual(REPORT_FILES);
+    expect(await listing(join(out, "inbound"))).toEqual(REPORT_FILES);
+    expect(run.stdout).toMatch(/^Report everything for 2025-08-04 \(UTC\): \d+ calls/m);
+    expect(run.stdout).toMatch(/^Report inbound for 2025-08-04 \(UTC\): \d+ calls/m);
+    const everything = await readSummary(join(out, "everything"));
+    const inbound = await readSummary(join(out, "inbound"));
+    expect((everything.totals as { calls: number }).calls).toBe(await countSimulatedCalls());
+    expect((inbound.totals as { calls: number }).calls).toBe((everything.byType as Record<string, number>).inbound);
+    // One pass over the day's pages for both.
+    const pages = simulator.requests.slice(before).map((request) => request.query.page);
+    expect(new Set(pages).size).toBe(pages.length);
+  }, 60_000);
+});
+
+describe("report --period", () => {
+  it("builds the week's days into --out under their daily names and writes the week's four files", async () => {
+    const out = newOutDir("period-week");
+
+    const run = await runCli(["--period", "week", "--date", "2025-08-06", "--out", out], apiEnv());
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    const files = await listing(out);
+    for (const name of [
+      "calls-report-week-2025-W32.xlsx",
+      "summary-week-2025-W32.json",
+      "email-week-2025-W32.eml",
+      "email-week-2025-W32.html",
+      "calls-report-2025-08-04.xlsx",
+      "summary-2025-08-10.json",
+    ]) {
+      expect(files).toContain(name);
+    }
+    // Days built for the week carry no email of their own.
+    expect(files.filter((file) => /^email-2025-/.test(file))).toEqual([]);
+    let expected = 0;
+    for await (const _ of simulator.callsFor({ dateFrom: "2025-08-04", dateTo: "2025-08-10" })) expected += 1;
+    expect(run.stdout).toMatch(
+      new RegExp(`^Report for week 2025-W32 \\(2025-08-04 to 2025-08-10, UTC\\): ${expected} calls`, "m"),
+    );
+  }, 60_000);
+
+  it("refuses a week that has not ended, --preview with it, and a period that is not one: exit 2", async () => {
+    const open = await runCli(
+      ["--period", "week", "--date", "2099-01-01", "--out", newOutDir("period-open")],
+      apiEnv(),
+    );
+    expectPlainFailure(open, 2, ["week 2099-W01", "pick a --date in an earlier week"]);
+    const preview = await runCli(["--demo", "--period", "month", "--preview", "--out", newOutDir("period-preview")]);
+    expectPlainFailure(preview, 2, ["--preview", "leave out --preview"]);
+    const year = await runCli(["--demo", "--period", "year", "--out", newOutDir("period-year")]);
+    expectPlainFailure(year, 2, ['--period "year"', "--period week"]);
+  }, 60_000);
 });
