@@ -211,7 +211,8 @@ function reportsProblems(
         "is not used when reports is set — give each report its own filters (assistantIds, campaignIds, callTypes, callStatuses)",
     });
   }
-  const bytes = Buffer.byteLength(JSON.stringify(settings.reports));
+  // As the variable's value travels in the function's configuration: JSON text, its quotes escaped.
+  const bytes = Buffer.byteLength(JSON.stringify(JSON.stringify(settings.reports)));
   if (bytes > MAX_REPORTS_JSON_BYTES) {
     ctx.addIssue({
       code: "custom",
