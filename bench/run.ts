@@ -14,6 +14,7 @@
  * under a 60 requests/min limit in simulated time at 10k and 100k calls (10k with --quick, 1M
  * added by --full); --only durable runs it at 10k, 100k and 1M with the 100k pipeline beside it
  * and nothing else (written to bench/results/<date>-durable.md); --durable-sizes=… overrides its sizes.
+ * --only reports runs ten reports against one over a 100k day (#17; bench/results/<date>-reports.md).
  *
  * This file parses the flags, runs the sections (bench/sections/, one module each) and writes
  * the results; every measured run is a scenario of bench/worker.ts in its own process.
@@ -45,6 +46,7 @@ import {
   type SizeResult,
 } from "./sections/pipeline-sizes.js";
 import { renderProfiles } from "./sections/profiles.js";
+import { reportsOnly } from "./sections/reports.js";
 import { measureWorkbooks, renderWorkbooks, type WorkbookRow } from "./sections/workbook.js";
 import { mb, pass, seconds, table } from "./stats.js";
 
@@ -71,13 +73,13 @@ function parseFlags(argv: string[]): Flags {
     else if (arg.startsWith("--durable-sizes=")) flags.durableSizes = arg.slice(16).split(",").map(Number);
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const section = arg === "--only" ? argv[++index] : arg.slice(7);
-      if (section !== "durable")
-        throw new Error(`--only ${section ?? ""}: the one section that runs alone is "durable".`);
+      if (section !== "durable" && section !== "reports")
+        throw new Error(`--only ${section ?? ""}: the sections that run alone are "durable" and "reports".`);
       flags.only = section;
     } else if (arg.startsWith("--out=")) flags.out = arg.slice(6);
     else
       throw new Error(
-        `Unknown flag ${arg}: use --quick, --full (--1m), --excel-limit, --only durable, --no-naive, --cpu-prof, --sizes=…, --durable-sizes=…, --out=…`,
+        `Unknown flag ${arg}: use --quick, --full (--1m), --excel-limit, --only durable|reports, --no-naive, --cpu-prof, --sizes=…, --durable-sizes=…, --out=…`,
       );
   }
   return flags;
@@ -109,6 +111,11 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${markdown}\n`);
     log(`written to ${outPath} in ${seconds(Date.now() - startedAt)} s`);
     if (excelLimitChecks(excelLimit).some(([, , result]) => result !== pass(true))) process.exitCode = 1;
+    return;
+  }
+  // #17's benchmark, ten reports vs one over a 100k day: bench/sections/reports.ts runs and writes it.
+  if (flags.only === "reports") {
+    await reportsOnly(flags, worker, profileDir, startedAt, cleanups);
     return;
   }
   const durableWorker = await buildDurableWorker();

@@ -6,6 +6,7 @@
 import { measureFetch } from "./scenarios/fetch.js";
 import { measurePipeline } from "./scenarios/pipeline.js";
 import { measureLowerBound, measureNaive } from "./scenarios/reference.js";
+import { measureReports } from "./scenarios/reports.js";
 import { measureWorkbook } from "./scenarios/workbook.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: each scenario checks its own arguments' shape by use.
@@ -16,6 +17,7 @@ const scenarios: Record<string, (args: any) => Promise<object>> = {
   naive: measureNaive,
   fetch: measureFetch,
   workbook: measureWorkbook,
+  reports: measureReports,
 };
 
 export interface WorkerReport {

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PartManifest, PartRef, PartStore, PartWriter } from "./ports.js";
+import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter } from "./ports.js";
 import type { Call } from "./report/call.js";
 
 /**
@@ -79,9 +79,9 @@ export class CallSpool {
    * grows to ~3x its live size between full collections. A line is decoded only when it is
    * consumed, so it dies young.
    */
-  async *read(): AsyncGenerator<Call> {
+  async *read(mayMatch?: CallLineCheck): AsyncGenerator<Call> {
     await this.close();
-    yield* readNdjsonCalls(createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES }));
+    yield* readNdjsonCalls(createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES }), mayMatch);
   }
 
   async dispose(): Promise<void> {
@@ -95,9 +95,12 @@ export class CallSpool {
 
 /**
  * Calls from NDJSON bytes, decoded one line at a time as they are consumed. Chunks of at most
- * ~64 KB keep what is read ahead of the consumer small.
+ * ~64 KB keep what is read ahead of the consumer small. Lines `mayMatch` refuses are not decoded.
  */
-export async function* readNdjsonCalls(chunks: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Call> {
+export async function* readNdjsonCalls(
+  chunks: AsyncIterable<Buffer | Uint8Array>,
+  mayMatch: CallLineCheck = () => true,
+): AsyncGenerator<Call> {
   // Bytes of a line that continues in the next chunk (a long transcript spans several).
   let partial: Buffer[] = [];
   for await (const chunk of chunks) {
@@ -109,12 +112,12 @@ export async function* readNdjsonCalls(chunks: AsyncIterable<Buffer | Uint8Array
         partial.length === 0 ? bytes.subarray(start, end) : Buffer.concat([...partial, bytes.subarray(start, end)]);
       partial = [];
       start = end + 1;
-      if (line.length > 0) yield JSON.parse(line.toString("utf8")) as Call;
+      if (line.length > 0 && mayMatch(line)) yield JSON.parse(line.toString("utf8")) as Call;
     }
     if (start < bytes.length) partial.push(bytes.subarray(start));
   }
   const last = Buffer.concat(partial);
-  if (last.length > 0) yield JSON.parse(last.toString("utf8")) as Call;
+  if (last.length > 0 && mayMatch(last)) yield JSON.parse(last.toString("utf8")) as Call;
 }
 
 /**
@@ -153,8 +156,8 @@ export class LocalPartStore implements PartStore {
     return JSON.parse(this.stored(ref).manifest) as PartManifest;
   }
 
-  readCalls(ref: PartRef): AsyncIterable<Call> {
-    return this.stored(ref).spool.read();
+  readCalls(ref: PartRef, mayMatch?: CallLineCheck): AsyncIterable<Call> {
+    return this.stored(ref).spool.read(mayMatch);
   }
 
   /** Removes every part from disk. */

@@ -180,9 +180,16 @@ export interface PartStore {
   /** Starts writing a part; an existing part of the same ref (a replayed step) is replaced. */
   openPart(ref: PartRef): Promise<PartWriter>;
   readManifest(ref: PartRef): Promise<PartManifest>;
-  /** The part's calls in the order they were written. */
-  readCalls(ref: PartRef): AsyncIterable<Call>;
+  /**
+   * The part's calls in the order they were written. `mayMatch` sees each stored line before it
+   * is decoded: a line it refuses is skipped unparsed (a cheap pre-check; the caller still checks
+   * the calls it gets).
+   */
+  readCalls(ref: PartRef, mayMatch?: CallLineCheck): AsyncIterable<Call>;
 }
+
+/** Whether a stored call's JSON line may belong to a report: false only when it certainly does not. */
+export type CallLineCheck = (line: Buffer) => boolean;
 
 /** Where a stored artefact ended up. */
 export interface StoredObject {

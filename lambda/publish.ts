@@ -8,7 +8,7 @@ import { finished } from "node:stream/promises";
 import { type FetchedDay, mergedDay, type ReportTap } from "./day-fetch.js";
 import { type EmailOutcome, sendEmail } from "./email-delivery.js";
 import type { ReportOptions, ReportPorts, ReportResult } from "./pipeline.js";
-import type { PartStore } from "./ports.js";
+import type { CallLineCheck, PartStore } from "./ports.js";
 import { addFetchStats, type Call, emptyFetchStats } from "./report/call.js";
 import { reportEmail } from "./report/email-content.js";
 import { type StoredDay, trendDates } from "./report/email-days.js";
@@ -134,13 +134,30 @@ async function* reportCalls(
   filters: ReportFilters,
 ): AsyncGenerator<Call> {
   const local = filters.callTypes !== undefined || filters.callStatuses !== undefined;
+  const mayMatch = local ? lineMayMatch(filters) : undefined;
   for (const fetched of fetches) {
     for (let part = 1; part <= fetched.parts; part++) {
-      for await (const call of store.readCalls({ runId: fetched.runId, date: fetched.date, part })) {
+      for await (const call of store.readCalls({ runId: fetched.runId, date: fetched.date, part }, mayMatch)) {
         if (!local || matchesReport(filters, call)) yield call;
       }
     }
   }
+}
+
+/**
+ * A pre-check on a stored call's JSON line, before it is decoded: a call whose type (or status)
+ * is one of the report's serialises that value as exactly `JSON.stringify(value)`, so a line
+ * holding none of those bytes cannot be the report's. A line that holds them elsewhere (in a
+ * variable, say) is decoded and checked by `matchesReport` as before. With several reports from
+ * one fetch, each reads every stored call; this spares decoding the calls a report does not take.
+ */
+function lineMayMatch(filters: ReportFilters): CallLineCheck {
+  const needles = (values: string[] | undefined) => values?.map((value) => Buffer.from(JSON.stringify(value)));
+  const types = needles(filters.callTypes);
+  const statuses = needles(filters.callStatuses);
+  const holdsOne = (line: Buffer, values: Buffer[] | undefined) =>
+    values === undefined || values.some((value) => line.includes(value));
+  return (line) => holdsOne(line, types) && holdsOne(line, statuses);
 }
 
 /** The fetches a report drew on, as one: counts added (their API queries are disjoint). */

@@ -44,6 +44,23 @@ describe("CallSpool", () => {
     await spool.dispose();
   });
 
+  it("skips, undecoded, the lines a pre-check refuses, and gives the others back whole", async () => {
+    const spool = await CallSpool.create(parent);
+    const inbound = makeCall({ type: "inbound", transcript: "x".repeat(100_000) });
+    const outbound = makeCall({ type: "outbound" });
+    for (const call of [outbound, inbound, outbound]) await spool.write(call);
+    const checked: string[] = [];
+    const read = [];
+    for await (const call of spool.read((line) => {
+      checked.push(line.subarray(0, 1).toString());
+      return line.includes('"inbound"');
+    }))
+      read.push(call);
+    expect(read).toEqual([inbound]);
+    expect(checked).toEqual(["{", "{", "{"]);
+    await spool.dispose();
+  });
+
   it("reads an empty spool as no calls", async () => {
     const spool = await CallSpool.create(parent);
     const read = [];

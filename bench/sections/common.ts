@@ -17,8 +17,8 @@ export interface Flags {
   naive: boolean;
   cpuProf: boolean;
   sizes: number[] | null;
-  /** `--only durable`: section 6 and the 100k pipeline it must not slow down, nothing else. */
-  only: "durable" | null;
+  /** `--only durable`: section 6 and the 100k pipeline it must not slow down, nothing else. `--only reports`: #17's ten reports vs one. */
+  only: "durable" | "reports" | null;
   durableSizes: number[] | null;
   out: string | null;
 }

@@ -5,7 +5,7 @@ import { createGunzip, createGzip, gunzip, gzip } from "node:zlib";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { readNdjsonCalls } from "../call-spool.js";
-import type { PartManifest, PartRef, PartStore, PartWriter } from "../ports.js";
+import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter } from "../ports.js";
 import type { Call } from "../report/call.js";
 // The working folder a lifecycle rule empties, outside the managers' `YYYY/MM/DD` folders.
 import { WORK_FOLDER } from "../settings.js";
@@ -111,11 +111,11 @@ export class S3PartStore implements PartStore {
     return manifest;
   }
 
-  async *readCalls(ref: PartRef): AsyncIterable<Call> {
+  async *readCalls(ref: PartRef, mayMatch?: CallLineCheck): AsyncIterable<Call> {
     const body = await this.get(partKeys(this.options.prefix, ref).calls);
     // Decompress here: S3 hands the gzip bytes back as stored, whatever Content-Encoding says.
     // 64 KB chunks keep what is decoded ahead of the workbook small.
-    yield* readNdjsonCalls(body.pipe(createGunzip({ chunkSize: 64 * 1024 })));
+    yield* readNdjsonCalls(body.pipe(createGunzip({ chunkSize: 64 * 1024 })), mayMatch);
   }
 
   private async get(key: string) {
