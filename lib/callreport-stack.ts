@@ -5,11 +5,11 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../lambda/settings.js";
-import { DailySchedule } from "./constructs/daily-schedule.js";
 import { FailureAlarms } from "./constructs/failure-alarms.js";
 import { LinkEndpoint } from "./constructs/link-endpoint.js";
 import { ReportBucket } from "./constructs/report-bucket.js";
 import { ReportFunction } from "./constructs/report-function.js";
+import { ReportSchedule, type ScheduleCadence } from "./constructs/report-schedule.js";
 import { acknowledgeWildcardResource } from "./nag-acknowledgements.js";
 import type { StageConfig } from "./stage-config.js";
 
@@ -39,13 +39,16 @@ export function stackNameFor(stageName: string): string {
 }
 
 /**
- * The whole daily call report for one stage: bucket, function, schedule, token secret, SES permission, alarms,
- * and the download-link endpoint with its signing key.
+ * The whole call report for one stage: bucket, function, schedules (daily, and weekly/monthly when the stage
+ * has them), token secret, SES permission, alarms, and the download-link endpoint with its signing key.
  */
 export class CallReportStack extends Stack {
   readonly reports: ReportBucket;
   readonly report: ReportFunction;
-  readonly schedule: DailySchedule;
+  /** The daily run. */
+  readonly schedule: ReportSchedule;
+  /** The stage's weekly and monthly runs, those it has. */
+  readonly periodSchedules: ReportSchedule[];
   readonly alarms: FailureAlarms;
   readonly tokenSecret: secretsmanager.ISecret;
   /** The key the email's links are signed with (HMAC-SHA256); generated here, never handled by hand. */
@@ -130,30 +133,34 @@ export class CallReportStack extends Stack {
     }
     this.grantSendEmail(stage);
 
-    this.schedule = new DailySchedule(this, "Daily", {
+    const schedule = (id: string, time: string, cadence: ScheduleCadence) =>
       // A durable function is invoked by a qualified ARN: the alias, which each deploy moves to its new version.
-      target: this.report.alias,
-      timezone: stage.timezone,
-      time: stage.scheduleTime,
-    });
+      new ReportSchedule(this, id, { target: this.report.alias, timezone: stage.timezone, time, cadence });
+    this.schedule = schedule("Daily", stage.scheduleTime, { period: "day" });
+    this.periodSchedules = [
+      ...(stage.weekly
+        ? [schedule("Weekly", stage.weekly.time, { period: "week", weekday: stage.weekly.weekday })]
+        : []),
+      ...(stage.monthly ? [schedule("Monthly", stage.monthly.time, { period: "month", day: stage.monthly.day })] : []),
+    ];
 
     this.alarms = new FailureAlarms(this, "Alarms", {
       function: fn,
       deadLetterQueues: {
         FailedInvocations: this.report.failureQueue,
         ScheduleDeadLetters: this.schedule.deadLetterQueue,
+        // WeeklyScheduleDeadLetters, MonthlyScheduleDeadLetters
+        ...Object.fromEntries(this.periodSchedules.map((s) => [`${s.node.id}ScheduleDeadLetters`, s.deadLetterQueue])),
       },
       ...(stage.opsEmail === undefined ? {} : { opsEmail: stage.opsEmail }),
       removal: stage.removal,
     });
 
-    // Both queues are where lost events end up; a DLQ behind a DLQ would only move the same messages again.
-    for (const queue of [this.report.failureQueue, this.schedule.deadLetterQueue]) {
-      Validations.of(queue).acknowledge({
-        id: "AwsSolutions-SQS3",
-        reason: "This queue is itself a dead-letter destination (Lambda on-failure / Scheduler DLQ).",
-      });
-    }
+    // Where lost invocations end up; a DLQ behind a DLQ would only move the same messages again.
+    Validations.of(this.report.failureQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself a dead-letter destination (Lambda on-failure / Scheduler DLQ).",
+    });
 
     new CfnOutput(this, "BucketName", {
       value: this.reports.bucket.bucketName,
