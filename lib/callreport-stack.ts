@@ -151,7 +151,9 @@ export class CallReportStack extends Stack {
         FailedInvocations: this.report.failureQueue,
         ScheduleDeadLetters: this.schedule.deadLetterQueue,
         // WeeklyScheduleDeadLetters, MonthlyScheduleDeadLetters
-        ...Object.fromEntries(this.periodSchedules.map((s) => [`${s.node.id}ScheduleDeadLetters`, s.deadLetterQueue])),
+        ...Object.fromEntries(
+          this.periodSchedules.map((period) => [`${period.node.id}ScheduleDeadLetters`, period.deadLetterQueue]),
+        ),
       },
       ...(stage.opsEmail === undefined ? {} : { opsEmail: stage.opsEmail }),
       removal: stage.removal,

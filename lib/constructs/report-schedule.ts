@@ -35,11 +35,14 @@ export function periodEventInput<Kind extends PeriodKind>(
   return { scheduledTime: scheduler.ContextAttribute.scheduledTime, period };
 }
 
-/** How often a schedule runs, and so what each run reports: the previous day, ISO week or calendar month. */
+/**
+ * How often a schedule runs, and so what each run reports: the previous day, ISO week or calendar month. A
+ * weekly run may be on any weekday (it reports the week before it); a monthly one on day 1–28 (every month has it).
+ */
 export type ScheduleCadence =
   | { readonly period: "day" }
-  | { readonly period: "week" /** Any day works: the run reports the week before it. */; readonly weekday: Weekday }
-  | { readonly period: "month" /** 1–28: every month has it. */; readonly day: number };
+  | { readonly period: "week"; readonly weekday: Weekday }
+  | { readonly period: "month"; readonly day: number };
 
 /** EventBridge cron's day-of-week names. */
 const CRON_WEEKDAYS: Record<Weekday, string> = {
