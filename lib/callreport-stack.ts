@@ -4,12 +4,13 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
-import { LAMBDA_ENV, TOKEN_PLACEHOLDER } from "../lambda/settings.js";
-import { DailySchedule } from "./constructs/daily-schedule.js";
+import { TOKEN_PLACEHOLDER } from "../lambda/settings.js";
 import { FailureAlarms } from "./constructs/failure-alarms.js";
 import { LinkEndpoint } from "./constructs/link-endpoint.js";
 import { ReportBucket } from "./constructs/report-bucket.js";
 import { ReportFunction } from "./constructs/report-function.js";
+import { ReportSchedule, type ScheduleCadence } from "./constructs/report-schedule.js";
+import { functionEnvironment, linkEndpointEnvironment } from "./function-environment.js";
 import { acknowledgeWildcardResource } from "./nag-acknowledgements.js";
 import type { StageConfig } from "./stage-config.js";
 
@@ -39,13 +40,16 @@ export function stackNameFor(stageName: string): string {
 }
 
 /**
- * The whole daily call report for one stage: bucket, function, schedule, token secret, SES permission, alarms,
- * and the download-link endpoint with its signing key.
+ * The whole call report for one stage: bucket, function, schedules (daily, and weekly/monthly when the stage
+ * has them), token secret, SES permission, alarms, and the download-link endpoint with its signing key.
  */
 export class CallReportStack extends Stack {
   readonly reports: ReportBucket;
   readonly report: ReportFunction;
-  readonly schedule: DailySchedule;
+  /** The daily run. */
+  readonly schedule: ReportSchedule;
+  /** The stage's weekly and monthly runs, those it has. */
+  readonly periodSchedules: ReportSchedule[];
   readonly alarms: FailureAlarms;
   readonly tokenSecret: secretsmanager.ISecret;
   /** The key the email's links are signed with (HMAC-SHA256); generated here, never handled by hand. */
@@ -130,30 +134,36 @@ export class CallReportStack extends Stack {
     }
     this.grantSendEmail(stage);
 
-    this.schedule = new DailySchedule(this, "Daily", {
+    const schedule = (id: string, time: string, cadence: ScheduleCadence) =>
       // A durable function is invoked by a qualified ARN: the alias, which each deploy moves to its new version.
-      target: this.report.alias,
-      timezone: stage.timezone,
-      time: stage.scheduleTime,
-    });
+      new ReportSchedule(this, id, { target: this.report.alias, timezone: stage.timezone, time, cadence });
+    this.schedule = schedule("Daily", stage.scheduleTime, { period: "day" });
+    this.periodSchedules = [
+      ...(stage.weekly
+        ? [schedule("Weekly", stage.weekly.time, { period: "week", weekday: stage.weekly.weekday })]
+        : []),
+      ...(stage.monthly ? [schedule("Monthly", stage.monthly.time, { period: "month", day: stage.monthly.day })] : []),
+    ];
 
     this.alarms = new FailureAlarms(this, "Alarms", {
       function: fn,
       deadLetterQueues: {
         FailedInvocations: this.report.failureQueue,
         ScheduleDeadLetters: this.schedule.deadLetterQueue,
+        // WeeklyScheduleDeadLetters, MonthlyScheduleDeadLetters
+        ...Object.fromEntries(
+          this.periodSchedules.map((period) => [`${period.node.id}ScheduleDeadLetters`, period.deadLetterQueue]),
+        ),
       },
       ...(stage.opsEmail === undefined ? {} : { opsEmail: stage.opsEmail }),
       removal: stage.removal,
     });
 
-    // Both queues are where lost events end up; a DLQ behind a DLQ would only move the same messages again.
-    for (const queue of [this.report.failureQueue, this.schedule.deadLetterQueue]) {
-      Validations.of(queue).acknowledge({
-        id: "AwsSolutions-SQS3",
-        reason: "This queue is itself a dead-letter destination (Lambda on-failure / Scheduler DLQ).",
-      });
-    }
+    // Where lost invocations end up; a DLQ behind a DLQ would only move the same messages again.
+    Validations.of(this.report.failureQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself a dead-letter destination (Lambda on-failure / Scheduler DLQ).",
+    });
 
     new CfnOutput(this, "BucketName", {
       value: this.reports.bucket.bucketName,
@@ -287,75 +297,4 @@ function invokeCommand(functionName: string, payload: string): string {
  */
 function archiveLinkCommand(baseUrl: string, linkSecretArn: string, stage: StageConfig): string {
   return `npm run --silent signed-link -- --archive --base-url ${baseUrl} --secret-id ${linkSecretArn} --prefix ${stage.prefix} --days ${stage.linkExpiryDays}`;
-}
-
-/** The link endpoint's environment, named by LAMBDA_ENV like the report function's. */
-export function linkEndpointEnvironment(
-  stage: StageConfig,
-  bucketName: string,
-  linkSecretId: string,
-): Record<string, string> {
-  return {
-    [LAMBDA_ENV.bucket]: bucketName,
-    [LAMBDA_ENV.prefix]: stage.prefix,
-    [LAMBDA_ENV.environment]: stage.name,
-    [LAMBDA_ENV.linkSecretId]: linkSecretId,
-    [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
-    [LAMBDA_ENV.reportRetentionDays]: String(stage.retention.reportDays),
-    POWERTOOLS_SERVICE_NAME: "callreport-links",
-    POWERTOOLS_LOG_LEVEL: stage.logLevel,
-    NODE_OPTIONS: "--enable-source-maps",
-  };
-}
-
-/** The function's environment, named by LAMBDA_ENV so the stack and the handler's parser cannot drift apart. */
-export function functionEnvironment(
-  stage: StageConfig,
-  bucketName: string,
-  tokenSecretId: string,
-  links: {
-    /** The link endpoint's function URL. */
-    baseUrl: string;
-    /** The link signing key's secret (ARN). */
-    secretId: string;
-  },
-): Record<string, string> {
-  const optional = (name: string, value: string | number | undefined) =>
-    value === undefined ? {} : { [name]: String(value) };
-  return {
-    [LAMBDA_ENV.bucket]: bucketName,
-    [LAMBDA_ENV.prefix]: stage.prefix,
-    [LAMBDA_ENV.timezone]: stage.timezone,
-    [LAMBDA_ENV.environment]: stage.name,
-    [LAMBDA_ENV.apiBaseUrl]: stage.apiBaseUrl,
-    [LAMBDA_ENV.apiTimezone]: stage.apiTimezone,
-    [LAMBDA_ENV.tokenSecretId]: tokenSecretId,
-    [LAMBDA_ENV.fetchConcurrency]: String(stage.apiConcurrency),
-    [LAMBDA_ENV.mailFrom]: stage.sender,
-    // A stage has its own recipients (one report) or a reports list with each report's.
-    ...(stage.recipients === undefined
-      ? {}
-      : {
-          [LAMBDA_ENV.mailTo]: stage.recipients.to.join(","),
-          [LAMBDA_ENV.mailCc]: stage.recipients.cc.join(","),
-          [LAMBDA_ENV.mailBcc]: stage.recipients.bcc.join(","),
-        }),
-    ...(stage.reports === undefined ? {} : { [LAMBDA_ENV.reports]: JSON.stringify(stage.reports) }),
-    [LAMBDA_ENV.linkExpiryDays]: String(stage.linkExpiryDays),
-    [LAMBDA_ENV.linkBaseUrl]: links.baseUrl,
-    [LAMBDA_ENV.linkSecretId]: links.secretId,
-    [LAMBDA_ENV.emptyDay]: stage.emptyDay,
-    [LAMBDA_ENV.attachWorkbook]: String(stage.attachWorkbook),
-    [LAMBDA_ENV.includeTranscripts]: String(stage.includeTranscripts),
-    [LAMBDA_ENV.maskPhoneNumbers]: String(stage.maskPhoneNumbers),
-    ...optional(LAMBDA_ENV.assistantId, stage.filters.assistantId),
-    ...optional(LAMBDA_ENV.campaignId, stage.filters.campaignId),
-    ...optional(LAMBDA_ENV.callType, stage.filters.callType),
-    ...optional(LAMBDA_ENV.callStatus, stage.filters.callStatus),
-    [LAMBDA_ENV.maxBackfillDays]: String(stage.maxBackfillDays),
-    POWERTOOLS_SERVICE_NAME: "callreport",
-    POWERTOOLS_LOG_LEVEL: stage.logLevel,
-    // The bundle ships a source map; this makes stack traces in the logs point at the TypeScript lines.
-    NODE_OPTIONS: "--enable-source-maps",
-  };
 }

@@ -1,16 +1,40 @@
 import { isValidTimezone, SETTLING_MARGIN_MINUTES } from "../lambda/report/window.js";
 
 /**
- * The daily run's local time: its format, and the two times that cannot be it. Checked by the
- * stage config (with the cdk.json key) and by DailySchedule itself (with its construct path).
+ * When a scheduled run may happen: its local time (format, and the two times that cannot be it), the
+ * weekday of a weekly run and the day of a monthly one. Checked by the stage config (with the cdk.json
+ * key) and by ReportSchedule itself (with its construct path).
  */
 
 /** "HH:MM", 24-hour. */
 export const SCHEDULE_TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 export const SCHEDULE_TIME_FORMAT_MESSAGE = 'needs a 24-hour local time "HH:MM", e.g. "06:30"';
 
+/** A weekly run's day, as written in cdk.json; any works, since the run reports the previous ISO week. */
+export const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export const WEEKDAY_MESSAGE = `needs one of ${WEEKDAYS.map((day) => `"${day}"`).join(", ")} (lower case)`;
+
+/** The last day of the month a monthly run may be on: every month has it. */
+export const LAST_MONTHLY_DAY = 28;
+
 /**
- * Why `time` ("HH:MM", already in that format) cannot be the daily run's time in `timezone`:
+ * Why `day` cannot be a monthly run's day of the month, or undefined. EventBridge Scheduler skips a month
+ * that has no such day (a "31" runs seven times a year), and the run reports the previous month whatever
+ * day it runs on.
+ */
+export function monthlyDayProblem(day: number): string | undefined {
+  if (!Number.isInteger(day) || day < 1 || day > 31) {
+    return `is ${day}; it needs a whole number from 1 to ${LAST_MONTHLY_DAY}`;
+  }
+  if (day > LAST_MONTHLY_DAY) {
+    return `is ${day}, and not every month has a ${day}${day === 31 ? "st" : "th"} (Scheduler would skip the months without one) — pick 1 to ${LAST_MONTHLY_DAY}; the run reports the previous calendar month whichever day it runs`;
+  }
+  return undefined;
+}
+
+/**
+ * Why `time` ("HH:MM", already in that format) cannot be a scheduled run's time in `timezone`:
  * too soon after midnight for the previous day to have settled, or skipped when clocks spring
  * forward within two years from `from`. Empty when it can.
  */

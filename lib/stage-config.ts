@@ -15,7 +15,12 @@ import {
   toListSchema,
   wholeNumberSchema,
 } from "../lambda/settings.js";
-import { SCHEDULE_TIME_FORMAT_MESSAGE, SCHEDULE_TIME_PATTERN, scheduleTimeProblems } from "./schedule-time.js";
+import {
+  monthlyScheduleSchema,
+  scheduleProblems,
+  scheduleTimeSchema,
+  weeklyScheduleSchema,
+} from "./stage-schedules.js";
 
 /** CloudWatch Logs accepts only these retention periods (days); anything else fails at deploy, so fail at synth. */
 export const LOG_RETENTION_DAYS = [
@@ -45,7 +50,11 @@ export const stageSettingsSchema = z
     /** The managers' timezone: the report covers their calendar day and the schedule runs on their clock. */
     timezone: timezoneSchema,
     /** Local wall-clock time of the daily run, "HH:MM" (24 h) in `timezone`. */
-    scheduleTime: z.string().regex(SCHEDULE_TIME_PATTERN, { message: SCHEDULE_TIME_FORMAT_MESSAGE }).default("06:30"),
+    scheduleTime: scheduleTimeSchema.default("06:30"),
+    /** A weekly report of the previous ISO week, run on `weekday` at `time`; absent: none. */
+    weekly: weeklyScheduleSchema.optional(),
+    /** A monthly report of the previous calendar month, run on `day` (1–28) at `time`; absent: none. */
+    monthly: monthlyScheduleSchema.optional(),
     /** Who receives the daily email; a stage with `reports` names each report's recipients instead. */
     recipients: z
       .strictObject(
@@ -166,11 +175,7 @@ export const stageSettingsSchema = z
         });
       }
     }
-    // A malformed time has its own issue from the regex above.
-    if (!SCHEDULE_TIME_PATTERN.test(settings.scheduleTime)) return;
-    for (const message of scheduleTimeProblems(settings.scheduleTime, settings.timezone, new Date())) {
-      ctx.addIssue({ code: "custom", path: ["scheduleTime"], message });
-    }
+    scheduleProblems(settings, ctx);
   });
 
 /**

@@ -34,7 +34,10 @@ export interface FailureAlarmsProps {
    * metrics are read by function name, so they cover every version and the alias.
    */
   readonly function: lambda.IFunction;
-  /** Queues where lost events land (async on-failure destination, schedule DLQ); any message there is an alarm. */
+  /**
+   * Queues where lost events land (async on-failure destination, each schedule's DLQ), by a name that becomes
+   * the alarm's id (`<name>Messages`); any message there is an alarm.
+   */
   readonly deadLetterQueues: Record<string, sqs.IQueue>;
   /**
    * Address subscribed to the topic (it confirms the subscription once).
@@ -103,7 +106,7 @@ export class FailureAlarms extends Construct {
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
-        `A report event was given up and parked in ${name}: inspect the message, fix the cause, re-run that day.`,
+        `A report event was given up and parked in ${name}: inspect the message, fix the cause, re-run the day or period it was for.`,
       );
     }
   }

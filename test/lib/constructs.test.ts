@@ -4,11 +4,11 @@ import { App, Duration, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
-import { DailySchedule, type DailyScheduleProps } from "../../lib/constructs/daily-schedule.js";
 import { InvalidPropsError } from "../../lib/constructs/invalid-props.js";
 import { LinkEndpoint, type LinkEndpointProps } from "../../lib/constructs/link-endpoint.js";
 import { ReportBucket, type ReportBucketProps } from "../../lib/constructs/report-bucket.js";
 import { ReportFunction, type ReportFunctionProps } from "../../lib/constructs/report-function.js";
+import { ReportSchedule, type ReportScheduleProps } from "../../lib/constructs/report-schedule.js";
 
 // cdk.json's feature flags, as the real app has them (the buckets' log delivery depends on one).
 const CDK_CONTEXT = JSON.parse(readFileSync(fileURLToPath(new URL("../../cdk.json", import.meta.url)), "utf8")).context;
@@ -19,14 +19,14 @@ function newStack(): Stack {
   });
 }
 
-function schedule(overrides: Partial<DailyScheduleProps> = {}) {
+function schedule(overrides: Partial<ReportScheduleProps> = {}) {
   const stack = newStack();
   const target = lambda.Function.fromFunctionArn(
     stack,
     "Target",
     "arn:aws:lambda:eu-central-1:123456789012:function:report",
   );
-  return new DailySchedule(stack, "Daily", { target, timezone: "Europe/Berlin", time: "06:30", ...overrides });
+  return new ReportSchedule(stack, "Daily", { target, timezone: "Europe/Berlin", time: "06:30", ...overrides });
 }
 
 // Every case below is refused before the function is bundled, so no esbuild run is needed.
@@ -64,7 +64,7 @@ function bucket(overrides: Partial<ReportBucketProps> = {}) {
   });
 }
 
-describe("DailySchedule", () => {
+describe("ReportSchedule", () => {
   it("runs at the given local time in the given timezone", () => {
     const daily = schedule({ time: "07:05" });
 
@@ -91,6 +91,37 @@ describe("DailySchedule", () => {
 
   it("refuses a timezone Intl does not know", () => {
     expect(() => schedule({ timezone: "Mars/Olympus" })).toThrow('timezone "Mars/Olympus" is not an IANA timezone');
+  });
+
+  it("runs a weekly cadence on its weekday and sends the period with the scheduled time", () => {
+    const weekly = schedule({ time: "07:00", cadence: { period: "week", weekday: "monday" } });
+
+    Template.fromStack(Stack.of(weekly)).hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 7 ? * MON *)",
+      ScheduleExpressionTimezone: "Europe/Berlin",
+      Target: { Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>","period":"week"}' },
+    });
+  });
+
+  it("runs a monthly cadence on its day of the month", () => {
+    const monthly = schedule({ time: "07:30", cadence: { period: "month", day: 28 } });
+
+    Template.fromStack(Stack.of(monthly)).hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(30 7 28 * ? *)",
+      Target: { Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>","period":"month"}' },
+    });
+  });
+
+  it("refuses a day that not every month has, since Scheduler skips the months without it", () => {
+    expect(() => schedule({ cadence: { period: "month", day: 31 } })).toThrow(
+      "Test/Daily: day is 31, and not every month has a 31st",
+    );
+  });
+
+  it("refuses a weekday it does not know", () => {
+    expect(() => schedule({ cadence: { period: "week", weekday: "Mon" as "monday" } })).toThrow(
+      'Test/Daily: weekday "Mon" needs one of "monday", "tuesday",',
+    );
   });
 
   it("refuses retry settings Scheduler does not accept", () => {
