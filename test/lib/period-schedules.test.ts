@@ -4,6 +4,7 @@
  */
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseReportEvent } from "../../lambda/events.js";
 import { periodEventInput, SCHEDULED_EVENT_INPUT } from "../../lib/constructs/report-schedule.js";
 import {
   CDK_CONTEXT,
@@ -65,6 +66,16 @@ describe("weekly and monthly schedules", () => {
     expect(JSON.parse(scheduleWith(WEEKLY).Input)).toEqual(periodEventInput("week"));
     expect(JSON.parse(scheduleWith(MONTHLY).Input)).toEqual(periodEventInput("month"));
     expect(JSON.parse(scheduleWith(DAILY).Input)).toEqual(SCHEDULED_EVENT_INPUT);
+    // As Scheduler delivers them (Monday 7 Sep 2026 07:00 in Berlin; 1 Sep 07:30): the handler's reading.
+    const delivered = (expression: string, instant: string) =>
+      parseReportEvent(JSON.parse(scheduleWith(expression).Input.replace("<aws.scheduler.scheduled-time>", instant)), {
+        timezone: "Europe/Berlin",
+        maxBackfillDays: 31,
+        now: new Date(instant),
+      });
+    expect(delivered(WEEKLY, "2026-09-07T05:00:00Z").period).toMatchObject({ kind: "week", label: "2026-W36" });
+    expect(delivered(MONTHLY, "2026-09-01T05:30:00Z").period).toMatchObject({ kind: "month", label: "2026-08" });
+    expect(delivered(DAILY, "2026-09-07T04:30:00Z")).toMatchObject({ dates: ["2026-09-06"] });
   });
 
   it.each([WEEKLY, MONTHLY])("%s targets the live alias with the daily run's retry policy", (expression) => {
