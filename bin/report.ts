@@ -9,9 +9,9 @@ import { join } from "node:path";
  */
 import { parseArgs } from "node:util";
 import type { LocalReportFolder } from "../lambda/adapters/local-folder.js";
-import type { PeriodResult } from "../lambda/period-run.js";
-import type { ReportResult } from "../lambda/pipeline.js";
+import type { ReportResult, ReportsPorts } from "../lambda/pipeline.js";
 import type { FetchPause } from "../lambda/ports.js";
+import type { ReportDefinition } from "../lambda/report/report-definition.js";
 import { partialDayLabel } from "../lambda/report/summary.js";
 import {
   CLI_OPTIONS,
@@ -131,9 +131,60 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       return `Report ${name === null ? "" : `${name} `}for ${result.date} (${input.timezone}${partial ? `, ${partial}` : ""}): ${totals.calls} calls, ${totals.connectedCalls} connected, $${totals.totalCost.toFixed(2)}\n`;
     };
 
+    /**
+     * Runs reports each into a folder of its own (`--config`, `--period`): the folders are published
+     * one by one as their reports succeed, so a failing report leaves the others written.
+     */
+    const runIntoFolders = async <R extends { report: string }>(
+      reports: ReportDefinition[],
+      folderFor: (report: ReportDefinition) => LocalReportFolder,
+      run: (ports: Pick<ReportsPorts, "calls" | "clock" | "workbookWriter" | "spoolDir" | "outputs">) => Promise<R[]>,
+      partial: (error: unknown) => R[] | undefined,
+      line: (result: R) => string,
+    ): Promise<number> => {
+      const byName = new Map(reports.map((report) => [report.name, folderFor(report)]));
+      folders = byName;
+      onSignalFor([...byName.values()]);
+      const spoolDir = await (byName.get(reports[0]?.name ?? "") as LocalReportFolder).scratchDir();
+      let results: R[];
+      let failure: unknown;
+      try {
+        results = await run({
+          calls,
+          clock: input.clock,
+          workbookWriter: xlsxWorkbookWriter,
+          spoolDir,
+          outputs: (report) => {
+            const each = byName.get(report.name) as LocalReportFolder;
+            return { store: each, mailer: each };
+          },
+        });
+      } catch (error) {
+        const written = partial(error);
+        if (written === undefined) throw error;
+        // The reports that were written are kept; the run still fails.
+        results = written;
+        failure = error;
+      }
+      let out = "";
+      for (const result of results) {
+        const files = await (byName.get(result.report) as LocalReportFolder).publish();
+        byName.delete(result.report);
+        out += line(result);
+        out += files
+          .sort()
+          .map((file) => `  ${file}\n`)
+          .join("");
+      }
+      process.stdout.write(out);
+      if (failure !== undefined) throw failure;
+      return 0;
+    };
+
     if (input.period !== null) {
       // --period: each report's week or month, merged from its stored days; missing days built first.
       const period = input.period;
+      const named = input.reports !== null;
       const reports = input.reports ?? [
         singleReport({
           recipients: input.recipients,
@@ -144,113 +195,43 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
           maskPhoneNumbers: false,
         }),
       ];
-      folders = new Map(
-        reports.map((report) => [
-          report.name,
-          new LocalReportFolder(input.reports === null ? input.outDir : join(input.outDir, report.name)),
-        ]),
+      return await runIntoFolders(
+        reports,
+        (report) => new LocalReportFolder(named ? join(input.outDir, report.name) : input.outDir),
+        (ports) => runPeriodReports({ ...common, period, from: input.recipients.from, reports }, ports),
+        (error) => (error instanceof PeriodReportsFailedError ? error.results : undefined),
+        (result) => {
+          const note = result.approximate.length > 0 ? ` (approximate: ${result.approximate.join(", ")})` : "";
+          return `Report ${named ? `${result.report} ` : ""}for ${result.period.kind} ${result.period.label} (${result.period.firstDate} to ${result.period.lastDate}, ${input.timezone}): ${result.calls} calls, $${result.totalCost.toFixed(2)}${note}\n`;
+        },
       );
-      const byName = folders;
-      onSignalFor([...byName.values()]);
-      const spoolDir = await (byName.get(reports[0]?.name ?? "") as LocalReportFolder).scratchDir();
-      let results: PeriodResult[];
-      let failure: unknown;
-      try {
-        results = await runPeriodReports(
-          { ...common, period, from: input.recipients.from, reports },
-          {
-            calls,
-            clock: input.clock,
-            workbookWriter: xlsxWorkbookWriter,
-            spoolDir,
-            outputs: (report) => {
-              const each = byName.get(report.name) as LocalReportFolder;
-              return { store: each, mailer: each };
-            },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof PeriodReportsFailedError)) throw error;
-        results = error.results;
-        failure = error;
-      }
-      let out = "";
-      for (const result of results) {
-        const each = byName.get(result.report) as LocalReportFolder;
-        const files = await each.publish();
-        byName.delete(result.report);
-        const name = input.reports === null ? "" : `${result.report} `;
-        const note = result.approximate.length > 0 ? ` (approximate: ${result.approximate.join(", ")})` : "";
-        out += `Report ${name}for ${result.period.kind} ${result.period.label} (${result.period.firstDate} to ${result.period.lastDate}, ${input.timezone}): ${result.calls} calls, $${result.totalCost.toFixed(2)}${note}\n`;
-        out += files
-          .sort()
-          .map((file) => `  ${file}\n`)
-          .join("");
-      }
-      process.stdout.write(out);
-      if (failure !== undefined) throw failure;
-      return 0;
     }
 
     if (input.reports !== null) {
       // --config: every report from one fetch, each into a folder of its own, published on its own.
       const reports = input.reports;
-      folders = new Map(
-        reports.map((report) => [
-          report.name,
+      return await runIntoFolders(
+        reports,
+        (report) =>
           new LocalReportFolder(
             join(input.outDir, report.name),
             input.demo
               ? (date: string) => collectReportDay({ ...day, date }, report, { calls, clock: input.clock })
               : undefined,
           ),
-        ]),
+        (ports) => runReports({ ...common, from: input.recipients.from, reports }, ports),
+        (error) => {
+          if (!(error instanceof ReportsFailedError)) return undefined;
+          // Every report failed of one error (the fetch they share): that error, told once and with
+          // its hint (the address to check, --fetch-timeout), as a run without --config tells it.
+          const [first] = error.failures;
+          if (error.results.length === 0 && error.failures.every((failed) => failed.error === first?.error)) {
+            throw first?.error;
+          }
+          return error.results;
+        },
+        (result) => summaryLine(result.report, result),
       );
-      const byName = folders;
-      onSignalFor([...byName.values()]);
-      const spoolDir = await (byName.get(reports[0]?.name ?? "") as LocalReportFolder).scratchDir();
-      let results: ReportResult[];
-      let failure: unknown;
-      try {
-        results = await runReports(
-          { ...common, from: input.recipients.from, reports },
-          {
-            calls,
-            clock: input.clock,
-            workbookWriter: xlsxWorkbookWriter,
-            spoolDir,
-            outputs: (report) => {
-              const each = byName.get(report.name) as LocalReportFolder;
-              return { store: each, mailer: each };
-            },
-          },
-        );
-      } catch (error) {
-        if (!(error instanceof ReportsFailedError)) throw error;
-        // Every report failed of one error (the fetch they share): that error, told once and with
-        // its hint (the address to check, --fetch-timeout), as a run without --config tells it.
-        const [first] = error.failures;
-        if (error.results.length === 0 && error.failures.every((failed) => failed.error === first?.error)) {
-          throw first?.error;
-        }
-        // The reports that were written are kept; the run still fails.
-        results = error.results;
-        failure = error;
-      }
-      let out = "";
-      for (const result of results) {
-        const each = byName.get(result.report) as LocalReportFolder;
-        const files = await each.publish();
-        byName.delete(result.report);
-        out += summaryLine(result.report, result);
-        out += files
-          .sort()
-          .map((file) => `  ${file}\n`)
-          .join("");
-      }
-      process.stdout.write(out);
-      if (failure !== undefined) throw failure;
-      return 0;
     }
 
     // The demo has history: earlier days come from the same simulated API, so deltas show.

@@ -215,18 +215,19 @@ async function runExecution(
     mailer,
     recipientSettings: report.title === null ? RECIPIENT_SETTINGS : reportRecipientSettings(definitions, report),
   });
+  // What every day and period of this run shares.
+  const run = {
+    timezone: config.REPORT_TIMEZONE,
+    apiTimezone: config.AUTOCALLS_API_TIMEZONE,
+    environment: config.REPORT_ENVIRONMENT,
+    from: config.MAIL_FROM,
+    recipientSettings: RECIPIENT_SETTINGS,
+    force: request.force,
+    reports: selected,
+  };
   if (request.period) {
     const periods = await runPeriodReports(
-      {
-        period: request.period,
-        timezone: config.REPORT_TIMEZONE,
-        apiTimezone: config.AUTOCALLS_API_TIMEZONE,
-        environment: config.REPORT_ENVIRONMENT,
-        from: config.MAIL_FROM,
-        recipientSettings: RECIPIENT_SETTINGS,
-        force: request.force,
-        reports: selected,
-      },
+      { ...run, period: request.period },
       { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
       { steps, tuning },
     );
@@ -255,17 +256,7 @@ async function runExecution(
       const day = await steps.child(`report ${date}`, async (daySteps) => {
         try {
           const results = await runReports(
-            {
-              date,
-              timezone: config.REPORT_TIMEZONE,
-              apiTimezone: config.AUTOCALLS_API_TIMEZONE,
-              environment: config.REPORT_ENVIRONMENT,
-              from: config.MAIL_FROM,
-              recipientSettings: RECIPIENT_SETTINGS,
-              force: request.force,
-              preview: request.preview,
-              reports: selected,
-            },
+            { ...run, date, preview: request.preview },
             { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
             { steps: daySteps, tuning, pacer, publishInFreshInvocation: true },
           );
