@@ -2,74 +2,47 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { TZDate } from "@date-fns/tz";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../demo/simulator.js";
+import type { Simulator } from "../demo/simulator.js";
 import type { HandlerResult } from "../lambda/handler.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
-import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
-import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
-import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
+import { HARNESS_TOKEN, type HandlerHarness, startHandlerHarness, TOKEN_SECRET } from "./support/handler-harness.js";
+import type { S3Emulator } from "./support/s3-emulator.js";
+import type { SesEmulator } from "./support/ses-emulator.js";
 
 /**
  * Weekly and monthly reports (#18) through the real handler against the simulated API, s3rver,
  * the SES emulator and the Secrets Manager stand-in. Expected totals are counted from the
  * simulator's own calls, independently of the report code.
  */
-const LINK_KEY = "0123456789abcdef".repeat(4);
-const TOKEN = "live-token";
 const { handler: durableHandler, resetRuntimeForTests } = await import("../lambda/handler.js");
 const handler = (event: unknown) => invokeDurable<HandlerResult>(durableHandler, event);
 
+let harness: HandlerHarness;
 let simulator: Simulator;
 let s3: S3Emulator;
 let ses: SesEmulator;
-let secrets: SecretsEmulator;
-const savedEnv = { ...process.env };
+let prefix = "";
 
 beforeAll(async () => {
   await setupDurableRunner({ skipTime: false });
-  [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: 120, token: TOKEN }),
-    startS3Emulator("callreport-reports"),
-    startSesEmulator(),
-    startSecretsEmulator(),
-  ]);
-  secrets.setSecret("callreport/dev/link-key", LINK_KEY);
+  harness = await startHandlerHarness({ callsPerDay: 120, bucket: "callreport-reports" });
+  ({ simulator, s3, ses } = harness);
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
-  await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
+  await harness.close();
   await teardownDurableRunner();
 });
 
-let prefixCounter = 0;
-let prefix = "";
-
 function stage(settings: Record<string, string> = {}) {
   resetRuntimeForTests();
-  prefix = `periods-${++prefixCounter}`;
-  process.env = {
-    ...savedEnv,
-    ...s3.env,
-    AWS_ENDPOINT_URL_SES: ses.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    REPORT_BUCKET: s3.bucket,
-    REPORT_PREFIX: prefix,
-    REPORT_TIMEZONE: "UTC",
-    REPORT_ENVIRONMENT: "prod",
-    AUTOCALLS_BASE_URL: simulator.baseUrl,
-    AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
-    MAIL_FROM: "reports@example.com",
-    MAIL_TO: "managers@example.com",
-    LINK_BASE_URL: "https://links.example.com/",
-    LINK_SECRET_ID: "callreport/dev/link-key",
-    ...settings,
-  };
+  prefix = harness.stage("periods", { MAIL_TO: "managers@example.com", ...settings });
 }
 
 beforeEach(async () => {
-  secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
+  harness.secrets.setSecret(TOKEN_SECRET, HARNESS_TOKEN);
+  harness.sesProxy.refuse(null);
   await ses.clear();
 });
 
@@ -176,7 +149,7 @@ describe("weekly and monthly reports", () => {
 
   it("fails the month loudly, naming the day, when a missing day cannot be built, and sends nothing", async () => {
     stage();
-    secrets.setSecret("callreport/dev/autocalls-token", "revoked-token");
+    harness.secrets.setSecret(TOKEN_SECRET, "revoked-token");
 
     await expect(handler({ period: "month", date: "2025-02-14" })).rejects.toThrow(
       /The month 2025-02 was not reported: 2025-02-01 had no stored summary and building it failed — .*Run that day again \(\{"date":"2025-02-01"\}\), then the month\./,

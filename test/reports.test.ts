@@ -1,23 +1,21 @@
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../demo/simulator.js";
+import type { Simulator } from "../demo/simulator.js";
 import type { HandlerResult } from "../lambda/handler.js";
 import { checkLink } from "../lambda/links/signing.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
-import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
-import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
-import { type SesEmulator, type StoredEmail, startSesEmulator } from "./support/ses-emulator.js";
-import { type SesRefusingProxy, startSesRefusingProxy } from "./support/ses-refusing-proxy.js";
+import { HARNESS_LINK_KEY, type HandlerHarness, startHandlerHarness } from "./support/handler-harness.js";
+import type { S3Emulator } from "./support/s3-emulator.js";
+import type { SesEmulator, StoredEmail } from "./support/ses-emulator.js";
+import type { SesRefusingProxy } from "./support/ses-refusing-proxy.js";
 
 /**
  * Several reports per stage (#17), through the real handler against the simulated API, s3rver,
  * the SES emulator (behind a proxy that can refuse one address, as a sandboxed SES does) and the
  * Secrets Manager stand-in. Expected figures come from one-report runs of the same filters.
  */
-const LINK_KEY = "0123456789abcdef".repeat(4);
-const TOKEN = "live-token";
 const DATE = "2025-08-04";
 const { handler: durableHandler, resetRuntimeForTests } = await import("../lambda/handler.js");
 const handler = (event: unknown) => invokeDurable<HandlerResult>(durableHandler, event);
@@ -41,55 +39,28 @@ const REPORTS = [
   },
 ];
 
+let harness: HandlerHarness;
 let simulator: Simulator;
 let s3: S3Emulator;
 let ses: SesEmulator;
 let sesProxy: SesRefusingProxy;
-let secrets: SecretsEmulator;
-const savedEnv = { ...process.env };
+let prefix = "";
 
 beforeAll(async () => {
   await setupDurableRunner({ skipTime: false });
-  [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: 300, token: TOKEN }),
-    startS3Emulator("callreport-reports"),
-    startSesEmulator(),
-    startSecretsEmulator(),
-  ]);
-  sesProxy = await startSesRefusingProxy(ses.endpoint);
-  secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
-  secrets.setSecret("callreport/dev/link-key", LINK_KEY);
+  harness = await startHandlerHarness({ callsPerDay: 300, bucket: "callreport-reports" });
+  ({ simulator, s3, ses, sesProxy } = harness);
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
-  await Promise.all([simulator.close(), s3.close(), sesProxy.close(), ses.close(), secrets.close()]);
+  await harness.close();
   await teardownDurableRunner();
 });
-
-let prefixCounter = 0;
-let prefix = "";
 
 /** A fresh stage folder; `settings` are the stage's own (REPORTS, or MAIL_TO and filters). */
 function stage(settings: Record<string, string>) {
   resetRuntimeForTests();
-  prefix = `teams-${++prefixCounter}`;
-  process.env = {
-    ...savedEnv,
-    ...s3.env,
-    AWS_ENDPOINT_URL_SES: sesProxy.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    REPORT_BUCKET: s3.bucket,
-    REPORT_PREFIX: prefix,
-    REPORT_TIMEZONE: "UTC",
-    REPORT_ENVIRONMENT: "prod",
-    AUTOCALLS_BASE_URL: simulator.baseUrl,
-    AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
-    MAIL_FROM: "reports@example.com",
-    LINK_BASE_URL: "https://links.example.com/",
-    LINK_SECRET_ID: "callreport/dev/link-key",
-    ...settings,
-  };
+  prefix = harness.stage("teams", settings);
 }
 
 beforeEach(async () => {
@@ -255,11 +226,11 @@ describe("several reports per stage", () => {
     expect(archive).toBeDefined();
     const url = new URL((archive as string).replace(/&amp;/g, "&"));
     expect(url.searchParams.get("report")).toBe("finance");
-    const check = checkLink(url.pathname, url.searchParams, [LINK_KEY], { now: 0, prefix });
+    const check = checkLink(url.pathname, url.searchParams, [HARNESS_LINK_KEY], { now: 0, prefix });
     expect(check).toMatchObject({ ok: true, target: { kind: "archive", prefix: `${prefix}/finance` } });
     // The same link made out for another report's folder is refused.
     url.searchParams.set("report", "everything");
-    expect(checkLink(url.pathname, url.searchParams, [LINK_KEY], { now: 0, prefix })).toEqual({
+    expect(checkLink(url.pathname, url.searchParams, [HARNESS_LINK_KEY], { now: 0, prefix })).toEqual({
       ok: false,
       reason: "tampered",
     });
