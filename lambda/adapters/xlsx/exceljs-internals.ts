@@ -19,6 +19,7 @@ export interface ZipInternals {
   on(event: "error", listener: (error: Error) => void): unknown;
   unpipe(destination?: Writable): unknown;
   abort(): unknown;
+  append(source: NodeJS.ReadableStream, entry: { name: string }): unknown;
 }
 
 /** The style registry of exceljs's writer (StylesXform): ids for `s=` attributes. */
@@ -28,15 +29,18 @@ export interface StyleRegistry {
 
 /**
  * What the fast Calls rows need from exceljs's WorksheetWriter (lib/stream/xlsx/worksheet-writer.js):
- * its XML stream, its row counter, the rows it still holds, and the sink that turns a link into
- * a relationship plus a `<hyperlinks>` entry at commit.
+ * its id and XML stream, its row counter, the rows it still holds, the step of its commit that
+ * writes `<hyperlinks>` (the fast rows write their own links there), and its rels writer's count
+ * of relationships (which must stay 0: the fast rows write the sheet's `.rels` themselves).
  */
 export interface WorksheetWriterInternals {
+  readonly id: number;
   readonly stream: { write(xml: string): unknown };
   _rowZero: number;
   readonly _rows: unknown[] | null;
   readonly startedData: boolean;
-  readonly _sheetRelsWriter: { hyperlinksProxy: { push(link: { address: string; target: string }): void } };
+  _writeHyperlinks(): void;
+  readonly _sheetRelsWriter: { readonly count: number };
 }
 
 const UPGRADE_HINT = "exceljs is pinned in package.json; its streaming writer must match lambda/adapters/xlsx/.";
@@ -52,8 +56,8 @@ function isFunction(value: unknown): value is (...args: never[]) => unknown {
 /** The WorkbookWriter's archiver (`zip`). */
 export function zipOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): ZipInternals {
   const zip = (workbook as unknown as { zip?: Partial<ZipInternals> }).zip;
-  if (!zip || !isFunction(zip.on) || !isFunction(zip.unpipe) || !isFunction(zip.abort)) {
-    throw moved("WorkbookWriter.zip (the archiver with on/unpipe/abort)");
+  if (!zip || !isFunction(zip.on) || !isFunction(zip.unpipe) || !isFunction(zip.abort) || !isFunction(zip.append)) {
+    throw moved("WorkbookWriter.zip (the archiver with on/unpipe/abort/append)");
   }
   return zip as ZipInternals;
 }
@@ -75,9 +79,9 @@ export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInte
   if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
   if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
   if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");
-  if (!isFunction(writer._sheetRelsWriter?.hyperlinksProxy?.push)) {
-    throw moved("WorksheetWriter._sheetRelsWriter.hyperlinksProxy.push");
-  }
+  if (typeof writer.id !== "number") throw moved("WorksheetWriter.id");
+  if (!isFunction(writer._writeHyperlinks)) throw moved("WorksheetWriter._writeHyperlinks");
+  if (typeof writer._sheetRelsWriter?.count !== "number") throw moved("WorksheetWriter._sheetRelsWriter.count");
   if (!writer.startedData || writer._rows.length > 0) {
     throw new WorksheetInternalsError(
       "exceljs's WorksheetWriter still holds rows or has not started its data: the fast Calls rows would interleave with them.",

@@ -7,7 +7,14 @@ import type ExcelJS from "exceljs";
 import type { CallColumn } from "../../report/workbook-calls-sheet.js";
 import type { CellValue } from "../../report/workbook-layout.js";
 import { CallsRowXml, CellType } from "./calls-row-xml.js";
-import { type StyleRegistry, type WorksheetWriterInternals, worksheetWriterOf } from "./exceljs-internals.js";
+import {
+  type StyleRegistry,
+  WorksheetInternalsError,
+  type WorksheetWriterInternals,
+  worksheetWriterOf,
+  type ZipInternals,
+} from "./exceljs-internals.js";
+import { SheetLinks } from "./sheet-links.js";
 
 /** What every way of writing Calls rows shares, worked out once per workbook. */
 export interface CallRowsContext {
@@ -21,6 +28,10 @@ export interface CallRowsContext {
   linkStyle: Partial<ExcelJS.Style>;
   linkColumn: number;
   styles: StyleRegistry;
+  /** The workbook's archiver, for the sheets' `.rels` entries the fast rows write themselves. */
+  zip: ZipInternals;
+  /** Scratch files of this workbook: a folder the writer removes, and what to close on failure. */
+  scratch: { dir: string; links: SheetLinks[] };
 }
 
 /** Writes Calls rows into one sheet whose header row is already written. */
@@ -57,14 +68,30 @@ function callStyleIds(context: CallRowsContext): (column: number, type: CellType
 
 /**
  * Appends rendered rows to one worksheet's XML stream, keeping exceljs's row counter in step
- * so that the sheet's commit (autofilter, hyperlinks, rels) still fits.
+ * so that the sheet's commit (autofilter) still fits. The links bypass exceljs's rels writer
+ * (sheet-links.ts): at the commit's `<hyperlinks>` step the sheet's links are written from
+ * SheetLinks, and its `.rels` entry is queued in the archiver right behind the sheet's own.
  */
 export const fastCallRows: CallRowsFactory = (context) => {
   const rowXml = new CallsRowXml(context.columns.length, callStyleIds(context));
   return (sheet) => {
     const writer: WorksheetWriterInternals = worksheetWriterOf(sheet);
-    const links = writer._sheetRelsWriter.hyperlinksProxy;
-    const onHyperlink = (address: string, target: string) => links.push({ address, target });
+    const links = SheetLinks.in(context.scratch.dir, writer.id);
+    context.scratch.links.push(links);
+    writer._writeHyperlinks = () => {
+      if (links.size > 0 && writer._sheetRelsWriter.count > 0) {
+        throw new WorksheetInternalsError(
+          `exceljs wrote relationships of its own for sheet ${writer.id}: its .rels would clash with the Calls links'.`,
+        );
+      }
+      links.writeHyperlinksXml((xml) => writer.stream.write(xml));
+      const rels = links.relsEntry();
+      if (rels !== null) context.zip.append(rels, { name: `/xl/worksheets/_rels/sheet${writer.id}.xml.rels` });
+    };
+    const onHyperlink = (address: string, target: string) => {
+      const split = address.search(/\d/);
+      links.add(address.slice(0, split), Number(address.slice(split)), target);
+    };
     return (values) => {
       const rowNumber = writer._rowZero;
       const xml = rowXml.render(rowNumber, values, onHyperlink);

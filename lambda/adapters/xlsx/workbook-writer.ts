@@ -3,6 +3,9 @@
  * exceljs's streaming writer, so that memory stays flat however many calls the day has (see
  * issue 5 for the measurements behind the writer options). The only module that opens exceljs.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import type { WorkbookWriter } from "../../ports.js";
@@ -24,9 +27,10 @@ import {
   sanitizeSheetName,
 } from "../../report/workbook-layout.js";
 import { columnLetters } from "./calls-row-xml.js";
-import { stylesOf, zipOf } from "./exceljs-internals.js";
+import { stylesOf, type ZipInternals, zipOf } from "./exceljs-internals.js";
 import { type CallRowsFactory, fastCallRows } from "./fast-call-rows.js";
 import { OutputWatch } from "./output-watch.js";
+import type { SheetLinks } from "./sheet-links.js";
 
 export { WorksheetInternalsError } from "./exceljs-internals.js";
 export { WorkbookOutputError } from "./output-watch.js";
@@ -79,9 +83,13 @@ export async function writeWorkbook(
     return workbook.addWorksheet(safeName, { views });
   };
 
+  // The Calls sheets' links wait on disk (sheet-links.ts), next to the spool in Lambda's /tmp.
+  // Made and removed synchronously: an await here would let exceljs run on (and finalize an
+  // aborted archiver, an unhandled rejection) after the output failed.
+  const scratch = { dir: mkdtempSync(join(tmpdir(), "callreport-workbook-")), links: [] as SheetLinks[] };
   try {
     for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
-    const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, stylesOf(workbook));
+    const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, { styles: stylesOf(workbook), zip, scratch });
     const rows = await calls.write(input.calls, watch);
     // exceljs's commit waits for `finish` only: without the race a failed output would hang it.
     await Promise.race([workbook.commit(), watch.failed]);
@@ -93,6 +101,8 @@ export async function writeWorkbook(
     throw error;
   } finally {
     watch.stop();
+    for (const links of scratch.links) links.dispose();
+    rmSync(scratch.dir, { recursive: true, force: true });
   }
 }
 
@@ -149,7 +159,7 @@ class CallSheetsWriter {
     private readonly layout: CallsSheetsLayout,
     private readonly addSheet: AddSheet,
     callRows: CallRowsFactory,
-    styles: ReturnType<typeof stylesOf>,
+    workbook: { styles: ReturnType<typeof stylesOf>; zip: ZipInternals; scratch: { dir: string; links: SheetLinks[] } },
   ) {
     const { columns } = layout;
     // One style object per column, shared by all its cells (the per-cell copy exceljs makes
@@ -159,7 +169,7 @@ class CallSheetsWriter {
     );
     const linkStyle: Partial<ExcelJS.Style> = { font: LINK_FONT as Partial<ExcelJS.Font> };
     const linkColumn = columns.findIndex((column) => column.key === RECORDING_COLUMN_KEY);
-    this.sinkFor = callRows({ columns, columnStyles, linkStyle, linkColumn, styles });
+    this.sinkFor = callRows({ columns, columnStyles, linkStyle, linkColumn, ...workbook });
   }
 
   private openSheet(): { sheet: Sheet; rows: number; counters: CallSheetCounters } {
