@@ -35,12 +35,24 @@ export interface StyleRegistry {
  */
 export interface WorksheetWriterInternals {
   readonly id: number;
-  readonly stream: { write(xml: string): unknown };
+  /**
+   * exceljs's StreamBuf: it hands its 64 KB buffers to `pipes` (the archiver's input for the
+   * entry, once the archiver has reached it) without waiting, so that input is where a writer
+   * faster than deflate piles up.
+   */
+  readonly stream: { write(xml: string): unknown; readonly pipes: ZipEntryInput[] };
   _rowZero: number;
   readonly _rows: unknown[] | null;
   readonly startedData: boolean;
   _writeHyperlinks(): void;
   readonly _sheetRelsWriter: { readonly count: number };
+}
+
+/** The archiver's input stream for one entry (readable-stream 3): its queued bytes and `drain`. */
+export interface ZipEntryInput {
+  readonly _writableState: { readonly length: number };
+  once(event: "drain" | "error", listener: (...args: unknown[]) => void): unknown;
+  off(event: "drain" | "error", listener: (...args: unknown[]) => void): unknown;
 }
 
 const UPGRADE_HINT = "exceljs is pinned in package.json; its streaming writer must match lambda/adapters/xlsx/.";
@@ -76,6 +88,7 @@ export function stylesOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): StyleReg
 export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInternals {
   const writer = sheet as unknown as Partial<WorksheetWriterInternals>;
   if (!writer.stream || !isFunction(writer.stream.write)) throw moved("WorksheetWriter.stream.write");
+  if (!Array.isArray(writer.stream.pipes)) throw moved("WorksheetWriter.stream.pipes (StreamBuf's destinations)");
   if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
   if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
   if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");

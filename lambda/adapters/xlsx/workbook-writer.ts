@@ -194,15 +194,17 @@ class CallSheetsWriter {
     let callRows = 0;
     for await (const call of calls) {
       if (this.layout.sheetOf(callRows + 1) > this.sheetNumber) {
+        sink.end();
         finishTable(state.sheet, columns.length, state.rows + 1);
         state = this.openSheet();
         sink = this.sinkFor(state.sheet);
       }
-      sink(callRowValues(columns, call, state.counters));
+      const wrote = sink.write(callRowValues(columns, call, state.counters));
       state.rows++;
       callRows++;
-      await watch.pace();
+      if (wrote) await watch.pace(sink.backlog?.() ?? null);
     }
+    sink.end();
     finishTable(state.sheet, columns.length, state.rows + 1);
     return callRows;
   }
