@@ -27,6 +27,7 @@ import { killRunningChildren } from "./child.js";
 import { type ColdStart, measureColdStart, renderColdStart } from "./sections/cold-start.js";
 import { type Flags, log, PER_PAGE, ROOT } from "./sections/common.js";
 import { type DurableResults, measureDurableRuns, renderDurable } from "./sections/durable.js";
+import { committedDurableRows } from "./sections/durable-committed.js";
 import { functionSizing } from "./sections/durable-cost.js";
 import { type ExcelLimit, excelLimitChecks, measureExcelLimit, renderExcelLimit } from "./sections/excel-limit.js";
 import {
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     runs: await measureDurableRuns(durableWorker, durableSizes()),
     sizing: await functionSizing(),
   };
+  if (!durableSizes().includes(1_000_000)) durable.committedMillion = await committedDurableRows(1_000_000);
   const excelLimit = flags.full ? await measureExcelLimit(worker, workDir) : null;
 
   const elapsedMs = Date.now() - startedAt;
