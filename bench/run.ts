@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     return;
   }
   const durableWorker = await buildDurableWorker();
-  // Read before this run writes its own results file, which may have today's name.
-  const committed = await committedPipelineWall(100_000);
+  // Not today's file: this run overwrites it, and an earlier run of the day is not the committed figure.
+  const committed = await committedPipelineWall(100_000, `${new Date().toISOString().slice(0, 10)}.md`);
   const s3 = await startS3Emulator("callreport-bench");
   cleanups.push(() => s3.close());
 
