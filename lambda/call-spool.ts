@@ -23,6 +23,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
  * Buffers (~25 MB at 100k calls) were freed only by a full GC. 256 KB writes as fast.
  */
 const WRITE_BUFFER_BYTES = 256 * 1024;
+/** Calls gathered before one write to the file stream. */
+const BATCH_CHARS = 64 * 1024;
 
 export class CallSpool {
   private readonly out: WriteStream;
@@ -56,17 +58,28 @@ export class CallSpool {
     if (this.error) throw this.error;
     if (this.out.destroyed) throw new Error("The call spool was disposed.");
     this.count += 1;
-    const line = `${JSON.stringify(call)}\n`;
-    this.bytes += Buffer.byteLength(line);
-    if (!this.out.write(line)) {
+    this.pending += `${JSON.stringify(call)}\n`;
+    if (this.pending.length >= BATCH_CHARS && !this.flush()) {
       await Promise.race([new Promise<void>((resolve) => this.out.once("drain", () => resolve())), this.gone]);
     }
+  }
+
+  /** Lines gathered for one write: a write (and a Buffer) per call cost more than the disk. */
+  private pending = "";
+
+  /** Hands the gathered lines to the file stream; false when it asks to wait for `drain`. */
+  private flush(): boolean {
+    const lines = this.pending;
+    this.pending = "";
+    this.bytes += Buffer.byteLength(lines);
+    return this.out.write(lines);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.error) throw this.error;
+    if (this.pending !== "") this.flush();
     this.out.end();
     await once(this.out, "finish");
   }

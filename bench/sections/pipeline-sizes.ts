@@ -170,9 +170,9 @@ export interface CommittedFigure {
 }
 
 /** Section 1's median wall time at `calls` in the newest `bench/results/YYYY-MM-DD.md` that has that row. */
-export async function committedPipelineWall(calls: number): Promise<CommittedFigure | null> {
+export async function committedPipelineWall(calls: number, excluded?: string): Promise<CommittedFigure | null> {
   const names = (await readdir(join(ROOT, "bench/results")))
-    .filter((name) => /^\d{4}-\d{2}-\d{2}\.md$/.test(name))
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.md$/.test(name) && name !== excluded)
     .sort()
     .reverse();
   for (const name of names) {

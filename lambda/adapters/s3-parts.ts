@@ -22,6 +22,8 @@ export interface S3PartStoreOptions {
 const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 /** Fast gzip: parts are read once, by the same run, minutes later; CPU time is what is billed. */
 const GZIP_LEVEL = 1;
+/** Calls gathered before one write into gzip. */
+const BATCH_CHARS = 64 * 1024;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -64,12 +66,19 @@ export class S3PartStore implements PartStore {
     // Surfaces at commit; until then a failed upload must not be an unhandled rejection.
     uploaded.catch(() => {});
     let failed = false;
+    // Lines gathered for one write into gzip: a write per call cost more than the compression.
+    let pending = "";
     return {
       write: async (call: Call) => {
-        if (!gzipStream.write(`${JSON.stringify(call)}\n`)) await once(gzipStream, "drain");
+        pending += `${JSON.stringify(call)}\n`;
+        if (pending.length < BATCH_CHARS) return;
+        const lines = pending;
+        pending = "";
+        if (!gzipStream.write(lines)) await once(gzipStream, "drain");
       },
       commit: async (manifest: PartManifest) => {
-        gzipStream.end();
+        gzipStream.end(pending === "" ? undefined : pending);
+        pending = "";
         await uploaded;
         await this.options.client.send(
           new PutObjectCommand({

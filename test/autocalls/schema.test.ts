@@ -23,6 +23,42 @@ function problemOf(body: unknown): string {
 }
 
 describe("parseCallsPage", () => {
+  it("accepts and rejects the same pages whether or not they are common ones (the fast check agrees with the schema)", () => {
+    const call = rawCall();
+    const verdicts = [
+      pageOf([call]),
+      pageOf([call], { current_page: undefined }),
+      pageOf([call], { current_page: null }),
+      pageOf([call], { current_page: 1.5 }),
+      pageOf([call], { total: -1 }),
+      pageOf([call], { total: "1" }),
+      pageOf([call], { last_page: 2 ** 53 }),
+      pageOf([{ ...call, id: 1.5 }]),
+      pageOf([{ ...call, id: "7" }]),
+      pageOf([{ ...call, created_at: "2025-08-04T09:15:00.000000Z" }]),
+      pageOf([{ ...call, created_at: "04/08/2025 09:15" }]),
+      pageOf([[call]]),
+      pageOf([null]),
+      { data: {}, total: 0, last_page: 0 },
+    ].map((page) => parseCallsPage(page).ok);
+    expect(verdicts).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it("maps the reference example page into calls and the paginator's counts", () => {
     const result = parseCallsPage(referencePage);
 

@@ -8,14 +8,17 @@ import type { CallRowsFactory } from "../../lambda/adapters/xlsx/fast-call-rows.
 
 export const exceljsCallRows: CallRowsFactory =
   ({ columnStyles, linkStyle, linkColumn }) =>
-  (sheet) =>
-  (values) => {
-    const row = sheet.addRow(values);
-    row.eachCell((cell, column) => {
-      cell.style =
-        column === linkColumn + 1 && cell.type === ExcelJS.ValueType.Hyperlink
-          ? linkStyle
-          : (columnStyles[column - 1] ?? {});
-    });
-    row.commit();
-  };
+  (sheet) => ({
+    write(values) {
+      const row = sheet.addRow(values);
+      row.eachCell((cell, column) => {
+        cell.style =
+          column === linkColumn + 1 && cell.type === ExcelJS.ValueType.Hyperlink
+            ? linkStyle
+            : (columnStyles[column - 1] ?? {});
+      });
+      row.commit();
+      return true;
+    },
+    end() {},
+  });

@@ -19,6 +19,7 @@ export interface ZipInternals {
   on(event: "error", listener: (error: Error) => void): unknown;
   unpipe(destination?: Writable): unknown;
   abort(): unknown;
+  append(source: NodeJS.ReadableStream, entry: { name: string }): unknown;
 }
 
 /** The style registry of exceljs's writer (StylesXform): ids for `s=` attributes. */
@@ -28,15 +29,30 @@ export interface StyleRegistry {
 
 /**
  * What the fast Calls rows need from exceljs's WorksheetWriter (lib/stream/xlsx/worksheet-writer.js):
- * its XML stream, its row counter, the rows it still holds, and the sink that turns a link into
- * a relationship plus a `<hyperlinks>` entry at commit.
+ * its id and XML stream, its row counter, the rows it still holds, the step of its commit that
+ * writes `<hyperlinks>` (the fast rows write their own links there), and its rels writer's count
+ * of relationships (which must stay 0: the fast rows write the sheet's `.rels` themselves).
  */
 export interface WorksheetWriterInternals {
-  readonly stream: { write(xml: string): unknown };
+  readonly id: number;
+  /**
+   * exceljs's StreamBuf: it hands its 64 KB buffers to `pipes` (the archiver's input for the
+   * entry, once the archiver has reached it) without waiting, so that input is where a writer
+   * faster than deflate piles up.
+   */
+  readonly stream: { write(xml: string): unknown; readonly pipes: ZipEntryInput[] };
   _rowZero: number;
   readonly _rows: unknown[] | null;
   readonly startedData: boolean;
-  readonly _sheetRelsWriter: { hyperlinksProxy: { push(link: { address: string; target: string }): void } };
+  _writeHyperlinks(): void;
+  readonly _sheetRelsWriter: { readonly count: number };
+}
+
+/** The archiver's input stream for one entry (readable-stream 3): its queued bytes and `drain`. */
+export interface ZipEntryInput {
+  readonly _writableState: { readonly length: number };
+  once(event: "drain" | "error", listener: (...args: unknown[]) => void): unknown;
+  off(event: "drain" | "error", listener: (...args: unknown[]) => void): unknown;
 }
 
 const UPGRADE_HINT = "exceljs is pinned in package.json; its streaming writer must match lambda/adapters/xlsx/.";
@@ -52,8 +68,8 @@ function isFunction(value: unknown): value is (...args: never[]) => unknown {
 /** The WorkbookWriter's archiver (`zip`). */
 export function zipOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): ZipInternals {
   const zip = (workbook as unknown as { zip?: Partial<ZipInternals> }).zip;
-  if (!zip || !isFunction(zip.on) || !isFunction(zip.unpipe) || !isFunction(zip.abort)) {
-    throw moved("WorkbookWriter.zip (the archiver with on/unpipe/abort)");
+  if (!zip || !isFunction(zip.on) || !isFunction(zip.unpipe) || !isFunction(zip.abort) || !isFunction(zip.append)) {
+    throw moved("WorkbookWriter.zip (the archiver with on/unpipe/abort/append)");
   }
   return zip as ZipInternals;
 }
@@ -72,12 +88,13 @@ export function stylesOf(workbook: ExcelJS.stream.xlsx.WorkbookWriter): StyleReg
 export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInternals {
   const writer = sheet as unknown as Partial<WorksheetWriterInternals>;
   if (!writer.stream || !isFunction(writer.stream.write)) throw moved("WorksheetWriter.stream.write");
+  if (!Array.isArray(writer.stream.pipes)) throw moved("WorksheetWriter.stream.pipes (StreamBuf's destinations)");
   if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
   if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
   if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");
-  if (!isFunction(writer._sheetRelsWriter?.hyperlinksProxy?.push)) {
-    throw moved("WorksheetWriter._sheetRelsWriter.hyperlinksProxy.push");
-  }
+  if (typeof writer.id !== "number") throw moved("WorksheetWriter.id");
+  if (!isFunction(writer._writeHyperlinks)) throw moved("WorksheetWriter._writeHyperlinks");
+  if (typeof writer._sheetRelsWriter?.count !== "number") throw moved("WorksheetWriter._sheetRelsWriter.count");
   if (!writer.startedData || writer._rows.length > 0) {
     throw new WorksheetInternalsError(
       "exceljs's WorksheetWriter still holds rows or has not started its data: the fast Calls rows would interleave with them.",

@@ -7,7 +7,14 @@ import type ExcelJS from "exceljs";
 import type { CallColumn } from "../../report/workbook-calls-sheet.js";
 import type { CellValue } from "../../report/workbook-layout.js";
 import { CallsRowXml, CellType } from "./calls-row-xml.js";
-import { type StyleRegistry, type WorksheetWriterInternals, worksheetWriterOf } from "./exceljs-internals.js";
+import {
+  type StyleRegistry,
+  WorksheetInternalsError,
+  type WorksheetWriterInternals,
+  worksheetWriterOf,
+  type ZipInternals,
+} from "./exceljs-internals.js";
+import { SheetLinks } from "./sheet-links.js";
 
 /** What every way of writing Calls rows shares, worked out once per workbook. */
 export interface CallRowsContext {
@@ -21,10 +28,21 @@ export interface CallRowsContext {
   linkStyle: Partial<ExcelJS.Style>;
   linkColumn: number;
   styles: StyleRegistry;
+  /** The workbook's archiver, for the sheets' `.rels` entries the fast rows write themselves. */
+  zip: ZipInternals;
+  /** Scratch files of this workbook: a folder the writer removes, and what to close on failure. */
+  scratch: { dir: string; links: SheetLinks[] };
 }
 
 /** Writes Calls rows into one sheet whose header row is already written. */
-export type CallRowSink = (values: readonly CellValue[]) => void;
+export interface CallRowSink {
+  /** Adds one row; true when rows went into the sheet's stream, so the zip should get a turn. */
+  write(values: readonly CellValue[]): boolean;
+  /** Writes the rows still held back; called before the sheet is committed. */
+  end(): void;
+  /** Settles once the zip has caught up, when it is far behind the rows written; else null. */
+  backlog?(): Promise<void> | null;
+}
 
 /** Made once per workbook, before the first Calls sheet; then one sink per Calls sheet. */
 export type CallRowsFactory = (context: CallRowsContext) => (sheet: ExcelJS.Worksheet) => CallRowSink;
@@ -57,19 +75,74 @@ function callStyleIds(context: CallRowsContext): (column: number, type: CellType
 
 /**
  * Appends rendered rows to one worksheet's XML stream, keeping exceljs's row counter in step
- * so that the sheet's commit (autofilter, hyperlinks, rels) still fits.
+ * so that the sheet's commit (autofilter) still fits. The links bypass exceljs's rels writer
+ * (sheet-links.ts): at the commit's `<hyperlinks>` step the sheet's links are written from
+ * SheetLinks, and its `.rels` entry is queued in the archiver right behind the sheet's own.
  */
 export const fastCallRows: CallRowsFactory = (context) => {
   const rowXml = new CallsRowXml(context.columns.length, callStyleIds(context));
   return (sheet) => {
     const writer: WorksheetWriterInternals = worksheetWriterOf(sheet);
-    const links = writer._sheetRelsWriter.hyperlinksProxy;
-    const onHyperlink = (address: string, target: string) => links.push({ address, target });
-    return (values) => {
-      const rowNumber = writer._rowZero;
-      const xml = rowXml.render(rowNumber, values, onHyperlink);
-      if (xml !== null) writer.stream.write(xml);
-      writer._rowZero = rowNumber + 1;
+    const links = SheetLinks.in(context.scratch.dir, writer.id);
+    context.scratch.links.push(links);
+    writer._writeHyperlinks = () => {
+      if (links.size > 0 && writer._sheetRelsWriter.count > 0) {
+        throw new WorksheetInternalsError(
+          `exceljs wrote relationships of its own for sheet ${writer.id}: its .rels would clash with the Calls links'.`,
+        );
+      }
+      links.writeHyperlinksXml((xml) => writer.stream.write(xml));
+      const rels = links.relsEntry();
+      if (rels !== null) context.zip.append(rels, { name: `/xl/worksheets/_rels/sheet${writer.id}.xml.rels` });
+    };
+    const onHyperlink = (address: string, target: string) => {
+      const split = address.search(/\d/);
+      links.add(address.slice(0, split), Number(address.slice(split)), target);
+    };
+    // Rows go to exceljs's stream ~64 KB at a time: one write per row cost a promise, a chunk
+    // object and a copy each (its StreamBuf hands on 64 KB buffers anyway).
+    let pending = "";
+    const flush = () => {
+      if (pending === "") return false;
+      writer.stream.write(pending);
+      pending = "";
+      return true;
+    };
+    return {
+      write: (values) => {
+        const rowNumber = writer._rowZero;
+        const xml = rowXml.render(rowNumber, values, onHyperlink);
+        if (xml !== null) pending += xml;
+        writer._rowZero = rowNumber + 1;
+        return pending.length >= ROWS_CHUNK_CHARS && flush();
+      },
+      end: () => {
+        flush();
+      },
+      backlog: () => {
+        const input = writer.stream.pipes[0];
+        if (input === undefined || input._writableState.length <= ZIP_BACKLOG_BYTES) return null;
+        return new Promise<void>((resolve, reject) => {
+          const onDrain = () => {
+            input.off("error", onError);
+            resolve();
+          };
+          const onError = (error: unknown) => {
+            input.off("drain", onDrain);
+            reject(error);
+          };
+          input.once("drain", onDrain);
+          input.once("error", onError);
+        });
+      },
     };
   };
 };
+
+/** Rendered rows held back before a write into the sheet's stream. */
+const ROWS_CHUNK_CHARS = 64 * 1024;
+/**
+ * Sheet XML queued for deflate beyond which the rows wait for it: without a wait it piled up
+ * (39 MB at 100k calls without transcripts), as exceljs hands its buffers on without back-pressure.
+ */
+const ZIP_BACKLOG_BYTES = 1024 * 1024;

@@ -43,11 +43,13 @@ export class OutputWatch {
   }
 
   /**
-   * Waits for `drain` when the output asks for it (a slow S3 upload); otherwise one turn of the
-   * event loop lets zlib and the pipe move the last row along.
+   * Waits for `zipBacklog` (the zip catching up with the rows), then for `drain` when the output
+   * asks for it (a slow S3 upload); otherwise one turn of the event loop lets zlib and the pipe
+   * move the last rows along.
    */
-  async pace(): Promise<void> {
+  async pace(zipBacklog: Promise<void> | null = null): Promise<void> {
     if (this.failure) throw this.failure;
+    if (zipBacklog !== null) await Promise.race([zipBacklog, this.failed]);
     if (!this.out.writableNeedDrain) {
       await nextTurn();
       return;

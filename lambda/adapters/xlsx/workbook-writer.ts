@@ -3,6 +3,9 @@
  * exceljs's streaming writer, so that memory stays flat however many calls the day has (see
  * issue 5 for the measurements behind the writer options). The only module that opens exceljs.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Writable } from "node:stream";
 import ExcelJS from "exceljs";
 import type { WorkbookWriter } from "../../ports.js";
@@ -25,9 +28,10 @@ import {
   sanitizeSheetName,
 } from "../../report/workbook-layout.js";
 import { columnLetters } from "./calls-row-xml.js";
-import { stylesOf, zipOf } from "./exceljs-internals.js";
+import { stylesOf, type ZipInternals, zipOf } from "./exceljs-internals.js";
 import { type CallRowsFactory, fastCallRows } from "./fast-call-rows.js";
 import { OutputWatch } from "./output-watch.js";
+import type { SheetLinks } from "./sheet-links.js";
 
 export { WorksheetInternalsError } from "./exceljs-internals.js";
 export { WorkbookOutputError } from "./output-watch.js";
@@ -51,12 +55,21 @@ export async function writeWorkbook(
   callRows: CallRowsFactory = fastCallRows,
 ): Promise<WorkbookResult> {
   const layout = workbookLayout(input, options);
-  return withWorkbook(out, layout.title, options.createdAt, async ({ workbook, addSheet, sheetNames, watch }) => {
-    for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
-    const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, stylesOf(workbook));
-    const rows = await calls.write(input.calls, watch);
-    return { callRows: rows, sheetNames };
-  });
+  return withWorkbook(
+    out,
+    layout.title,
+    options.createdAt,
+    async ({ workbook, addSheet, sheetNames, watch, zip, scratch }) => {
+      for (const sheet of layout.sheets) writeSheet(addSheet(sheet.name, sheet.frozen), sheet);
+      const calls = new CallSheetsWriter(layout.calls, addSheet, callRows, {
+        styles: stylesOf(workbook),
+        zip,
+        scratch,
+      });
+      const rows = await calls.write(input.calls, watch);
+      return { callRows: rows, sheetNames };
+    },
+  );
 }
 
 /**
@@ -76,6 +89,9 @@ interface OpenWorkbook {
   /** The names given so far, in order. */
   sheetNames: string[];
   watch: OutputWatch;
+  zip: ReturnType<typeof zipOf>;
+  /** Where the Calls sheets' links wait (sheet-links.ts); removed when the workbook is done. */
+  scratch: { dir: string; links: SheetLinks[] };
 }
 
 /**
@@ -118,8 +134,12 @@ async function withWorkbook<T>(
     return workbook.addWorksheet(safeName, { views });
   };
 
+  // The Calls sheets' links wait on disk (sheet-links.ts), next to the spool in Lambda's /tmp.
+  // Made and removed synchronously: an await here would let exceljs run on (and finalize an
+  // aborted archiver, an unhandled rejection) after the output failed.
+  const scratch = { dir: mkdtempSync(join(tmpdir(), "callreport-workbook-")), links: [] as SheetLinks[] };
   try {
-    const result = await write({ workbook, addSheet, sheetNames, watch });
+    const result = await write({ workbook, addSheet, sheetNames, watch, zip, scratch });
     // exceljs's commit waits for `finish` only: without the race a failed output would hang it.
     await Promise.race([workbook.commit(), watch.failed]);
     return result;
@@ -130,6 +150,8 @@ async function withWorkbook<T>(
     throw error;
   } finally {
     watch.stop();
+    for (const links of scratch.links) links.dispose();
+    rmSync(scratch.dir, { recursive: true, force: true });
   }
 }
 
@@ -188,7 +210,7 @@ class CallSheetsWriter {
     private readonly layout: CallsSheetsLayout,
     private readonly addSheet: AddSheet,
     callRows: CallRowsFactory,
-    styles: ReturnType<typeof stylesOf>,
+    workbook: { styles: ReturnType<typeof stylesOf>; zip: ZipInternals; scratch: { dir: string; links: SheetLinks[] } },
   ) {
     const { columns } = layout;
     // One style object per column, shared by all its cells (the per-cell copy exceljs makes
@@ -198,7 +220,7 @@ class CallSheetsWriter {
     );
     const linkStyle: Partial<ExcelJS.Style> = { font: LINK_FONT as Partial<ExcelJS.Font> };
     const linkColumn = columns.findIndex((column) => column.key === RECORDING_COLUMN_KEY);
-    this.sinkFor = callRows({ columns, columnStyles, linkStyle, linkColumn, styles });
+    this.sinkFor = callRows({ columns, columnStyles, linkStyle, linkColumn, ...workbook });
   }
 
   private openSheet(): { sheet: Sheet; rows: number; counters: CallSheetCounters } {
@@ -223,15 +245,17 @@ class CallSheetsWriter {
     let callRows = 0;
     for await (const call of calls) {
       if (this.layout.sheetOf(callRows + 1) > this.sheetNumber) {
+        sink.end();
         finishTable(state.sheet, columns.length, state.rows + 1);
         state = this.openSheet();
         sink = this.sinkFor(state.sheet);
       }
-      sink(callRowValues(columns, call, state.counters));
+      const wrote = sink.write(callRowValues(columns, call, state.counters));
       state.rows++;
       callRows++;
-      await watch.pace();
+      if (wrote) await watch.pace(sink.backlog?.() ?? null);
     }
+    sink.end();
     finishTable(state.sheet, columns.length, state.rows + 1);
     return callRows;
   }

@@ -25,7 +25,7 @@ describe("the exceljs internals the xlsx adapter relies on", () => {
     expect(installed, "the installed exceljs is not the pinned one").toBe(packageJson.dependencies.exceljs);
   });
 
-  it("include the workbook writer's archiver: on, unpipe, abort (WorkbookWriter.zip)", () => {
+  it("include the workbook writer's archiver: on, unpipe, abort, append (WorkbookWriter.zip)", () => {
     const { workbook } = openWriter();
     expect(() => zipOf(workbook)).not.toThrow();
   });
@@ -36,13 +36,28 @@ describe("the exceljs internals the xlsx adapter relies on", () => {
     expect(id, "styles.addStyleModel no longer returns a style id").toBeGreaterThan(0);
   });
 
-  it("include the worksheet writer's stream, _rowZero, _rows and _sheetRelsWriter.hyperlinksProxy", () => {
+  it("include the worksheet writer's id, stream, _rowZero, _rows, _writeHyperlinks and _sheetRelsWriter.count", () => {
     const { sheet } = openWriter();
     const writer = worksheetWriterOf(sheet);
+    expect(writer.id, "id is no longer the sheet's number").toBe(1);
     expect(writer._rowZero, "_rowZero is no longer the next row's number").toBe(2);
     expect(writer._rows, "_rows is no longer the list of rows not yet written").toEqual([]);
     expect(typeof writer.stream.write, "stream.write").toBe("function");
-    expect(typeof writer._sheetRelsWriter.hyperlinksProxy.push, "hyperlinksProxy.push").toBe("function");
+    expect(typeof writer._writeHyperlinks, "_writeHyperlinks").toBe("function");
+    expect(writer._sheetRelsWriter.count, "_sheetRelsWriter.count").toBe(0);
+  });
+
+  it("call _writeHyperlinks while committing the sheet, before its stream ends", () => {
+    const { sheet } = openWriter();
+    const writer = worksheetWriterOf(sheet);
+    const written: string[] = [];
+    writer._writeHyperlinks = () => {
+      written.push("<hyperlinks/>");
+    };
+    sheet.commit();
+    expect(written, "the sheet's commit no longer writes its <hyperlinks> through _writeHyperlinks").toEqual([
+      "<hyperlinks/>",
+    ]);
   });
 
   it("are reported by name when missing", () => {
