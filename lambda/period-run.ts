@@ -14,7 +14,7 @@ import { ATTACHMENT_CAPTURE_LIMIT_BYTES, captureUpTo } from "./publish.js";
 import { sameFilters } from "./report/compare.js";
 import { periodReportEmail } from "./report/email-content.js";
 import { type Period, periodFileStem, previousPeriod, samePeriodLastYear } from "./report/period.js";
-import { type EarlierPeriod, mergeDailySummaries, type PeriodReport } from "./report/period-merge.js";
+import { type EarlierPeriod, mergeDailySummaries, PeriodMergeError, type PeriodReport } from "./report/period-merge.js";
 import { periodWorkbookLayout } from "./report/period-workbook.js";
 import { type ReportDefinition, singleValueFilters } from "./report/report-definition.js";
 import { readStoredSummary } from "./report/stored-summary.js";
@@ -173,7 +173,13 @@ async function earlierPeriod(store: ReportStore, period: Period | null, now: Dat
   }
   const days = await Promise.all(period.dates.map((date) => storedDay(store, date)));
   if (days.some((day) => day === null)) return null;
-  return { period, summary: mergeDailySummaries(period, days as StoredSummary[], { generatedAt: now }).summary };
+  try {
+    return { period, summary: mergeDailySummaries(period, days as StoredSummary[], { generatedAt: now }).summary };
+  } catch (error) {
+    // Days counted two ways (a timezone or filters changed in it): nothing to compare with, not a failed report.
+    if (error instanceof PeriodMergeError) return null;
+    throw error;
+  }
 }
 
 async function publishPeriod(

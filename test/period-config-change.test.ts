@@ -2,6 +2,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../demo/simulator.js";
 import type { HandlerResult } from "../lambda/handler.js";
+import type { PeriodComparison } from "../lambda/report/period-merge.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
 import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
@@ -105,5 +106,20 @@ describe("a period whose days were stored under another stage configuration", ()
     const week = await json<{ summary: Summary }>(`${prefix}/web/periods/week-2025-W32/summary-week-2025-W32.json`);
     expect(week.summary.report?.filters).toEqual({ callTypes: ["web"] });
     expect(week.summary.byType.outbound ?? 0).toBe(0);
+  });
+
+  it("reports a week whose previous week's stored days mix two timezones, without comparing with it", async () => {
+    stage({ REPORT_TIMEZONE: "America/New_York" });
+    await handler({ date: "2025-07-28" });
+    stage({ REPORT_TIMEZONE: "UTC" });
+    await handler({ from: "2025-07-29", to: "2025-08-03" });
+
+    const result = await handler({ period: "week", date: "2025-08-06" });
+
+    expect(result.periods?.[0]?.email).toBe("sent");
+    const week = await json<{ comparison: { previousPeriod: PeriodComparison | null } }>(
+      `${prefix}/periods/week-2025-W32/summary-week-2025-W32.json`,
+    );
+    expect(week.comparison.previousPeriod).toBeNull();
   });
 });
