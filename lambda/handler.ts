@@ -228,7 +228,7 @@ async function runExecution(
         reports: selected,
       },
       { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
-      { steps, tuning },
+      { steps, tuning, publishInFreshInvocation: true },
     );
     logger.info("period run finished", { period: request.period.label, periods });
     return {

@@ -97,6 +97,11 @@ export async function runPeriodReports(
     }
   }
 
+  // The builds fetched up to the invocation's deadline: the period's email, like a day's, goes
+  // out from an invocation with its whole timeout, never one a timeout could cut after the claim.
+  if (control.publishInFreshInvocation && Object.keys(missing).length > 0) {
+    await steps.wait("fresh invocation for publishing", 1);
+  }
   const results: PeriodResult[] = [];
   const failures: string[] = [];
   const run = await steps.step(`start ${stem}`, async () => ({ runId: control.runId?.() ?? randomUUID() }));

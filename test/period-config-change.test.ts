@@ -27,7 +27,7 @@ let secrets: SecretsEmulator;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  await setupDurableRunner({ skipTime: false });
+  await setupDurableRunner({ skipTime: true });
   [simulator, s3, ses, secrets] = await Promise.all([
     startSimulator({ callsPerDay: 40, token: TOKEN }),
     startS3Emulator("callreport-reports"),
