@@ -229,7 +229,7 @@ async function runExecution(
     const periods = await runPeriodReports(
       { ...run, period: request.period },
       { calls, parts, outputs, clock, workbookWriter: xlsxWorkbookWriter, logger: log },
-      { steps, tuning },
+      { steps, tuning, publishInFreshInvocation: true },
     );
     logger.info("period run finished", { period: request.period.label, periods });
     return {

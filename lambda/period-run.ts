@@ -11,11 +11,12 @@ import { type EmailOutcome, sendEmail } from "./email-delivery.js";
 import { type DayRunOptions, type ReportOptions, type ReportsPorts, type RunControl, runReports } from "./pipeline.js";
 import type { ReportStore, StoredObject } from "./ports.js";
 import { ATTACHMENT_CAPTURE_LIMIT_BYTES, captureUpTo } from "./publish.js";
+import { sameFilters } from "./report/compare.js";
 import { periodReportEmail } from "./report/email-content.js";
 import { type Period, periodFileStem, previousPeriod, samePeriodLastYear } from "./report/period.js";
-import { type EarlierPeriod, mergeDailySummaries, type PeriodReport } from "./report/period-merge.js";
+import { type EarlierPeriod, mergeDailySummaries, PeriodMergeError, type PeriodReport } from "./report/period-merge.js";
 import { periodWorkbookLayout } from "./report/period-workbook.js";
-import type { ReportDefinition } from "./report/report-definition.js";
+import { type ReportDefinition, singleValueFilters } from "./report/report-definition.js";
 import { readStoredSummary } from "./report/stored-summary.js";
 import { type StoredSummary, SUMMARY_SCHEMA_VERSION, type Summary } from "./report/summary.js";
 import { inProcessSteps } from "./steps.js";
@@ -68,7 +69,7 @@ export async function runPeriodReports(
     const byDate: Record<string, string[]> = {};
     for (const report of options.reports) {
       const { store } = ports.outputs(report);
-      const stored = await Promise.all(period.dates.map((date) => storedDay(store, date)));
+      const stored = await Promise.all(period.dates.map((date) => storedDay(store, date, countedAs(options, report))));
       period.dates.forEach((date, index) => {
         if (stored[index] === null) byDate[date] = [...(byDate[date] ?? []), report.name];
       });
@@ -96,6 +97,11 @@ export async function runPeriodReports(
     }
   }
 
+  // The builds fetched up to the invocation's deadline: the period's email, like a day's, goes
+  // out from an invocation with its whole timeout, never one a timeout could cut after the claim.
+  if (control.publishInFreshInvocation && Object.keys(missing).length > 0) {
+    await steps.wait("fresh invocation for publishing", 1);
+  }
   const results: PeriodResult[] = [];
   const failures: string[] = [];
   const run = await steps.step(`start ${stem}`, async () => ({ runId: control.runId?.() ?? randomUUID() }));
@@ -120,13 +126,36 @@ export async function runPeriodReports(
   return results;
 }
 
-/** A stored, finished day of a report, readable as schema 1 or 2; null when it must be built. */
-async function storedDay(store: ReportStore, date: string): Promise<StoredSummary | null> {
+/** How a report counts a day now: the stage's timezone and the report's filters. */
+interface CountedAs {
+  timezone: string;
+  reference: Pick<Summary, "filters" | "report">;
+}
+
+function countedAs(options: PeriodRunOptions, report: ReportDefinition): CountedAs {
+  return {
+    timezone: options.timezone,
+    reference: {
+      filters: singleValueFilters(report.filters),
+      report: { name: report.name, title: report.title, filters: report.filters },
+    },
+  };
+}
+
+/**
+ * A stored, finished day of a report, readable as schema 1 or 2; null when it must be built. With
+ * `current`, a day counted otherwise (stored before the stage changed its timezone or the report
+ * its filters) must be built too: merged, it would fail the period or, with every day stored the
+ * old way, report the period as the stage no longer counts it.
+ */
+async function storedDay(store: ReportStore, date: string, current?: CountedAs): Promise<StoredSummary | null> {
   const json = await store.readSummary(date, { storedOnly: true });
   if (json === null) return null;
   try {
     const day = readStoredSummary(json);
-    return day.partialAsOf ? null : day;
+    if (day.partialAsOf) return null;
+    if (current && (day.timezone !== current.timezone || !sameFilters(day, current.reference))) return null;
+    return day;
   } catch {
     // Damaged: built again rather than merged.
     return null;
@@ -149,7 +178,13 @@ async function earlierPeriod(store: ReportStore, period: Period | null, now: Dat
   }
   const days = await Promise.all(period.dates.map((date) => storedDay(store, date)));
   if (days.some((day) => day === null)) return null;
-  return { period, summary: mergeDailySummaries(period, days as StoredSummary[], { generatedAt: now }).summary };
+  try {
+    return { period, summary: mergeDailySummaries(period, days as StoredSummary[], { generatedAt: now }).summary };
+  } catch (error) {
+    // Days counted two ways (a timezone or filters changed in it): nothing to compare with, not a failed report.
+    if (error instanceof PeriodMergeError) return null;
+    throw error;
+  }
 }
 
 async function publishPeriod(
@@ -162,7 +197,7 @@ async function publishPeriod(
   const stem = periodFileStem(period);
   const { store, mailer, recipientSettings } = ports.outputs(report);
   const now = ports.clock.now();
-  const days = await Promise.all(period.dates.map((date) => storedDay(store, date)));
+  const days = await Promise.all(period.dates.map((date) => storedDay(store, date, countedAs(options, report))));
   const lacking = period.dates.filter((_, index) => days[index] === null);
   if (lacking.length > 0) {
     throw new PeriodDayError(
