@@ -191,7 +191,7 @@ export function parseCliInput(values: CliValues, env: NodeJS.ProcessEnv, now: ()
   // A demo run pretends it is the morning after the report day (or period), so its output never varies.
   const demoNow = new Date(reportWindow(period?.lastDate ?? date, timezone).end.getTime() + 6.5 * 3600_000);
   const clock: Clock = { now: demo ? () => demoNow : now };
-  if (period) checkPeriodEnded(period, timezone, clock.now(), usage);
+  if (period) checkPeriodEnded(period, timezone, clock.now(), usage, values.date !== undefined);
   const problem = period ? null : reportDayProblem(date, timezone, clock.now(), preview);
   if (problem) throw new CliUsageError(`${problem.message} — ${CLI_HINTS[problem.kind]}.`);
   const reports = values.help ? null : configReports(values, filters, usage);

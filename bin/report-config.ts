@@ -101,12 +101,22 @@ export function cliPeriod(
     : lastFinishedPeriod(values.period, context.now, context.timezone);
 }
 
-/** A period is reported once its last day has ended (plus the settling margin). */
-export function checkPeriodEnded(period: Period, timezone: string, now: Date, usageError: (message: string) => Error) {
+/**
+ * A period is reported once its last day has ended (plus the settling margin). Without `--date`
+ * that is the last period that ended, in the minutes after it ended: waiting is the fix then.
+ */
+export function checkPeriodEnded(
+  period: Period,
+  timezone: string,
+  now: Date,
+  usageError: (message: string) => Error,
+  dateGiven = true,
+) {
   const unfinished = unfinishedDayReason(period.lastDate, timezone, now);
   if (unfinished) {
-    throw usageError(
-      `the ${period.kind} ${period.label} ends on ${period.lastDate}, and ${unfinished} — pick a --date in an earlier ${period.kind}.`,
-    );
+    const fix = dateGiven
+      ? `pick a --date in an earlier ${period.kind}`
+      : `run it again then, or name a day of an earlier ${period.kind} with --date`;
+    throw usageError(`the ${period.kind} ${period.label} ends on ${period.lastDate}, and ${unfinished} — ${fix}.`);
   }
 }

@@ -343,3 +343,24 @@ describe("progressLines (stderr is not a terminal)", () => {
     expect([early, late]).toEqual([undefined, "Fetching calls: page 3/100"]);
   });
 });
+
+describe("parseCliInput with --period", () => {
+  it("takes the week holding --date, or the last one that ended", () => {
+    expect(parse({ period: "week", date: "2025-08-06" }, TOKEN_ENV, "2025-08-20T09:00:00Z").period).toMatchObject({
+      label: "2025-W32",
+    });
+    // Tuesday 5 Aug 2025: the last week that ended is W31 (28 Jul – 3 Aug).
+    expect(parse({ period: "week" }).period).toMatchObject({ label: "2025-W31", lastDate: "2025-08-03" });
+    expect(parse({ period: "month" }).period).toMatchObject({ label: "2025-07" });
+  });
+
+  it("says to wait, not to pick a --date, when the last week ended minutes ago and no --date was given", () => {
+    // Monday 00:05 UTC: W31 ended five minutes ago, within the settling margin.
+    expect(usageErrorOf(() => parse({ period: "week" }, TOKEN_ENV, "2025-08-04T00:05:00Z")).message).toBe(
+      "the week 2025-W31 ends on 2025-08-03, and 2025-08-03 has only just ended in UTC (it can be reported from 00:15 on 4 Aug 2025) — run it again then, or name a day of an earlier week with --date.",
+    );
+    expect(
+      usageErrorOf(() => parse({ period: "week", date: "2025-08-06" }, TOKEN_ENV, "2025-08-11T00:05:00Z")).message,
+    ).toMatch(/— pick a --date in an earlier week\.$/);
+  });
+});
