@@ -1,13 +1,12 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Simulator, startSimulator } from "../demo/simulator.js";
 import type { HandlerResult } from "../lambda/handler.js";
 import type { PeriodComparison } from "../lambda/report/period-merge.js";
 import type { Summary } from "../lambda/report/summary.js";
 import { invokeDurable, setupDurableRunner, teardownDurableRunner } from "./support/durable-runner.js";
-import { type S3Emulator, startS3Emulator } from "./support/s3-emulator.js";
-import { type SecretsEmulator, startSecretsEmulator } from "./support/secrets-emulator.js";
-import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
+import { type HandlerHarness, startHandlerHarness } from "./support/handler-harness.js";
+import type { S3Emulator } from "./support/s3-emulator.js";
+import type { SesEmulator } from "./support/ses-emulator.js";
 
 /**
  * Weekly reports (#18) when the stage changed how it counts a day (its timezone, a report's
@@ -15,32 +14,21 @@ import { type SesEmulator, startSesEmulator } from "./support/ses-emulator.js";
  * stage counts them now, and an earlier period it cannot compare with is left out of the
  * comparison rather than failing the report.
  */
-const LINK_KEY = "0123456789abcdef".repeat(4);
-const TOKEN = "live-token";
 const { handler: durableHandler, resetRuntimeForTests } = await import("../lambda/handler.js");
 const handler = (event: unknown) => invokeDurable<HandlerResult>(durableHandler, event);
 
-let simulator: Simulator;
+let harness: HandlerHarness;
 let s3: S3Emulator;
 let ses: SesEmulator;
-let secrets: SecretsEmulator;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   await setupDurableRunner({ skipTime: true });
-  [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: 40, token: TOKEN }),
-    startS3Emulator("callreport-reports"),
-    startSesEmulator(),
-    startSecretsEmulator(),
-  ]);
-  secrets.setSecret("callreport/dev/link-key", LINK_KEY);
-  secrets.setSecret("callreport/dev/autocalls-token", TOKEN);
+  harness = await startHandlerHarness({ callsPerDay: 40, bucket: "callreport-reports" });
+  ({ s3, ses } = harness);
 });
 
 afterAll(async () => {
-  process.env = savedEnv;
-  await Promise.all([simulator.close(), s3.close(), ses.close(), secrets.close()]);
+  await harness.close();
   await teardownDurableRunner();
 });
 
@@ -55,23 +43,7 @@ beforeEach(async () => {
 /** The stage's settings; the prefix (its stored history) stays that of the test. */
 function stage(settings: Record<string, string> = {}) {
   resetRuntimeForTests();
-  process.env = {
-    ...savedEnv,
-    ...s3.env,
-    AWS_ENDPOINT_URL_SES: ses.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    REPORT_BUCKET: s3.bucket,
-    REPORT_PREFIX: prefix,
-    REPORT_TIMEZONE: "UTC",
-    REPORT_ENVIRONMENT: "prod",
-    AUTOCALLS_BASE_URL: simulator.baseUrl,
-    AUTOCALLS_TOKEN_SECRET_ID: "callreport/dev/autocalls-token",
-    MAIL_FROM: "reports@example.com",
-    MAIL_TO: "managers@example.com",
-    LINK_BASE_URL: "https://links.example.com/",
-    LINK_SECRET_ID: "callreport/dev/link-key",
-    ...settings,
-  };
+  harness.stageAt(prefix, { MAIL_TO: "managers@example.com", ...settings });
 }
 
 async function json<T>(key: string): Promise<T> {

@@ -4,7 +4,7 @@
  * Secrets Manager stand-in — with a fresh stage folder per `stage()`: what the tests of several
  * reports and of periods share.
  */
-import { type Simulator, startSimulator } from "../../demo/simulator.js";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../demo/simulator.js";
 import { type S3Emulator, startS3Emulator } from "./s3-emulator.js";
 import { type SecretsEmulator, startSecretsEmulator } from "./secrets-emulator.js";
 import { type SesEmulator, startSesEmulator } from "./ses-emulator.js";
@@ -25,13 +25,20 @@ export interface HandlerHarness {
    * `settings` are the stage's own variables (REPORTS, or MAIL_TO and filters; REPORT_TIMEZONE…).
    */
   stage(label: string, settings?: Record<string, string>): string;
+  /** The same for a given prefix: a stage whose settings change over its stored history. */
+  stageAt(prefix: string, settings?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
-export async function startHandlerHarness(options: { callsPerDay: number; bucket: string }): Promise<HandlerHarness> {
+export async function startHandlerHarness(options: {
+  callsPerDay: number;
+  bucket: string;
+  /** More of the simulator's options (its `today`, its API timezone). */
+  simulator?: Omit<SimulatorOptions, "callsPerDay" | "token">;
+}): Promise<HandlerHarness> {
   const savedEnv = { ...process.env };
   const [simulator, s3, ses, secrets] = await Promise.all([
-    startSimulator({ callsPerDay: options.callsPerDay, token: HARNESS_TOKEN }),
+    startSimulator({ ...options.simulator, callsPerDay: options.callsPerDay, token: HARNESS_TOKEN }),
     startS3Emulator(options.bucket),
     startSesEmulator(),
     startSecretsEmulator(),
@@ -40,30 +47,34 @@ export async function startHandlerHarness(options: { callsPerDay: number; bucket
   secrets.setSecret(TOKEN_SECRET, HARNESS_TOKEN);
   secrets.setSecret("callreport/dev/link-key", HARNESS_LINK_KEY);
   let stages = 0;
+  const stageAt = (prefix: string, settings: Record<string, string> = {}) => {
+    process.env = {
+      ...savedEnv,
+      ...s3.env,
+      AWS_ENDPOINT_URL_SES: sesProxy.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      REPORT_BUCKET: s3.bucket,
+      REPORT_PREFIX: prefix,
+      REPORT_TIMEZONE: "UTC",
+      REPORT_ENVIRONMENT: "prod",
+      AUTOCALLS_BASE_URL: simulator.baseUrl,
+      AUTOCALLS_TOKEN_SECRET_ID: TOKEN_SECRET,
+      MAIL_FROM: "reports@example.com",
+      LINK_BASE_URL: "https://links.example.com/",
+      LINK_SECRET_ID: "callreport/dev/link-key",
+      ...settings,
+    };
+  };
   return {
     simulator,
     s3,
     ses,
     sesProxy,
     secrets,
+    stageAt,
     stage(label, settings = {}) {
       const prefix = `${label}-${++stages}`;
-      process.env = {
-        ...savedEnv,
-        ...s3.env,
-        AWS_ENDPOINT_URL_SES: sesProxy.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-        REPORT_BUCKET: s3.bucket,
-        REPORT_PREFIX: prefix,
-        REPORT_TIMEZONE: "UTC",
-        REPORT_ENVIRONMENT: "prod",
-        AUTOCALLS_BASE_URL: simulator.baseUrl,
-        AUTOCALLS_TOKEN_SECRET_ID: TOKEN_SECRET,
-        MAIL_FROM: "reports@example.com",
-        LINK_BASE_URL: "https://links.example.com/",
-        LINK_SECRET_ID: "callreport/dev/link-key",
-        ...settings,
-      };
+      stageAt(prefix, settings);
       return prefix;
     },
     async close() {
