@@ -4,13 +4,10 @@
  * emulator, and the real email composition — only the mailer is swapped for one that counts bytes.
  */
 
-import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
-import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
 import { xlsxWorkbookWriter } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReport } from "../../lambda/pipeline.js";
-import type { Mailer } from "../../lambda/ports.js";
-import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
+import { benchOutputs } from "./outputs.js";
 
 export interface PipelineArgs {
   baseUrl: string;
@@ -43,24 +40,8 @@ export interface PipelineMeasurement {
 
 export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasurement> {
   const clock = { now: () => new Date() };
-  const s3 = s3EmulatorClient(args.s3Endpoint);
-  const store = new S3ReportStore({
-    client: s3,
-    bucket: args.bucket,
-    prefix: args.prefix,
-    links: { baseUrl: "https://links.example.com/", signingKey: async () => "k".repeat(64), expiryDays: 30 },
-    clock,
-  });
-  let emailBytes = 0;
-  let emailMessages = 0;
-  const mailer: Mailer = {
-    prepare: composeMimeMessages,
-    async send(message) {
-      emailBytes += message.raw.length;
-      emailMessages++;
-      return `bench-${emailMessages}`;
-    },
-  };
+  const { store: storeFor, mailer, email, close } = benchOutputs(args, clock);
+  const store = storeFor();
   const calls = new AutocallsClient({ baseUrl: args.baseUrl, token: args.token, concurrency: args.concurrency });
   try {
     const started = performance.now();
@@ -92,12 +73,12 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
       retries: quality.retries,
       rateLimited: quality.rateLimited,
       workbookBytes: result.workbook.bytes,
-      emailBytes,
-      emailMessages,
+      emailBytes: email.bytes,
+      emailMessages: email.messages,
       attached: result.email.status === "sent" && result.email.attached,
       workbookKey: result.workbook.location.replace(/^s3:\/\/[^/]+\//, ""),
     };
   } finally {
-    s3.destroy();
+    close();
   }
 }

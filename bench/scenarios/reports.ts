@@ -6,15 +6,12 @@
  * the orchestrator decides the mix (bench/sections/reports.ts).
  */
 
-import { composeMimeMessages } from "../../lambda/adapters/mime-message.js";
-import { S3ReportStore } from "../../lambda/adapters/s3-store.js";
 import { xlsxWorkbookWriter } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReports } from "../../lambda/pipeline.js";
-import type { Mailer } from "../../lambda/ports.js";
 import { fetchPlan, type ReportDefinition } from "../../lambda/report/report-definition.js";
 import { inProcessSteps, type StepRunner } from "../../lambda/steps.js";
-import { s3EmulatorClient } from "../../test/support/s3-emulator-client.js";
+import { benchOutputs } from "./outputs.js";
 
 export interface ReportsArgs {
   baseUrl: string;
@@ -52,26 +49,7 @@ export interface ReportsMeasurement {
 
 export async function measureReports(args: ReportsArgs): Promise<ReportsMeasurement> {
   const clock = { now: () => new Date() };
-  const s3 = s3EmulatorClient(args.s3Endpoint);
-  const store = (report: string) =>
-    new S3ReportStore({
-      client: s3,
-      bucket: args.bucket,
-      prefix: args.prefix,
-      report,
-      links: { baseUrl: "https://links.example.com/", signingKey: async () => "k".repeat(64), expiryDays: 30 },
-      clock,
-    });
-  let emailBytes = 0;
-  let emailMessages = 0;
-  const mailer: Mailer = {
-    prepare: composeMimeMessages,
-    async send(message) {
-      emailBytes += message.raw.length;
-      emailMessages++;
-      return `bench-${emailMessages}`;
-    },
-  };
+  const { store, mailer, email, close } = benchOutputs(args, clock);
   const calls = new AutocallsClient({ baseUrl: args.baseUrl, token: args.token, concurrency: args.concurrency });
   const plan = fetchPlan(args.reports);
   // Each report's publish step, timed around its body (the steps run one after another).
@@ -139,10 +117,10 @@ export async function measureReports(args: ReportsArgs): Promise<ReportsMeasurem
         workbookMs: result.timings.workbookMs,
         workbookBytes: result.workbook.bytes,
       })),
-      emailMessages,
-      emailBytes,
+      emailMessages: email.messages,
+      emailBytes: email.bytes,
     };
   } finally {
-    s3.destroy();
+    close();
   }
 }
