@@ -7,13 +7,21 @@
 import type { FetchedPage } from "../ports.js";
 import { AutocallsAuthError, AutocallsRequestError, AutocallsResponseError } from "./errors.js";
 import type { RateLimitReading } from "./pacer.js";
+import { decodePage } from "./page-split.js";
 import { parseCallsPage } from "./schema.js";
 
-/** An HTTP answer with its body read. */
+/** An HTTP answer with its body read, as bytes: a page is decoded a call at a time (page-split.ts). */
 export interface Answer {
   status: number;
   headers: Headers;
-  body: string;
+  bytes: Buffer;
+}
+
+const utf8 = new TextDecoder();
+
+/** The body as text, as `Response.text()` decodes it (a UTF-8 byte-order mark dropped). */
+export function answerText(answer: Answer): string {
+  return utf8.decode(answer.bytes);
 }
 
 export interface RequestOptions {
@@ -52,8 +60,8 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
       // Never let fetch carry the token to wherever a redirect points.
       redirect: "manual",
     });
-    const body = await response.text();
-    return { status: response.status, headers: response.headers, body };
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return { status: response.status, headers: response.headers, bytes };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (timedOut.aborted) {
@@ -68,8 +76,12 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
 
 /** Turns an HTTP answer into a page, a fatal error, or a RetryableFailure; `redact` cleans server text. */
 export function readCallsPage(page: number, answer: Answer, redact: (text: string) => string): FetchedPage {
-  const { status, body } = answer;
-  const html = looksLikeHtml(answer);
+  const { status } = answer;
+  // A page that splits is decoded a call at a time; anything else whole, which words the error.
+  const decoded = status >= 200 && status < 300 ? decodePage(answer.bytes) : null;
+  if (decoded !== null) return pageOf(page, decoded, redact);
+  const body = answerText(answer);
+  const html = looksLikeHtml(answer, body);
   if (status >= 200 && status < 300) {
     let decoded: unknown;
     try {
@@ -82,12 +94,7 @@ export function readCallsPage(page: number, answer: Answer, redact: (text: strin
           : `truncated or invalid JSON (${body.length} characters)`;
       throw new RetryableFailure("body", what, { cause: error });
     }
-    const parsed = parseCallsPage(decoded);
-    if (!parsed.ok) throw new AutocallsResponseError(page, redact(parsed.problem));
-    if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
-      throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
-    }
-    return { page, total: parsed.page.total, lastPage: parsed.page.lastPage, calls: parsed.page.calls };
+    return pageOf(page, decoded, redact);
   }
   if (status === 401 || status === 403) throw new AutocallsAuthError(status);
   if (status === 429) throw new RetryableFailure("rateLimited", "HTTP 429 (rate limited)");
@@ -109,9 +116,19 @@ export function readCallsPage(page: number, answer: Answer, redact: (text: strin
   throw new AutocallsRequestError(status, redact(laravelMessage(body, html)), hint);
 }
 
-export function looksLikeHtml(answer: Answer): boolean {
+/** The decoded body checked and mapped, or the AutocallsResponseError naming what is wrong with it. */
+function pageOf(page: number, decoded: unknown, redact: (text: string) => string): FetchedPage {
+  const parsed = parseCallsPage(decoded);
+  if (!parsed.ok) throw new AutocallsResponseError(page, redact(parsed.problem));
+  if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
+    throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
+  }
+  return { page, total: parsed.page.total, lastPage: parsed.page.lastPage, calls: parsed.page.calls };
+}
+
+export function looksLikeHtml(answer: Answer, body: string): boolean {
   const type = answer.headers.get("content-type") ?? "";
-  return type.includes("text/html") || /^\s*</.test(answer.body);
+  return type.includes("text/html") || /^\s*</.test(body);
 }
 
 /** Laravel's `{ message, errors: { field: [..] } }`, flattened to one line. */
