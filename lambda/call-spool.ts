@@ -3,7 +3,8 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter } from "./ports.js";
+import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter, StoredCall } from "./ports.js";
+import { toCall } from "./report/api-record.js";
 import type { Call } from "./report/call.js";
 
 /**
@@ -11,7 +12,7 @@ import type { Call } from "./report/call.js";
  * the calls the same way, on local disk, so there is nothing to swap.
  *
  * The day's in-window calls parked on local disk (Lambda's /tmp) as NDJSON between the fetch
- * and the workbook. The workbook's columns (one per `variables` key) are known only after the
+ * and the workbook, one API record a line (read back through `toCall`). The workbook's columns (one per `variables` key) are known only after the
  * last call, and the XLSX is written only once the fetch is known complete — so the calls
  * take one trip through disk instead of living in memory.
  */
@@ -23,8 +24,42 @@ const READ_CHUNK_BYTES = 64 * 1024;
  * Buffers (~25 MB at 100k calls) were freed only by a full GC. 256 KB writes as fast.
  */
 const WRITE_BUFFER_BYTES = 256 * 1024;
-/** Calls gathered before one write to the file stream. */
-const BATCH_CHARS = 64 * 1024;
+/** Lines gathered before one write: a write (and a Buffer) per call cost more than the disk. */
+const BATCH_BYTES = 64 * 1024;
+
+/**
+ * Stored calls' NDJSON lines gathered into one Buffer of ~64 KB: the API's bytes copied as they
+ * are, a record without them serialised. Shared by the local spool and the S3 part writer.
+ */
+export class LineBatch {
+  private lines: Array<Buffer | string> = [];
+  private size = 0;
+
+  /** Adds the call's line; true once the batch is big enough to take. */
+  add(call: StoredCall): boolean {
+    // NDJSON needs the record on one line: bytes the API sent pretty-printed are serialised again.
+    const line = call.bytes !== undefined && !call.bytes.includes(NEWLINE) ? call.bytes : JSON.stringify(call.record);
+    this.lines.push(line);
+    this.size += line.length + 1;
+    return this.size >= BATCH_BYTES;
+  }
+
+  /** The lines gathered so far as one Buffer (null when there are none), and a fresh batch. */
+  take(): Buffer | null {
+    if (this.lines.length === 0) return null;
+    let bytes = 0;
+    for (const line of this.lines) bytes += (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1;
+    const batch = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const line of this.lines) {
+      at += typeof line === "string" ? batch.write(line, at) : line.copy(batch, at);
+      batch[at++] = NEWLINE;
+    }
+    this.lines = [];
+    this.size = 0;
+    return batch;
+  }
+}
 
 export class CallSpool {
   private readonly out: WriteStream;
@@ -54,24 +89,22 @@ export class CallSpool {
     return new CallSpool(dir, join(dir, "calls.ndjson"));
   }
 
-  async write(call: Call): Promise<void> {
+  async write(call: StoredCall): Promise<void> {
     if (this.error) throw this.error;
     if (this.out.destroyed) throw new Error("The call spool was disposed.");
     this.count += 1;
-    this.pending += `${JSON.stringify(call)}\n`;
-    if (this.pending.length >= BATCH_CHARS && !this.flush()) {
+    if (this.pending.add(call) && !this.flush()) {
       await Promise.race([new Promise<void>((resolve) => this.out.once("drain", () => resolve())), this.gone]);
     }
   }
 
-  /** Lines gathered for one write: a write (and a Buffer) per call cost more than the disk. */
-  private pending = "";
+  private readonly pending = new LineBatch();
 
   /** Hands the gathered lines to the file stream; false when it asks to wait for `drain`. */
   private flush(): boolean {
-    const lines = this.pending;
-    this.pending = "";
-    this.bytes += Buffer.byteLength(lines);
+    const lines = this.pending.take();
+    if (lines === null) return true;
+    this.bytes += lines.length;
     return this.out.write(lines);
   }
 
@@ -79,7 +112,7 @@ export class CallSpool {
     if (this.closed) return;
     this.closed = true;
     if (this.error) throw this.error;
-    if (this.pending !== "") this.flush();
+    this.flush();
     this.out.end();
     await once(this.out, "finish");
   }
@@ -107,7 +140,7 @@ export class CallSpool {
 }
 
 /**
- * Calls from NDJSON bytes, decoded one line at a time as they are consumed. Chunks of at most
+ * Calls from NDJSON bytes of API records, decoded one line at a time as they are consumed. Chunks of at most
  * ~64 KB keep what is read ahead of the consumer small. Lines `mayMatch` refuses are not decoded.
  */
 export async function* readNdjsonCalls(
@@ -125,12 +158,12 @@ export async function* readNdjsonCalls(
         partial.length === 0 ? bytes.subarray(start, end) : Buffer.concat([...partial, bytes.subarray(start, end)]);
       partial = [];
       start = end + 1;
-      if (line.length > 0 && mayMatch(line)) yield JSON.parse(line.toString("utf8")) as Call;
+      if (line.length > 0 && mayMatch(line)) yield toCall(JSON.parse(line.toString("utf8")));
     }
     if (start < bytes.length) partial.push(bytes.subarray(start));
   }
   const last = Buffer.concat(partial);
-  if (last.length > 0 && mayMatch(last)) yield JSON.parse(last.toString("utf8")) as Call;
+  if (last.length > 0 && mayMatch(last)) yield toCall(JSON.parse(last.toString("utf8")));
 }
 
 /**

@@ -5,8 +5,18 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DayFetchOptions, DayFetchPorts, DayFetchTuning, ReportTap } from "./day-fetch.js";
-import type { CallsQuery, PacerSnapshot, PartRef, PartStore } from "./ports.js";
+import {
+  type CallsQuery,
+  type FetchedPage,
+  PART_LINES,
+  type PacerSnapshot,
+  type PartRef,
+  type PartStore,
+  type StoredCall,
+} from "./ports.js";
 import { DayAggregator } from "./report/aggregate.js";
+import { apiRecordOf } from "./report/api-record.js";
+import type { Call } from "./report/call.js";
 import { matchesReport } from "./report/report-definition.js";
 
 /** One part's recorded result: counts only, never calls. */
@@ -92,7 +102,8 @@ export async function fetchPart(
       received += page.calls.length;
       const pagesTotal = input.progress.pagesTotal + (expected === null ? Math.max(1, page.lastPage) : 0);
       options.onProgress?.({ pagesDone: input.progress.pagesDone + pages, pagesTotal });
-      for (const call of page.calls) {
+      for (let index = 0; index < page.calls.length; index++) {
+        const call = page.calls[index] as Call;
         if (seen.has(call.id)) {
           duplicates += 1;
           continue;
@@ -106,12 +117,13 @@ export async function fetchPart(
         // Stored once however many reports take it; a call no report takes is not stored.
         if (kept) {
           inWindow += 1;
-          await writer.write(options.includeTranscripts ? call : { ...call, transcript: null });
+          await writer.write(storedCall(page, index, options.includeTranscripts));
         }
       }
     }
     const commit = randomUUID();
     const { bytes } = await writer.commit({
+      lines: PART_LINES,
       ids,
       aggregates: Object.fromEntries(reports.map(({ tap, aggregator }) => [tap.name, aggregator.partial()])),
     });
@@ -164,6 +176,14 @@ export async function fetchPart(
     await writer.abort().catch(() => {});
     throw error;
   }
+}
+
+/** The page's call at `index` as a part stores it: the API's bytes when they can be kept as sent. */
+function storedCall(page: FetchedPage, index: number, includeTranscripts: boolean): StoredCall {
+  const record = page.records?.[index] ?? apiRecordOf(page.calls[index] as Call);
+  if (!includeTranscripts) return { record: { ...record, transcript: null } };
+  const bytes = page.recordBytes?.[index];
+  return bytes === undefined ? { record } : { record, bytes };
 }
 
 /**

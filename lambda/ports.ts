@@ -93,6 +93,10 @@ export interface FetchedPage {
   /** The API's `last_page` as of this page. */
   lastPage: number;
   calls: Call[];
+  /** The API's record of each call (index for index with `calls`), as decoded: what a part stores. */
+  records?: readonly Record<string, unknown>[];
+  /** Each record's bytes as the API sent them, when the page was decoded a call at a time. */
+  recordBytes?: readonly Buffer[];
 }
 
 /** Pages `first … first + maxPages - 1` (fewer when the API has fewer). */
@@ -157,15 +161,29 @@ export interface PartRef {
 
 /** What is stored with a part besides its calls: everything the day needs without the calls. */
 export interface PartManifest {
+  /** What the part's lines hold: the API's record of each call (`toCall` reads it back). */
+  lines: typeof PART_LINES;
   /** Every call id the part received (in or outside the window), for de-duplication across parts. */
   ids: number[];
   /** Each report's partial aggregate of the part's calls, by report name. */
   aggregates: Record<string, PartialAggregate>;
 }
 
+/** The line format of parts this version writes (older parts held the mapped `Call`). */
+export const PART_LINES = "api-records";
+
+/**
+ * A call as a part stores it: the API's record, one NDJSON line. `bytes` are the record as the
+ * API sent it, stored as they are: re-serialising every call cost more CPU than the disk.
+ */
+export interface StoredCall {
+  record: Record<string, unknown>;
+  bytes?: Buffer;
+}
+
 export interface PartWriter {
   /** Appends one in-window call. */
-  write(call: Call): Promise<void>;
+  write(call: StoredCall): Promise<void>;
   /** Stores the manifest after the calls; the part exists only once this resolves. */
   commit(manifest: PartManifest): Promise<{ bytes: number }>;
   /** Leaves nothing that looks like a finished part. */

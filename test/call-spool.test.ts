@@ -1,10 +1,13 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CallSpool } from "../lambda/call-spool.js";
-import { makeCall } from "./support/call-factory.js";
+import { apiRecordOf, toCall } from "../lambda/report/api-record.js";
+import { makeCall, storedCallOf } from "./support/call-factory.js";
+import { randomCalls } from "./support/random-calls.js";
+import { seededRandom } from "./support/seeded-random.js";
 
 let parent: string;
 beforeEach(async () => {
@@ -14,6 +17,23 @@ afterEach(async () => {
   await rm(parent, { recursive: true, force: true });
 });
 
+/** The one spool folder under `dir`. */
+function spoolDir(dir: string): string {
+  const [name] = readdirSync(dir);
+  return join(dir, name ?? "");
+}
+
+describe("apiRecordOf", () => {
+  it("makes a record toCall maps back to the very call, for random calls", () => {
+    const timestamp = () => "2025-08-04 09:15:00";
+    // The client's calls: durations are whole seconds once mapped (toCall rounds them).
+    for (const random of randomCalls(seededRandom(7), 300, timestamp)) {
+      const call = { ...random, durationSeconds: Math.round(random.durationSeconds) };
+      expect(toCall(apiRecordOf(call))).toEqual(call);
+    }
+  });
+});
+
 describe("CallSpool", () => {
   it("gives the calls back in the order they were written, unchanged", async () => {
     const spool = await CallSpool.create(parent);
@@ -21,7 +41,7 @@ describe("CallSpool", () => {
       makeCall({ transcript: "line one\nline two — “quoted” ✓" }),
       makeCall({ variables: { nested: { a: [1, 2] } } }),
     ];
-    for (const call of calls) await spool.write(call);
+    for (const call of calls) await spool.write(storedCallOf(call));
     const read = [];
     for await (const call of spool.read()) read.push(call);
     expect(read).toEqual(calls);
@@ -37,7 +57,7 @@ describe("CallSpool", () => {
       makeCall({ transcript: "short" }),
       makeCall({ transcript: "😀".repeat(50_001) }),
     ];
-    for (const call of calls) await spool.write(call);
+    for (const call of calls) await spool.write(storedCallOf(call));
     const read = [];
     for await (const call of spool.read()) read.push(call);
     expect(read).toEqual(calls);
@@ -48,7 +68,7 @@ describe("CallSpool", () => {
     const spool = await CallSpool.create(parent);
     const inbound = makeCall({ type: "inbound", transcript: "x".repeat(100_000) });
     const outbound = makeCall({ type: "outbound" });
-    for (const call of [outbound, inbound, outbound]) await spool.write(call);
+    for (const call of [outbound, inbound, outbound]) await spool.write(storedCallOf(call));
     const checked: string[] = [];
     const read = [];
     for await (const call of spool.read((line) => {
@@ -58,6 +78,29 @@ describe("CallSpool", () => {
       read.push(call);
     expect(read).toEqual([inbound]);
     expect(checked).toEqual(["{", "{", "{"]);
+    await spool.dispose();
+  });
+
+  it("stores the API's bytes as they came, and a record without them (or sent over several lines) serialised", async () => {
+    const spool = await CallSpool.create(parent);
+    const page = JSON.parse(readFileSync(new URL("./fixtures/calls-page.json", import.meta.url), "utf8")) as {
+      data: Record<string, unknown>[];
+    };
+    const record = page.data[0] as Record<string, unknown>;
+    // Bytes no serialiser here would write (spacing, escaped slashes): kept as they are.
+    const sent = Buffer.from(JSON.stringify(record, null, 1).replaceAll("\n", "").replaceAll("/", "\\/"));
+    const pretty = Buffer.from(JSON.stringify({ ...record, id: 2 }, null, 2));
+    await spool.write({ record, bytes: sent });
+    await spool.write({ record: { ...record, id: 2 }, bytes: pretty });
+    await spool.write({ record: { ...record, id: 3 } });
+    await spool.close();
+    const lines = (await readFile(join(spoolDir(parent), "calls.ndjson"), "utf8")).split("\n");
+    expect(lines[0]).toBe(sent.toString());
+    expect(JSON.parse(lines[1] ?? "")).toEqual({ ...record, id: 2 });
+    expect(lines).toHaveLength(4);
+    const read = [];
+    for await (const call of spool.read()) read.push(call);
+    expect(read).toEqual([toCall(record), toCall({ ...record, id: 2 }), toCall({ ...record, id: 3 })]);
     await spool.dispose();
   });
 
@@ -71,7 +114,7 @@ describe("CallSpool", () => {
 
   it("leaves nothing on disk after dispose", async () => {
     const spool = await CallSpool.create(parent);
-    await spool.write(makeCall());
+    await spool.write(storedCallOf(makeCall()));
     await spool.dispose();
     expect(await readdir(parent)).toEqual([]);
   });
@@ -79,7 +122,7 @@ describe("CallSpool", () => {
   it("survives being disposed with writes still pending, as a failed fetch does", async () => {
     const spool = await CallSpool.create(parent);
     const big = makeCall({ transcript: "x".repeat(500_000) });
-    const pending = Array.from({ length: 8 }, () => spool.write(big).catch(() => {}));
+    const pending = Array.from({ length: 8 }, () => spool.write(storedCallOf(big)).catch(() => {}));
     await spool.dispose();
     await Promise.all(pending);
     expect(existsSync(join(parent))).toBe(true);

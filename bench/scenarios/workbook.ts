@@ -2,13 +2,14 @@
  * The workbook writer alone (issue 5): simulated calls are aggregated and spooled first
  * (untimed), then `writeWorkbook` streams them into a file; rows/s and the RSS of that phase.
  */
+
 import { createWriteStream } from "node:fs";
 import { SimulatedDataset } from "../../demo/simulated-calls.js";
 import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
-import { toCall } from "../../lambda/autocalls/schema.js";
 import { CallSpool } from "../../lambda/call-spool.js";
 import { collectDay } from "../../lambda/pipeline.js";
 import type { CallStream, CallsSource } from "../../lambda/ports.js";
+import { apiRecordOf, toCall } from "../../lambda/report/api-record.js";
 import type { Call, FetchStats } from "../../lambda/report/call.js";
 
 export interface WorkbookArgs {
@@ -68,7 +69,7 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
       { date: args.date, timezone: "UTC", apiTimezone: "UTC", filters: {} },
       { calls: simulatedSource(args.calls), clock },
       { previousDay: null, sameWeekdayLastWeek: null },
-      (call) => spool.write(args.includeTranscripts ? call : { ...call, transcript: null }),
+      (call) => spool.write({ record: apiRecordOf(args.includeTranscripts ? call : { ...call, transcript: null }) }),
     );
     await spool.close();
     const maxRssBeforeMb = process.resourceUsage().maxRSS / 1024;

@@ -4,8 +4,16 @@ import { promisify } from "node:util";
 import { createGunzip, createGzip, gunzip, gzip } from "node:zlib";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { readNdjsonCalls } from "../call-spool.js";
-import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter } from "../ports.js";
+import { LineBatch, readNdjsonCalls } from "../call-spool.js";
+import {
+  type CallLineCheck,
+  PART_LINES,
+  type PartManifest,
+  type PartRef,
+  type PartStore,
+  type PartWriter,
+  type StoredCall,
+} from "../ports.js";
 import type { Call } from "../report/call.js";
 // The working folder a lifecycle rule empties, outside the managers' `YYYY/MM/DD` folders.
 import { WORK_FOLDER } from "../settings.js";
@@ -22,8 +30,6 @@ export interface S3PartStoreOptions {
 const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 /** Fast gzip: parts are read once, by the same run, minutes later; CPU time is what is billed. */
 const GZIP_LEVEL = 1;
-/** Calls gathered before one write into gzip. */
-const BATCH_CHARS = 64 * 1024;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -67,18 +73,14 @@ export class S3PartStore implements PartStore {
     uploaded.catch(() => {});
     let failed = false;
     // Lines gathered for one write into gzip: a write per call cost more than the compression.
-    let pending = "";
+    const pending = new LineBatch();
     return {
-      write: async (call: Call) => {
-        pending += `${JSON.stringify(call)}\n`;
-        if (pending.length < BATCH_CHARS) return;
-        const lines = pending;
-        pending = "";
-        if (!gzipStream.write(lines)) await once(gzipStream, "drain");
+      write: async (call: StoredCall) => {
+        if (!pending.add(call)) return;
+        if (!gzipStream.write(pending.take())) await once(gzipStream, "drain");
       },
       commit: async (manifest: PartManifest) => {
-        gzipStream.end(pending === "" ? undefined : pending);
-        pending = "";
+        gzipStream.end(pending.take() ?? undefined);
         await uploaded;
         await this.options.client.send(
           new PutObjectCommand({
@@ -108,6 +110,7 @@ export class S3PartStore implements PartStore {
     const manifest = JSON.parse((await gunzipAsync(bytes)).toString("utf8")) as PartManifest;
     const aggregates = manifest?.aggregates;
     if (
+      manifest?.lines !== PART_LINES ||
       !Array.isArray(manifest?.ids) ||
       typeof aggregates !== "object" ||
       aggregates === null ||

@@ -78,8 +78,8 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
 export function readCallsPage(page: number, answer: Answer, redact: (text: string) => string): FetchedPage {
   const { status } = answer;
   // A page that splits is decoded a call at a time; anything else whole, which words the error.
-  const decoded = status >= 200 && status < 300 ? decodePage(answer.bytes) : null;
-  if (decoded !== null) return pageOf(page, decoded, redact);
+  const split = status >= 200 && status < 300 ? decodePage(answer.bytes) : null;
+  if (split !== null) return pageOf(page, split.page, redact, split.elements);
   const body = answerText(answer);
   const html = looksLikeHtml(answer, body);
   if (status >= 200 && status < 300) {
@@ -116,14 +116,18 @@ export function readCallsPage(page: number, answer: Answer, redact: (text: strin
   throw new AutocallsRequestError(status, redact(laravelMessage(body, html)), hint);
 }
 
-/** The decoded body checked and mapped, or the AutocallsResponseError naming what is wrong with it. */
-function pageOf(page: number, decoded: unknown, redact: (text: string) => string): FetchedPage {
+/**
+ * The decoded body checked and mapped, or the AutocallsResponseError naming what is wrong with it.
+ * The page keeps the records (what parts store) and, when split, each record's bytes.
+ */
+function pageOf(page: number, decoded: unknown, redact: (text: string) => string, elements?: Buffer[]): FetchedPage {
   const parsed = parseCallsPage(decoded);
   if (!parsed.ok) throw new AutocallsResponseError(page, redact(parsed.problem));
   if (parsed.page.currentPage !== undefined && parsed.page.currentPage !== page) {
     throw new AutocallsResponseError(page, `the API answered with page ${parsed.page.currentPage}`);
   }
-  return { page, total: parsed.page.total, lastPage: parsed.page.lastPage, calls: parsed.page.calls };
+  const { total, lastPage, calls, records } = parsed.page;
+  return { page, total, lastPage, calls, records, ...(elements === undefined ? {} : { recordBytes: elements }) };
 }
 
 export function looksLikeHtml(answer: Answer, body: string): boolean {

@@ -153,10 +153,10 @@ export function splitPage(bytes: Buffer): SplitPage | null {
 }
 
 /**
- * The page decoded as `JSON.parse` would, one element of `data` at a time; null when the body
- * does not split (see splitPage) or an element is not valid JSON.
+ * The page decoded as `JSON.parse` would, one element of `data` at a time, with each element's
+ * bytes; null when the body does not split (see splitPage) or an element is not valid JSON.
  */
-export function decodePage(bytes: Buffer): Record<string, unknown> | null {
+export function decodePage(bytes: Buffer): { page: Record<string, unknown>; elements: Buffer[] } | null {
   const split = splitPage(bytes);
   if (split === null) return null;
   const data = new Array<unknown>(split.data.length);
@@ -166,5 +166,5 @@ export function decodePage(bytes: Buffer): Record<string, unknown> | null {
     if (value === null) return null;
     data[index] = value.value;
   }
-  return { ...split.fields, data };
+  return { page: { ...split.fields, data }, elements: split.data };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { isRecord, toCall } from "../report/api-record.js";
 import type { Call } from "../report/call.js";
-import { usdToMicros } from "../report/money.js";
 
 /**
  * One page of `GET /user/calls` (a Laravel length-aware paginator). Only what the client
@@ -32,6 +32,8 @@ export interface CallsPage {
   lastPage: number;
   currentPage: number | undefined;
   calls: Call[];
+  /** The raw records the calls were mapped from, index for index. */
+  records: Record<string, unknown>[];
 }
 
 export type CallsPageResult = { ok: true; page: CallsPage } | { ok: false; problem: string };
@@ -80,7 +82,7 @@ function mapPage(body: RawPage): CallsPage {
   const raw = body.data;
   const calls = new Array<Call>(raw.length);
   for (let index = 0; index < raw.length; index++) calls[index] = toCall(raw[index] as Record<string, unknown>);
-  return { total: body.total, lastPage: body.last_page, currentPage: body.current_page, calls };
+  return { total: body.total, lastPage: body.last_page, currentPage: body.current_page, calls, records: raw };
 }
 
 /** Adds the call's id to a problem in `data[i]` so the error can be matched to the dashboard. */
@@ -91,50 +93,5 @@ function describeCall(body: unknown, path: PropertyKey[] | undefined): string {
   return typeof id === "number" || typeof id === "string" ? ` (call id ${id})` : "";
 }
 
-/** Maps one raw call (already checked for `id` and `created_at`) into the report's shape. */
-export function toCall(raw: Record<string, unknown>): Call {
-  return {
-    id: raw.id as number,
-    createdAt: raw.created_at as string,
-    updatedAt: text(raw.updated_at),
-    assistantName: text(raw.assistant_name),
-    campaignName: text(raw.campaign_name),
-    type: text(raw.type),
-    status: text(raw.status),
-    durationSeconds: Math.round(amount(raw.duration)),
-    assistantPhoneNumber: text(raw.assistant_phone_number),
-    clientPhoneNumber: text(raw.client_phone_number),
-    transcript: text(raw.transcript),
-    variables: variables(raw.variables),
-    evaluation: isRecord(raw.evaluation) ? raw.evaluation : null,
-    totalCostMicros: usdToMicros(amount(raw.total_cost)),
-    carrierCostMicros: usdToMicros(amount(raw.carrier_cost)),
-    answeredBy: text(raw.answered_by),
-    recordingUrl: text(raw.recording_url),
-  };
-}
-
-function text(value: unknown): string | null {
-  return typeof value === "string" ? value : null;
-}
-
-/** Numbers, and numeric strings (Laravel's `decimal` cast serialises money as "0.025"); else 0. */
-function amount(value: unknown): number {
-  if (typeof value === "number") return Number.isFinite(value) ? value : 0;
-  if (typeof value === "string" && value.trim() !== "") {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : 0;
-  }
-  return 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** PHP encodes an empty associative array as `[]`, so an array here means "no variables". */
-function variables(value: unknown): Record<string, unknown> {
-  if (isRecord(value)) return value;
-  if (Array.isArray(value)) return { ...value };
-  return {};
-}
+// The mapping lives with the domain (parts store records and map them back); tests reach it here too.
+export { toCall } from "../report/api-record.js";

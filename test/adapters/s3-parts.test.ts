@@ -1,12 +1,12 @@
-import { gunzipSync } from "node:zlib";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { partKeys, S3PartStore } from "../../lambda/adapters/s3-parts.js";
-import type { PartManifest, PartRef } from "../../lambda/ports.js";
+import { PART_LINES, type PartManifest, type PartRef } from "../../lambda/ports.js";
 import { DayAggregator } from "../../lambda/report/aggregate.js";
 import type { Call } from "../../lambda/report/call.js";
 import { reportWindow } from "../../lambda/report/window.js";
-import { makeCall } from "../support/call-factory.js";
+import { makeCall, storedCallOf } from "../support/call-factory.js";
 import { type S3Emulator, startS3Emulator } from "../support/s3-emulator.js";
 
 let emulator: S3Emulator;
@@ -34,7 +34,7 @@ function manifestOf(calls: Call[]): PartManifest {
     filters: { assistantId: null, campaignId: null, type: null, status: null },
   });
   for (const call of calls) aggregator.add(call);
-  return { ids: calls.map((call) => call.id), aggregates: { daily: aggregator.partial() } };
+  return { lines: PART_LINES, ids: calls.map((call) => call.id), aggregates: { daily: aggregator.partial() } };
 }
 
 async function keys() {
@@ -46,7 +46,7 @@ async function keys() {
 
 async function write(part: number, calls: Call[]) {
   const writer = await store().openPart(ref(part));
-  for (const call of calls) await writer.write(call);
+  for (const call of calls) await writer.write(storedCallOf(call));
   return writer.commit(manifestOf(calls));
 }
 
@@ -86,6 +86,21 @@ describe("S3PartStore", () => {
     ).toEqual(calls.map((call) => call.id));
   });
 
+  it("refuses a manifest of parts whose lines are not API records (an older version's)", async () => {
+    await write(1, [makeCall()]);
+    const { lines: _, ...older } = manifestOf([makeCall()]);
+    await emulator.client().send(
+      new PutObjectCommand({
+        Bucket: emulator.bucket,
+        Key: partKeys(prefix, ref(1)).manifest,
+        Body: gzipSync(JSON.stringify(older)),
+      }),
+    );
+    await expect(store().readManifest(ref(1))).rejects.toThrow(
+      /is not one this version wrote — start the report again/,
+    );
+  });
+
   it("replaces a part written again by a replayed step", async () => {
     await write(1, [makeCall(), makeCall()]);
     const again = [makeCall()];
@@ -98,13 +113,13 @@ describe("S3PartStore", () => {
 
   it("leaves nothing of an aborted part, and no manifest of a part whose calls failed to upload", async () => {
     const writer = await store().openPart(ref(1));
-    await writer.write(makeCall());
+    await writer.write(storedCallOf(makeCall()));
     await writer.abort();
     expect(await keys()).toEqual([]);
 
     emulator.failRequests(({ method, path }) => method === "PUT" && path.endsWith(".ndjson.gz"));
     const failing = await store().openPart(ref(2));
-    await failing.write(makeCall());
+    await failing.write(storedCallOf(makeCall()));
     await expect(failing.commit(manifestOf([]))).rejects.toThrow();
     await failing.abort();
     expect(await keys()).toEqual([]);

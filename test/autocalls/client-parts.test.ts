@@ -180,7 +180,9 @@ describe("AutocallsClient.fetchPages", () => {
     const sim = await simulator(clock);
     const stream = client(sim, clock, { perPage: 10 }).fetchPages(DAY, { first: 7, maxPages: 3 });
 
-    expect(await pagesOf(stream)).toEqual([{ page: 7, total: 45, lastPage: 5, calls: [] }]);
+    expect(await pagesOf(stream)).toEqual([
+      { page: 7, total: 45, lastPage: 5, calls: [], records: [], recordBytes: [] },
+    ]);
     expect(stream.stopped).toBeNull();
     expect(requestedPages(sim)).toEqual([7]);
   });

@@ -89,6 +89,8 @@ describe("parseCallsPage", () => {
             recordingUrl: "https://recordings.autocalls.ai/calls/123.mp3",
           },
         ],
+        // The records themselves, as parts store them.
+        records: referencePage.data,
       },
     });
   });
@@ -102,7 +104,7 @@ describe("parseCallsPage", () => {
   it("accepts an empty day", () => {
     expect(parseCallsPage(pageOf([], { from: null, to: null }))).toEqual({
       ok: true,
-      page: { total: 0, lastPage: 1, currentPage: 1, calls: [] },
+      page: { total: 0, lastPage: 1, currentPage: 1, calls: [], records: [] },
     });
   });
 

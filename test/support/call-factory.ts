@@ -1,3 +1,5 @@
+import type { StoredCall } from "../../lambda/ports.js";
+import { apiRecordOf } from "../../lambda/report/api-record.js";
 import type { Call, FetchStats } from "../../lambda/report/call.js";
 
 let nextId = 1;
@@ -42,4 +44,9 @@ export function makeFetchStats(overrides: Partial<FetchStats> = {}): FetchStats 
     refetches: 0,
     ...overrides,
   };
+}
+
+/** A call as a part stores it when its source gave no API record: the record `toCall` maps back to it. */
+export function storedCallOf(call: Call): StoredCall {
+  return { record: apiRecordOf(call) };
 }
