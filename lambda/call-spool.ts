@@ -17,6 +17,7 @@ import type { Call } from "./report/call.js";
  * take one trip through disk instead of living in memory.
  */
 const NEWLINE = 0x0a;
+const LINE_END = Buffer.from([NEWLINE]);
 /** Small enough that the calls read ahead of the consumer die young (see `read`). */
 const READ_CHUNK_BYTES = 64 * 1024;
 /**
@@ -47,17 +48,13 @@ export class LineBatch {
   /** The lines gathered so far as one Buffer (null when there are none), and a fresh batch. */
   take(): Buffer | null {
     if (this.lines.length === 0) return null;
-    let bytes = 0;
-    for (const line of this.lines) bytes += (typeof line === "string" ? Buffer.byteLength(line) : line.length) + 1;
-    const batch = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const line of this.lines) {
-      at += typeof line === "string" ? batch.write(line, at) : line.copy(batch, at);
-      batch[at++] = NEWLINE;
-    }
+    // Buffer.concat over small Buffers (a serialised line comes from Node's 8 KB pool): copying
+    // into one allocUnsafe'd batch by hand peaked ~25 MB higher at 100k calls (the workbook bench).
+    const parts: Buffer[] = [];
+    for (const line of this.lines) parts.push(typeof line === "string" ? Buffer.from(line) : line, LINE_END);
     this.lines = [];
     this.size = 0;
-    return batch;
+    return Buffer.concat(parts);
   }
 }
 
