@@ -145,20 +145,28 @@ async function* reportCalls(
 }
 
 /**
- * A pre-check on a stored call's JSON line, before it is decoded: a call whose type (or status)
- * is one of the report's serialises that value as exactly `JSON.stringify(value)`, so a line
- * holding none of those bytes cannot be the report's. A line that holds them elsewhere (in a
- * variable, say) is decoded and checked by `matchesReport` as before. With several reports from
- * one fetch, each reads every stored call; this spares decoding the calls a report does not take.
+ * A pre-check on a stored call's line (the API's record, as the API sent it), before it is
+ * decoded: a call whose type (or status) is one of the report's holds that value as a JSON
+ * string, so a line holding none of those strings cannot be the report's. A value the API might
+ * escape another way (`\/`, `\u00e9`…) is not pre-checked: the line is decoded and checked by
+ * `matchesReport`, as is a line that holds a value elsewhere (in a variable, say). With several
+ * reports from one fetch, each reads every stored call; this spares decoding the calls a report
+ * does not take.
  */
-function lineMayMatch(filters: ReportFilters): CallLineCheck {
-  const needles = (values: string[] | undefined) => values?.map((value) => Buffer.from(JSON.stringify(value)));
+export function lineMayMatch(filters: ReportFilters): CallLineCheck {
+  const needles = (values: string[] | undefined) =>
+    values === undefined || !values.every((value) => PLAIN_JSON_TEXT.test(value))
+      ? undefined
+      : values.map((value) => Buffer.from(JSON.stringify(value)));
   const types = needles(filters.callTypes);
   const statuses = needles(filters.callStatuses);
   const holdsOne = (line: Buffer, values: Buffer[] | undefined) =>
     values === undefined || values.some((value) => line.includes(value));
   return (line) => holdsOne(line, types) && holdsOne(line, statuses);
 }
+
+/** Text every JSON encoder writes the one way: no escapes, nothing PHP or others may \u-escape. */
+const PLAIN_JSON_TEXT = /^[A-Za-z0-9 _.:-]*$/;
 
 /** The fetches a report drew on, as one: counts added (their API queries are disjoint). */
 export function combinedFetch(fetches: readonly FetchedDay[]): FetchedDay {
