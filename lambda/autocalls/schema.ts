@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { isRecord, toCall } from "../report/api-record.js";
+import { toCall } from "../report/api-record.js";
 import type { Call } from "../report/call.js";
+import { isRecord } from "../report/json-checks.js";
 
 /**
  * One page of `GET /user/calls` (a Laravel length-aware paginator). Only what the client

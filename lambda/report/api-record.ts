@@ -4,7 +4,8 @@
  * (one NDJSON line each), so reading a part back maps them again.
  */
 import type { Call } from "./call.js";
-import { usdToMicros } from "./money.js";
+import { isRecord } from "./json-checks.js";
+import { MICROS_PER_USD, usdToMicros } from "./money.js";
 
 /** Maps one raw call (already checked for `id` and `created_at`) into the report's shape. */
 export function toCall(raw: Record<string, unknown>): Call {
@@ -55,8 +56,6 @@ export function apiRecordOf(call: Call): Record<string, unknown> {
   };
 }
 
-const MICROS_PER_USD = 1_000_000;
-
 function text(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }
@@ -69,10 +68,6 @@ function amount(value: unknown): number {
     return Number.isFinite(parsed) ? parsed : 0;
   }
   return 0;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** PHP encodes an empty associative array as `[]`, so an array here means "no variables". */
