@@ -9,15 +9,19 @@ import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { runReport } from "../../lambda/pipeline.js";
 import { benchOutputs } from "./outputs.js";
 
-export interface PipelineArgs {
+/** Where a run of the report finds the simulated API and the S3 emulator, and what day it reports. */
+export interface DayRunArgs {
   baseUrl: string;
   token: string;
   s3Endpoint: string;
   bucket: string;
-  /** A fresh prefix per run, so each run claims its own email marker like a first run of the day. */
+  /** A fresh prefix per run, so each report claims its own email marker like a first run of the day. */
   prefix: string;
   date: string;
   concurrency: number;
+}
+
+export interface PipelineArgs extends DayRunArgs {
   includeTranscripts: boolean;
 }
 

@@ -12,16 +12,9 @@ import { runReports } from "../../lambda/pipeline.js";
 import { fetchPlan, type ReportDefinition } from "../../lambda/report/report-definition.js";
 import { inProcessSteps, type StepRunner } from "../../lambda/steps.js";
 import { benchOutputs } from "./outputs.js";
+import type { DayRunArgs } from "./pipeline.js";
 
-export interface ReportsArgs {
-  baseUrl: string;
-  token: string;
-  s3Endpoint: string;
-  bucket: string;
-  /** A fresh prefix per run, so each report claims its own email marker like a first run of the day. */
-  prefix: string;
-  date: string;
-  concurrency: number;
+export interface ReportsArgs extends DayRunArgs {
   reports: ReportDefinition[];
 }
 

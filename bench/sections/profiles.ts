@@ -22,24 +22,23 @@ export function renderProfiles(sizeResults: SizeResult[], workbooks: WorkbookRow
         `${label}: ${seconds(profile.totalMs)} s sampled (whole process). Self time by module, then hottest functions:`,
         "",
       );
-      out.push(
-        table(
-          ["module", "self s", "share"],
-          profile.byModule.map((entry) => [entry.module, seconds(entry.selfMs), `${(100 * entry.share).toFixed(1)}%`]),
-        ),
-        "",
-      );
-      out.push(
-        table(
-          ["function (bundle line)", "self s", "share"],
-          profile.byFunction.map((entry) => [
-            `\`${entry.name}\``,
-            seconds(entry.selfMs),
-            `${(100 * entry.share).toFixed(1)}%`,
-          ]),
-        ),
-        "",
-      );
+      out.push(...profileTables(profile), "");
     }
   }
+}
+
+/** A profile's two tables, self time by module and by function, with a blank line between. */
+export function profileTables(profile: ProfileSummary): string[] {
+  const share = (entry: { share: number }) => `${(100 * entry.share).toFixed(1)}%`;
+  return [
+    table(
+      ["module", "self s", "share"],
+      profile.byModule.map((entry) => [entry.module, seconds(entry.selfMs), share(entry)]),
+    ),
+    "",
+    table(
+      ["function (bundle line)", "self s", "share"],
+      profile.byFunction.map((entry) => [`\`${entry.name}\``, seconds(entry.selfMs), share(entry)]),
+    ),
+  ];
 }

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { startSimulator } from "../../demo/simulator.js";
 import { DEFAULT_CONCURRENCY } from "../../lambda/autocalls/client.js";
 import type { ReportDefinition } from "../../lambda/report/report-definition.js";
+import { reportDefinition } from "../../test/support/report-definitions.js";
 import { startS3Emulator } from "../../test/support/s3-emulator.js";
 import { runChild } from "../child.js";
 import type { ProfileSummary } from "../profile-summary.js";
@@ -21,6 +22,7 @@ import type { ReportsMeasurement } from "../scenarios/reports.js";
 import { bytesMb, count, mb, median, pass, ratio, seconds, spread, table } from "../stats.js";
 import { DAY, type Flags, log, type Measured, PER_PAGE, profiled, ROOT, type Targets, TOKEN } from "./common.js";
 import { describeMachine, machineLine } from "./machine.js";
+import { profileTables } from "./profiles.js";
 
 const CALLS = 100_000;
 /** #17's goal: the fetch is shared, so ten reports cost at most this many times one report's time. */
@@ -30,20 +32,7 @@ const RSS_RATIO_GOAL = 1.5;
 /** Half the prod function's 1,024 MB (cdk.json), so the stage keeps its headroom with ten reports. */
 const RSS_LIMIT_MB = 512;
 
-/** A report as a stage would define it, its options resolved. */
-function report(name: string, filters: ReportDefinition["filters"], options: Partial<ReportDefinition> = {}) {
-  return {
-    name,
-    title: name,
-    recipients: { to: [`${name}@example.com`], cc: [], bcc: [] },
-    filters,
-    emptyDay: "send",
-    attachWorkbook: true,
-    includeTranscripts: true,
-    maskPhoneNumbers: false,
-    ...options,
-  } satisfies ReportDefinition;
-}
+const report = reportDefinition;
 
 /** The head of sales' report: every call, transcripts, numbers in clear — what the one-report run sends. */
 const EVERYTHING = report("everything", {});
@@ -255,21 +244,7 @@ export function renderReports(results: ReportsResults, out: string[], targets: T
       `### CPU profile of one extra ten-report run (\`--cpu-prof\`, not in the medians): ${seconds(profile.totalMs)} s sampled`,
       "",
     );
-    out.push(
-      table(
-        ["module", "self s", "share"],
-        profile.byModule.map((entry) => [entry.module, seconds(entry.selfMs), `${(100 * entry.share).toFixed(1)}%`]),
-      ),
-      "",
-      table(
-        ["function (bundle line)", "self s", "share"],
-        profile.byFunction.map((entry) => [
-          `\`${entry.name}\``,
-          seconds(entry.selfMs),
-          `${(100 * entry.share).toFixed(1)}%`,
-        ]),
-      ),
-    );
+    out.push(...profileTables(profile));
   }
 
   const oneWall = medianOf(one.runs, (run) => run.wallMs);

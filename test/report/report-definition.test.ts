@@ -3,21 +3,12 @@ import {
   fetchPlan,
   idQueries,
   matchesReport,
-  type ReportDefinition,
   selectReports,
   singleValueFilters,
 } from "../../lambda/report/report-definition.js";
+import { reportDefinition } from "../support/report-definitions.js";
 
-const report = (name: string, filters: ReportDefinition["filters"] = {}): ReportDefinition => ({
-  name,
-  title: name,
-  recipients: { to: [`${name}@example.com`], cc: [], bcc: [] },
-  filters,
-  emptyDay: "send",
-  attachWorkbook: true,
-  includeTranscripts: true,
-  maskPhoneNumbers: false,
-});
+const report = reportDefinition;
 
 describe("fetchPlan", () => {
   it("serves every report without id filters from one unfiltered fetch, type and status filtered locally", () => {
