@@ -50,12 +50,12 @@ describe("CallSpool", () => {
 
   it("reads back calls longer than a read chunk, with multi-byte characters across chunk edges", async () => {
     const spool = await CallSpool.create(parent);
-    // 200 KB of 3-byte and 4-byte characters: lines span several 64 KB chunks, and chunk
-    // edges fall inside characters.
+    // 2.4 MB of 3-byte and 4-byte characters: lines span several 256 KB read chunks, and chunk edges
+    // fall inside characters.
     const calls = [
-      makeCall({ transcript: "€".repeat(70_000) }),
+      makeCall({ transcript: "€".repeat(400_000) }),
       makeCall({ transcript: "short" }),
-      makeCall({ transcript: "😀".repeat(50_001) }),
+      makeCall({ transcript: "😀".repeat(300_001) }),
     ];
     for (const call of calls) await spool.write(storedCallOf(call));
     const read = [];

@@ -36,11 +36,11 @@ export interface StyleRegistry {
 export interface WorksheetWriterInternals {
   readonly id: number;
   /**
-   * exceljs's StreamBuf: it hands its 64 KB buffers to `pipes` (the archiver's input for the
-   * entry, once the archiver has reached it) without waiting, so that input is where a writer
-   * faster than deflate piles up.
+   * exceljs's StreamBuf: it hands its buffers of `bufSize` bytes (64 KB as exceljs opens it) to
+   * `pipes` (the archiver's input for the entry, once the archiver has reached it) without
+   * waiting, so that input is where a writer faster than deflate piles up.
    */
-  readonly stream: { write(xml: string): unknown; readonly pipes: ZipEntryInput[] };
+  readonly stream: { write(xml: string): unknown; readonly pipes: ZipEntryInput[]; bufSize: number };
   _rowZero: number;
   readonly _rows: unknown[] | null;
   readonly startedData: boolean;
@@ -89,6 +89,8 @@ export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInte
   const writer = sheet as unknown as Partial<WorksheetWriterInternals>;
   if (!writer.stream || !isFunction(writer.stream.write)) throw moved("WorksheetWriter.stream.write");
   if (!Array.isArray(writer.stream.pipes)) throw moved("WorksheetWriter.stream.pipes (StreamBuf's destinations)");
+  if (typeof writer.stream.bufSize !== "number")
+    throw moved("WorksheetWriter.stream.bufSize (StreamBuf's buffer size)");
   if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
   if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
   if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");

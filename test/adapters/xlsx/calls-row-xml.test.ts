@@ -9,6 +9,8 @@ import {
   excelSerial,
   UnsupportedCellValueError,
 } from "../../../lambda/adapters/xlsx/calls-row-xml.js";
+import { worksheetWriterOf } from "../../../lambda/adapters/xlsx/exceljs-internals.js";
+import { type CallRowsFactory, fastCallRows } from "../../../lambda/adapters/xlsx/fast-call-rows.js";
 import { writeWorkbook } from "../../../lambda/adapters/xlsx/workbook-writer.js";
 import type { Call } from "../../../lambda/report/call.js";
 import type { WorkbookOptions } from "../../../lambda/report/workbook.js";
@@ -215,5 +217,19 @@ describe("fast Calls rows", () => {
       "Calls (3)",
     ]);
     expect(fast).toEqual(exceljs);
+  });
+
+  it("hand each Calls sheet to deflate in 256 KB buffers rather than exceljs's 64 KB", async () => {
+    const bufferSizes: number[] = [];
+    const watched: CallRowsFactory = (context) => {
+      const sinkFor = fastCallRows(context);
+      return (sheet) => {
+        const sink = sinkFor(sheet);
+        bufferSizes.push(worksheetWriterOf(sheet).stream.bufSize);
+        return sink;
+      };
+    };
+    await workbookBytes(variedCalls(50, 7), { maxRowsPerSheet: 20 }, watched);
+    expect(bufferSizes).toEqual([256 * 1024, 256 * 1024, 256 * 1024]);
   });
 });

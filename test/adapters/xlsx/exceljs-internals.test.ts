@@ -47,6 +47,27 @@ describe("the exceljs internals the xlsx adapter relies on", () => {
     expect(writer._sheetRelsWriter.count, "_sheetRelsWriter.count").toBe(0);
   });
 
+  it("hand the archiver the sheet stream's buffers of stream.bufSize bytes, so a bigger size means fewer deflate jobs", async () => {
+    const { sheet } = openWriter();
+    const writer = worksheetWriterOf(sheet);
+    expect(writer.stream.bufSize, "exceljs no longer opens sheet streams with 64 KB buffers").toBe(64 * 1024);
+    // The archiver pipes the entry's stream once it reaches it: sheet 1 is its first entry.
+    await expect.poll(() => writer.stream.pipes.length, { interval: 5, timeout: 2_000 }).toBe(1);
+    const input = writer.stream.pipes[0] as unknown as { write(chunk: Buffer, done: () => void): boolean };
+    const write = input.write.bind(input);
+    const sizes: number[] = [];
+    input.write = (chunk, done) => {
+      sizes.push(chunk.length);
+      return write(chunk, done);
+    };
+    writer.stream.bufSize = 256 * 1024;
+    const row = `<row>${"x".repeat(1000)}</row>`;
+    for (let written = 0; written < 800 * 1024; written += row.length) writer.stream.write(row);
+    // The 64 KB buffer already open is filled first; every buffer after it has the new size.
+    expect(sizes.slice(0, 1), "the buffer open before the change").toEqual([64 * 1024]);
+    expect(sizes.slice(1), "buffers opened after stream.bufSize changed").toEqual([256 * 1024, 256 * 1024]);
+  });
+
   it("call _writeHyperlinks while committing the sheet, before its stream ends", () => {
     const { sheet } = openWriter();
     const writer = worksheetWriterOf(sheet);
