@@ -86,6 +86,9 @@ export async function fetchPart(
       {
         ...(input.pacer === undefined ? {} : { pacer: input.pacer }),
         stopForPausesFromMs: tuning.pauseStepFromMs,
+        // The part stores each record's bytes and no report reads a transcript before the
+        // workbook, which reads them back from the part.
+        transcriptsInBytes: true,
         ...(deadlines.length === 0 ? {} : { deadline: Math.min(...deadlines) }),
         ...(options.onPause === undefined ? {} : { onPause: options.onPause }),
       },

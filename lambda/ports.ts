@@ -92,6 +92,7 @@ export interface FetchedPage {
   total: number;
   /** The API's `last_page` as of this page. */
   lastPage: number;
+  /** Each call; its `transcript` is null when the transcript was left in `recordBytes` (`transcriptsInBytes`). */
   calls: Call[];
   /** The API's record of each call (index for index with `calls`), as decoded: what a part stores. */
   records?: readonly Record<string, unknown>[];
@@ -114,6 +115,12 @@ export interface PartFetchOptions extends FetchOptions {
    * `deadline`, since the caller waits, not this run. Unset: waits are slept, as in `fetchCalls`.
    */
   stopForPausesFromMs?: number | undefined;
+  /**
+   * For a caller that keeps `recordBytes` and reads no transcripts (a part): a record's
+   * transcript may be left in its bytes, checked but not decoded, and read as null in `calls`
+   * and `records`. Never for a record without bytes, or whose bytes span lines.
+   */
+  transcriptsInBytes?: boolean | undefined;
 }
 
 /** Where a part stopped before the end of its range, and until when the API must be left alone. */

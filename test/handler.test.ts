@@ -149,6 +149,36 @@ describe("the Lambda handler", () => {
     expect(Buffer.from(email?.attachments[0]?.content ?? "", "base64").equals(workbook.bytes)).toBe(true);
   });
 
+  it("writes each call's transcript into the Calls sheet as the API sent it (the fetch leaves it in the record's bytes)", async () => {
+    await handler({ date: "2025-08-04" });
+    const workbook = await getObject(`${prefix}/2025/08/04/calls-report-2025-08-04.xlsx`);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(workbook.bytes as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet("Calls");
+    const headers = (sheet?.getRow(1).values ?? []) as unknown[];
+    const idColumn = headers.indexOf("Call ID");
+    const transcriptColumn = headers.indexOf("Transcript");
+    expect(transcriptColumn, "the dev stage shows transcripts").toBeGreaterThan(0);
+    const written = new Map<number, unknown>();
+    sheet?.eachRow((row, number) => {
+      if (number > 1) written.set(Number(row.getCell(idColumn).value), row.getCell(transcriptColumn).value);
+    });
+    // Ground truth from the simulator: the two API dates the Berlin day spans.
+    const sent = new Map<number, string | null>();
+    for await (const call of simulator.callsFor({ dateFrom: "2025-08-03", dateTo: "2025-08-04" })) {
+      sent.set(call.id, call.transcript);
+    }
+    expect(written.size).toBeGreaterThan(50);
+    let withTranscript = 0;
+    for (const [id, transcript] of written) {
+      const expected = sent.get(id) ?? null;
+      // exceljs reads an empty cell as null; the sheet cuts text at Excel's 32,767 characters.
+      expect(transcript ?? null, `call ${id}`).toBe(expected === null ? null : expected.slice(0, 32_767));
+      if (expected !== null) withTranscript++;
+    }
+    expect(withTranscript, "calls with a transcript").toBeGreaterThan(25);
+  });
+
   it("links the workbook and the archive through the link endpoint, signed with the stage's key for linkExpiryDays", async () => {
     process.env.LINK_EXPIRY_DAYS = "14";
     await handler({ date: "2025-08-04" });

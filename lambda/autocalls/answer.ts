@@ -7,7 +7,7 @@
 import type { FetchedPage } from "../ports.js";
 import { AutocallsAuthError, AutocallsRequestError, AutocallsResponseError } from "./errors.js";
 import type { RateLimitReading } from "./pacer.js";
-import { decodePage } from "./page-split.js";
+import { type DecodeOptions, decodePage } from "./page-split.js";
 import { parseCallsPage } from "./schema.js";
 
 /** An HTTP answer with its body read, as bytes: a page is decoded a call at a time (page-split.ts). */
@@ -74,11 +74,19 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
   }
 }
 
-/** Turns an HTTP answer into a page, a fatal error, or a RetryableFailure; `redact` cleans server text. */
-export function readCallsPage(page: number, answer: Answer, redact: (text: string) => string): FetchedPage {
+/**
+ * Turns an HTTP answer into a page, a fatal error, or a RetryableFailure; `redact` cleans server
+ * text. With `deferTranscripts`, a record's transcript may stay in its bytes (see decodePage).
+ */
+export function readCallsPage(
+  page: number,
+  answer: Answer,
+  redact: (text: string) => string,
+  decode: DecodeOptions = {},
+): FetchedPage {
   const { status } = answer;
   // A page that splits is decoded a call at a time; anything else whole, which words the error.
-  const split = status >= 200 && status < 300 ? decodePage(answer.bytes) : null;
+  const split = status >= 200 && status < 300 ? decodePage(answer.bytes, decode) : null;
   if (split !== null) return pageOf(page, split.page, redact, split.elements);
   const body = answerText(answer);
   const html = looksLikeHtml(answer, body);

@@ -108,6 +108,8 @@ interface Run {
   deadline: number | undefined;
   /** A part's: a 429's pause this long is not slept, so it cannot be too long for the deadline. */
   stopForPausesFromMs: number | undefined;
+  /** A part's: transcripts may stay in the records' bytes (`PartFetchOptions.transcriptsInBytes`). */
+  transcriptsInBytes: boolean;
   lastSeen: string | undefined;
   /** Some request got an HTTP answer: the address is right, network errors are an outage. */
   answered: boolean;
@@ -173,8 +175,14 @@ export class AutocallsClient implements CallsSource, PagedCallsSource {
         // The stats belong to one pass over the API; a second loop would silently double them.
         if (started) throw new AutocallsError("A call stream can be iterated only once — call fetchCalls again.");
         started = true;
-        // A whole fetch sleeps every wait, whatever else the options object carries.
-        const whole: PartFetchOptions = { ...options, pacer: undefined, stopForPausesFromMs: undefined };
+        // A whole fetch sleeps every wait and yields calls with their transcripts, whatever else
+        // the options object carries.
+        const whole: PartFetchOptions = {
+          ...options,
+          pacer: undefined,
+          stopForPausesFromMs: undefined,
+          transcriptsInBytes: undefined,
+        };
         return this.run(whole, stats, this.pacer(whole), (run) => this.passes(query, options, run));
       },
     };
@@ -242,6 +250,7 @@ export class AutocallsClient implements CallsSource, PagedCallsSource {
       pacer,
       deadline: options.deadline,
       stopForPausesFromMs: options.stopForPausesFromMs,
+      transcriptsInBytes: options.transcriptsInBytes ?? false,
       lastSeen: undefined,
       answered: false,
       pagesDone: 0,
@@ -405,7 +414,9 @@ export class AutocallsClient implements CallsSource, PagedCallsSource {
           durationMs: this.now() - sentAt,
           rateLimitRemaining: reading.remaining,
         });
-        const fetched = readCallsPage(page, answer, (text) => this.redact(text));
+        const fetched = readCallsPage(page, answer, (text) => this.redact(text), {
+          deferTranscripts: run.transcriptsInBytes,
+        });
         run.pacer.settle(seq, reading);
         return fetched;
       } catch (error) {

@@ -166,6 +166,29 @@ describe("AutocallsClient.fetchPages", () => {
     });
   });
 
+  it("leaves the transcripts in the records' bytes when asked (transcriptsInBytes), the rest decoded as usual", async () => {
+    const clock = sharedClock();
+    const sim = await simulator(clock, { callsPerDay: 45 });
+    const range = { first: 1, maxPages: 5 };
+    const plain = await pagesOf(client(sim, clock, { perPage: 10 }).fetchPages(DAY, range));
+    const deferred = await pagesOf(
+      client(sim, clock, { perPage: 10 }).fetchPages(DAY, range, { transcriptsInBytes: true }),
+    );
+
+    const truth: Array<{ id: number; transcript: string | null }> = [];
+    for await (const call of sim.callsFor(DAY)) truth.push({ id: call.id, transcript: call.transcript });
+    expect(truth.filter((call) => call.transcript !== null).length, "calls with a transcript").toBeGreaterThan(20);
+    const calls = deferred.flatMap((page) => page.calls);
+    expect(calls.map((call) => call.transcript)).toEqual(truth.map(() => null));
+    expect(calls).toEqual(plain.flatMap((page) => page.calls).map((call) => ({ ...call, transcript: null })));
+    expect(deferred.flatMap((page) => page.records)).toEqual(
+      plain.flatMap((page) => page.records).map((record) => ({ ...record, transcript: null })),
+    );
+    // The bytes, which a part stores, still hold every transcript as the API sent it.
+    const fromBytes = deferred.flatMap((page) => (page.recordBytes ?? []).map((bytes) => JSON.parse(bytes.toString())));
+    expect(fromBytes.map((record) => record.transcript)).toEqual(truth.map((call) => call.transcript));
+  });
+
   it("ends at the API's last page when the range reaches past it", async () => {
     const clock = sharedClock();
     const sim = await simulator(clock);

@@ -119,6 +119,96 @@ describe("decodePage", () => {
   });
 });
 
+describe("decodePage leaving transcripts in the bytes (deferTranscripts)", () => {
+  const defer = { deferTranscripts: true };
+  const transcriptsOf = (bytes: Buffer) =>
+    decodePage(bytes, defer)?.page.data as Array<{ transcript?: unknown; variables?: unknown }> | undefined;
+
+  it("reads each top-level transcript string as null and keeps it in the element's bytes, the rest as JSON.parse gives", () => {
+    const random = seededRandom(1919);
+    let deferred = 0;
+    for (let round = 0; round < 400; round++) {
+      const page = randomPage(random);
+      const text = JSON.stringify(page);
+      // Compact JSON: every element object's own string transcript is deferred.
+      const expected = JSON.parse(text) as { data: unknown[] };
+      for (const element of expected.data) {
+        const record = element as { transcript?: unknown } | null;
+        if (
+          record !== null &&
+          typeof record === "object" &&
+          !Array.isArray(record) &&
+          typeof record.transcript === "string"
+        ) {
+          record.transcript = null;
+          deferred++;
+        }
+      }
+      const decoded = decodePage(Buffer.from(text), defer);
+      expect(decoded?.page, text).toEqual(expected);
+      expect(decoded?.elements.map((element) => JSON.parse(element.toString("utf8")))).toEqual(JSON.parse(text).data);
+    }
+    expect(deferred, "the random pages hold string transcripts").toBeGreaterThan(150);
+  });
+
+  it("decodes pretty-printed pages whole, transcripts included (a part writes such records from their decoded form)", () => {
+    const random = seededRandom(2019);
+    for (let round = 0; round < 100; round++) {
+      const text = JSON.stringify(randomPage(random), null, 2);
+      expect(decodePage(Buffer.from(text), defer)?.page, text).toEqual(JSON.parse(text));
+    }
+  });
+
+  it("leaves a transcript key that is not the record's own, or not compact, to JSON.parse", () => {
+    const page = (element: string) => Buffer.from(`{"data":[${element}],"total":1}`);
+    // The first such key is a variable's: the record is decoded whole.
+    expect(transcriptsOf(page('{"id":1,"variables":{"transcript":"x"},"transcript":"y"}'))).toEqual([
+      { id: 1, variables: { transcript: "x" }, transcript: "y" },
+    ]);
+    expect(transcriptsOf(page('{"id":1,"transcript":"y","variables":{"transcript":"x"}}'))).toEqual([
+      { id: 1, transcript: null, variables: { transcript: "x" } },
+    ]);
+    expect(transcriptsOf(page('{"id":1,"variables":{"transcript":"x"}}'))).toEqual([
+      { id: 1, variables: { transcript: "x" } },
+    ]);
+    expect(transcriptsOf(page(String.raw`{"id":1,"list":[{"transcript":"x"}],"note":"\"transcript\":\"y"}`))).toEqual([
+      { id: 1, list: [{ transcript: "x" }], note: '"transcript":"y' },
+    ]);
+    expect(transcriptsOf(page('{"id":1, "transcript" : "x"}'))).toEqual([{ id: 1, transcript: "x" }]);
+    // A record over several lines is written again from its decoded form: it keeps its transcript.
+    expect(transcriptsOf(page('{"id":1,\n"transcript":"x"}'))).toEqual([{ id: 1, transcript: "x" }]);
+    expect(transcriptsOf(page('{"id":1,"transcript":null}'))).toEqual([{ id: 1, transcript: null }]);
+    // JSON.parse keeps the last of a repeated key; so does the deferred decode.
+    expect(transcriptsOf(page('{"id":1,"transcript":"x","transcript":"y"}'))).toEqual([{ id: 1, transcript: "y" }]);
+  });
+
+  const TAB = String.fromCharCode(9);
+  const LF = String.fromCharCode(10);
+  const NUL = String.fromCharCode(0);
+  it.each([
+    ["an escaped tab", String.raw`"a\tb"`, true],
+    ["a raw tab byte", `"a${TAB}b"`, false],
+    ["a raw line feed", `"a${LF}b"`, false],
+    ["a NUL byte", `"a${NUL}b"`, false],
+    ["an unknown escape", String.raw`"a\xb"`, false],
+    ["a short \\u escape", String.raw`"a\u12"`, false],
+    ["a \\u escape with a non-hex digit", String.raw`"a\u12G4"`, false],
+    ["every valid escape", String.raw`"\" \\ \/ \b \f \n \r \t \u00e9 \uD83D\uDE00 \u00E9"`, true],
+  ])("checks the transcript left undecoded as JSON.parse would: %s", (_, transcript, valid) => {
+    const text = `{"data":[{"id":1,"transcript":${transcript}}],"total":1}`;
+    let parses = true;
+    try {
+      JSON.parse(text);
+    } catch {
+      parses = false;
+    }
+    expect(parses, "the case's own premise").toBe(valid);
+    const decoded = decodePage(Buffer.from(text), defer);
+    if (valid) expect(decoded?.page).toEqual({ data: [{ id: 1, transcript: null }], total: 1 });
+    else expect(decoded).toBeNull();
+  });
+});
+
 describe("readCallsPage over bytes", () => {
   const answer = (text: string | Buffer, contentType = "application/json"): Answer => ({
     status: 200,
