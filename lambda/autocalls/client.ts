@@ -1,5 +1,5 @@
 /**
- * The Autocalls API client. About 480 lines, over the house's ~350, because what stays here
+ * The Autocalls API client. About 490 lines, over the house's ~350, because what stays here
  * shares one fetch's state: the passes and refetches, a part's pages and where it stopped, each
  * page's retry decisions. The request with its timeout and the reading of its answer (page,
  * errors, rate-limit headers) are in answer.ts, the waiting between retries in lambda/backoff.ts,
