@@ -5,6 +5,7 @@ import {
   CallsRowXml,
   CellType,
   columnLetters,
+  escapeXmlContent,
   escapeXmlText,
   excelSerial,
   UnsupportedCellValueError,
@@ -51,6 +52,18 @@ describe("escapeXmlText", () => {
 
   it("leaves other text, emoji included, as it is", () => {
     expect(escapeXmlText("Grüße 😀 — ok")).toBe("Grüße 😀 — ok");
+  });
+});
+
+describe("escapeXmlContent", () => {
+  it("writes <, > and & as entities and leaves quotes and apostrophes, which element content allows", () => {
+    expect(escapeXmlContent(`a<b>&"c'`)).toBe(`a&lt;b&gt;&amp;"c'`);
+    expect(escapeXmlContent('you\'ve said "yes"')).toBe('you\'ve said "yes"');
+  });
+
+  it("drops the control characters XML 1.0 forbids, as escapeXmlText does", () => {
+    const text = "a\u0000b\u0008c\u000bd\u001fe\u007ff\tg\nh\ri Grüße 😀";
+    expect(escapeXmlContent(text)).toBe(escapeXmlText(text));
   });
 });
 
