@@ -177,10 +177,10 @@ export function renderFetch(
     `*Latency bound*: one page at a time took ${perPageMs.toFixed(1)} ms a page, ${fetchEfficiency.latencyMs} ms of it ` +
       `latency and ${workMs.toFixed(1)} ms work: the simulator building and sending the page and the client reading it, ` +
       "on this machine's 2 cores (a real API's work would not be). Pages in flight overlap the latency; counting all " +
-      `the work as if it could not overlap, no concurrency would beat ${perPageMs.toFixed(1)} / ${workMs.toFixed(1)} = ` +
-      `${ratio(workBound)} here — if a page's work stayed what it is one page at a time. It does not: with pages in ` +
-      "flight, the simulator's process, the client's and their garbage collectors share the 2 cores, and each page " +
-      `costs more. ${fetchEfficiency.saturated.concurrency} pages in flight, which leave latency no part, measure what ` +
+      `the work as if it could not overlap, no concurrency beats ${perPageMs.toFixed(1)} / ${workMs.toFixed(1)} = ` +
+      `${ratio(workBound)} here, as long as a page's work stays what it is one page at a time; with pages in flight ` +
+      "the simulator's process, the client's and their garbage collectors share the 2 cores, which can make each page " +
+      `cost more. ${fetchEfficiency.saturated.concurrency} pages in flight, which leave latency no part, measure what ` +
       `the machine does: ${seconds(saturatedMs)} s (${ratio(saturation)}). The bound is the lower of the two, ` +
       `${ratio(bound)}. c pages in flight should reach 0.8 × min(c, bound); the default's goal stays 6x, lowered to ` +
       "0.8 × bound only where the bound is below 7.5x.",
