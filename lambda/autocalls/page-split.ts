@@ -240,14 +240,40 @@ const isHexDigit = (byte: number | undefined): boolean =>
  * no control character, and every backslash a valid escape.
  */
 function isJsonStringBody(bytes: Buffer, from: number, to: number): boolean {
-  for (let at = from; at < to; at++) {
-    const byte = bytes[at] as number;
-    if (byte < 0x20) return false;
-    if (byte !== BACKSLASH) continue;
-    const escaped = bytes[++at] as number;
+  if (hasControlCharacter(bytes, from, to)) return false;
+  for (let at = bytes.indexOf(BACKSLASH, from); at !== -1 && at < to; at = bytes.indexOf(BACKSLASH, at)) {
+    const escaped = bytes[at + 1];
     if (escaped === LOWER_U) {
-      for (let digit = 0; digit < 4; digit++) if (!isHexDigit(bytes[++at])) return false;
-    } else if (!SHORT_ESCAPES.has(escaped)) return false;
+      for (let digit = 2; digit < 6; digit++) if (!isHexDigit(bytes[at + digit])) return false;
+      at += 6;
+    } else if (escaped !== undefined && SHORT_ESCAPES.has(escaped)) at += 2;
+    else return false;
   }
   return true;
+}
+
+/**
+ * Whether a byte below 0x20 lies in `from … to`: four bytes at a time through a word view (a
+ * byte loop over every transcript cost ~0.2 s at 100k calls), each hit confirmed byte by byte.
+ */
+function hasControlCharacter(bytes: Buffer, from: number, to: number): boolean {
+  const isControl = (at: number) => (bytes[at] as number) < 0x20;
+  let at = from;
+  const unaligned = (4 - ((bytes.byteOffset + at) & 3)) & 3;
+  for (const end = Math.min(to, at + unaligned); at < end; at++) if (isControl(at)) return true;
+  const words = (to - at) >> 2;
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, words);
+    for (let word = 0; word < words; word++) {
+      const value = view[word] as number;
+      // Some byte of the word is below 0x20 (bit-twiddling's `hasless(x, 0x20)`).
+      if (((value - 0x20202020) & ~value & 0x80808080) !== 0) {
+        const first = at + word * 4;
+        if (isControl(first) || isControl(first + 1) || isControl(first + 2) || isControl(first + 3)) return true;
+      }
+    }
+    at += words * 4;
+  }
+  for (; at < to; at++) if (isControl(at)) return true;
+  return false;
 }

@@ -182,6 +182,42 @@ describe("decodePage leaving transcripts in the bytes (deferTranscripts)", () =>
     expect(transcriptsOf(page('{"id":1,"transcript":"x","transcript":"y"}'))).toEqual([{ id: 1, transcript: "y" }]);
   });
 
+  it("checks random transcript bytes, raw control characters and escapes anywhere, as JSON.parse does", () => {
+    const random = seededRandom(4242);
+    const pieces = ["a", "é", "😀", " ", "\\n", "\\u00e9", "\\\\", '\\"', "\\/"];
+    const badEscapes = ["\\x", "\\u12", "\\uZZZZ", "\\ "];
+    let valid = 0;
+    let invalid = 0;
+    for (let round = 0; round < 600; round++) {
+      const parts: string[] = [];
+      for (let index = Math.floor(random() * 40); index > 0; index--)
+        parts.push(pieces[Math.floor(random() * pieces.length)] as string);
+      const at = () => Math.floor(random() * (parts.length + 1));
+      if (random() < 0.2) parts.splice(at(), 0, badEscapes[Math.floor(random() * badEscapes.length)] as string);
+      // A raw control character (not a line feed: a record over lines is decoded whole) at any offset.
+      if (random() < 0.2)
+        parts.splice(at(), 0, String.fromCharCode([0, 1, 9, 13, 27, 31][Math.floor(random() * 6)] as number));
+      const body = parts.join("");
+      // Padding shifts where the transcript starts against the word view's 4-byte alignment.
+      const text = `{"data":[{"id":1,${" ".repeat(round % 4)}"transcript":"${body}"}],"total":1}`;
+      let parses = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        parses = false;
+      }
+      const decoded = decodePage(Buffer.from(text), defer);
+      if (parses) {
+        valid++;
+        expect(decoded?.page, text).toEqual({ data: [{ id: 1, transcript: null }], total: 1 });
+      } else {
+        invalid++;
+        expect(decoded, text).toBeNull();
+      }
+    }
+    expect(Math.min(valid, invalid), "both kinds of transcript").toBeGreaterThan(100);
+  });
+
   const TAB = String.fromCharCode(9);
   const LF = String.fromCharCode(10);
   const NUL = String.fromCharCode(0);
