@@ -3,7 +3,15 @@ import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CallLineCheck, PartManifest, PartRef, PartStore, PartWriter, StoredCall } from "./ports.js";
+import {
+  type CallLineCheck,
+  fitsOneLine,
+  type PartManifest,
+  type PartRef,
+  type PartStore,
+  type PartWriter,
+  type StoredCall,
+} from "./ports.js";
 import { toCall } from "./report/api-record.js";
 import type { Call } from "./report/call.js";
 
@@ -44,8 +52,7 @@ export class LineBatch {
 
   /** Adds the call's line; true once the batch is big enough to take. */
   add(call: StoredCall): boolean {
-    // NDJSON needs the record on one line: bytes the API sent pretty-printed are serialised again.
-    const line = call.bytes !== undefined && !call.bytes.includes(NEWLINE) ? call.bytes : JSON.stringify(call.record);
+    const line = call.bytes !== undefined && fitsOneLine(call.bytes) ? call.bytes : JSON.stringify(call.record);
     this.lines.push(line);
     this.size += line.length + 1;
     return this.size >= BATCH_BYTES;

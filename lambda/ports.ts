@@ -180,8 +180,18 @@ export interface PartManifest {
 export const PART_LINES = "api-records";
 
 /**
+ * Whether a record's bytes as the API sent them can be a part's line as they are: NDJSON needs a
+ * record on one line, so bytes the API sent over several lines are written from the decoded
+ * record instead (and the client decodes such a record whole, transcript included).
+ */
+export function fitsOneLine(bytes: Uint8Array): boolean {
+  return !bytes.includes(0x0a);
+}
+
+/**
  * A call as a part stores it: the API's record, one NDJSON line. `bytes` are the record as the
- * API sent it, stored as they are: re-serialising every call cost more CPU than the disk.
+ * API sent it, stored as they are when they `fitsOneLine`: re-serialising every call cost more
+ * CPU than the disk.
  */
 export interface StoredCall {
   record: Record<string, unknown>;

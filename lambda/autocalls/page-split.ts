@@ -17,6 +17,8 @@
  * the pages waiting their turn were most of what survived into V8's old space (issue 19).
  */
 
+import { fitsOneLine } from "../ports.js";
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -25,7 +27,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
-const NEWLINE = 0x0a;
 const LOWER_U = 0x75;
 
 /** A page body's top level: `data`'s elements as raw slices, every other key decoded. */
@@ -162,7 +163,7 @@ export interface DecodeOptions {
   /**
    * Leave an element's top-level `transcript` string undecoded, read as null: its bytes are
    * still checked to be a JSON string, and are kept in the element's bytes. Not done for an
-   * element over several lines (a part writes such a record from its decoded form).
+   * element whose bytes do not `fitsOneLine` (a part writes such a record from its decoded form).
    */
   deferTranscripts?: boolean;
 }
@@ -196,7 +197,7 @@ const TRANSCRIPT_KEY = Buffer.from('"transcript":"');
  * whole) when it has no such compact key at its top level, spans lines, or is not valid JSON.
  */
 function parseWithoutTranscript(element: Buffer): { value: unknown } | null {
-  if (element.includes(NEWLINE)) return null;
+  if (!fitsOneLine(element)) return null;
   const key = element.indexOf(TRANSCRIPT_KEY);
   if (key === -1 || !isTopLevelKey(element, key)) return null;
   const open = key + TRANSCRIPT_KEY.length - 1;
