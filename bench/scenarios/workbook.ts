@@ -4,6 +4,7 @@
  */
 
 import { createWriteStream } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { SimulatedDataset } from "../../demo/simulated-calls.js";
 import { writeWorkbook } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { CallSpool } from "../../lambda/call-spool.js";
@@ -32,6 +33,8 @@ export interface WorkbookMeasurement {
   /** Highest V8 heap in use and memory outside it (Buffers), sampled alongside. */
   phasePeakHeapUsedMb: number;
   phasePeakExternalMb: number;
+  /** Time the main thread was busy during the workbook phase (the rest is waiting, e.g. on deflate). */
+  phaseMainThreadBusyMs: number;
 }
 
 /** The simulator's day as a CallsSource, without HTTP: newest call first, like the API's pages. */
@@ -85,6 +88,7 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
     const sampler = setInterval(sample, 20);
     const out = createWriteStream(args.outPath, { highWaterMark: 1 << 20 });
     const started = performance.now();
+    const loopBefore = performance.eventLoopUtilization();
     const result = await writeWorkbook(
       out,
       {
@@ -101,6 +105,7 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
       },
     );
     const wallMs = performance.now() - started;
+    const phaseMainThreadBusyMs = performance.eventLoopUtilization(loopBefore).active;
     clearInterval(sampler);
     sample();
     return {
@@ -112,6 +117,7 @@ export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasu
       phasePeakRssMb: phasePeak.rss / 1024 / 1024,
       phasePeakHeapUsedMb: phasePeak.heapUsed / 1024 / 1024,
       phasePeakExternalMb: phasePeak.external / 1024 / 1024,
+      phaseMainThreadBusyMs,
     };
   } finally {
     await spool.dispose();
