@@ -38,9 +38,16 @@ export interface WorksheetWriterInternals {
   /**
    * exceljs's StreamBuf: it hands its buffers of `bufSize` bytes (64 KB as exceljs opens it) to
    * `pipes` (the archiver's input for the entry, once the archiver has reached it) without
-   * waiting, so that input is where a writer faster than deflate piles up.
+   * waiting, so that input is where a writer faster than deflate piles up. With `batch` (as
+   * exceljs opens sheet streams), a written Buffer is copied into those buffers before `write`
+   * returns.
    */
-  readonly stream: { write(xml: string): unknown; readonly pipes: ZipEntryInput[]; bufSize: number };
+  readonly stream: {
+    write(xml: string | Buffer): unknown;
+    readonly pipes: ZipEntryInput[];
+    bufSize: number;
+    readonly batch: boolean;
+  };
   _rowZero: number;
   readonly _rows: unknown[] | null;
   readonly startedData: boolean;
@@ -91,6 +98,7 @@ export function worksheetWriterOf(sheet: ExcelJS.Worksheet): WorksheetWriterInte
   if (!Array.isArray(writer.stream.pipes)) throw moved("WorksheetWriter.stream.pipes (StreamBuf's destinations)");
   if (typeof writer.stream.bufSize !== "number")
     throw moved("WorksheetWriter.stream.bufSize (StreamBuf's buffer size)");
+  if (writer.stream.batch !== true) throw moved("WorksheetWriter.stream.batch (StreamBuf copying what is written)");
   if (typeof writer._rowZero !== "number") throw moved("WorksheetWriter._rowZero (the next row number)");
   if (!Array.isArray(writer._rows)) throw moved("WorksheetWriter._rows (the rows not yet written)");
   if (typeof writer.startedData !== "boolean") throw moved("WorksheetWriter.startedData");

@@ -95,8 +95,8 @@ describe("CallsRowXml", () => {
 
   it("reports each link with its cell reference and writes its text", () => {
     const links: Array<[string, string]> = [];
-    const xml = new CallsRowXml(2, unstyled).render(9, [null, { text: "rec", hyperlink: "https://x/1" }], (a, t) =>
-      links.push([a, t]),
+    const xml = new CallsRowXml(2, unstyled).render(9, [null, { text: "rec", hyperlink: "https://x/1" }], (c, r, t) =>
+      links.push([`${c}${r}`, t]),
     );
     expect(links).toEqual([["B9", "https://x/1"]]);
     expect(xml).toContain('<c r="B9" t="str"><v>rec</v></c>');

@@ -68,6 +68,27 @@ describe("the exceljs internals the xlsx adapter relies on", () => {
     expect(sizes.slice(1), "buffers opened after stream.bufSize changed").toEqual([256 * 1024, 256 * 1024]);
   });
 
+  it("copy a Buffer written into the sheet stream before write returns, so the fast rows may fill it again", async () => {
+    const { sheet } = openWriter();
+    const writer = worksheetWriterOf(sheet);
+    await expect.poll(() => writer.stream.pipes.length, { interval: 5, timeout: 2_000 }).toBe(1);
+    const input = writer.stream.pipes[0] as unknown as { write(chunk: Buffer, done: () => void): boolean };
+    const write = input.write.bind(input);
+    const handed: Buffer[] = [];
+    input.write = (chunk, done) => {
+      handed.push(Buffer.from(chunk));
+      return write(chunk, done);
+    };
+    const reused = Buffer.alloc(40 * 1024, "@");
+    writer.stream.write(reused);
+    reused.fill("~");
+    writer.stream.write(reused);
+    sheet.commit();
+    const bytes = Buffer.concat(handed).toString("latin1");
+    expect(bytes.match(/@+/g)?.join("").length, "the first write's bytes were not kept").toBe(40 * 1024);
+    expect(bytes.match(/~+/g)?.join("").length).toBe(40 * 1024);
+  });
+
   it("call _writeHyperlinks while committing the sheet, before its stream ends", () => {
     const { sheet } = openWriter();
     const writer = worksheetWriterOf(sheet);
