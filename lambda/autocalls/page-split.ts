@@ -238,11 +238,35 @@ const isHexDigit = (byte: number | undefined): boolean =>
 
 /**
  * Whether `from … to` (between a string's quotes) is what `JSON.parse` accepts inside a string:
- * no control character, and every backslash a valid escape.
+ * no control character, and every backslash a valid escape. One pass, four bytes at a time
+ * through a word view: a word with neither a byte below 0x20 nor a backslash is skipped whole,
+ * the others are read byte by byte (a byte loop over every transcript cost ~0.2 s at 100k calls,
+ * and a native `indexOf` per backslash ~0.1 s more, a transcript having a `\n` a line).
  */
 function isJsonStringBody(bytes: Buffer, from: number, to: number): boolean {
-  if (hasControlCharacter(bytes, from, to)) return false;
-  for (let at = bytes.indexOf(BACKSLASH, from); at !== -1 && at < to; at = bytes.indexOf(BACKSLASH, at)) {
+  // The word view covers the aligned bytes of the range: [base, wordsEnd).
+  const base = from + ((4 - ((bytes.byteOffset + from) & 3)) & 3);
+  const words = to > base ? (to - base) >> 2 : 0;
+  const view = words > 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset + base, words) : null;
+  let at = from;
+  while (at < to) {
+    if (view !== null && at >= base && ((at - base) & 3) === 0) {
+      let word = (at - base) >> 2;
+      for (; word < words; word++) {
+        const value = view[word] as number;
+        const backslashes = value ^ 0x5c5c5c5c;
+        // Some byte is below 0x20 (bit-twiddling's `hasless(x, 0x20)`) or is a backslash (`haszero`).
+        if ((((value - 0x20202020) & ~value) | ((backslashes - 0x01010101) & ~backslashes)) & 0x80808080) break;
+      }
+      at = base + word * 4;
+      if (at >= to) break;
+    }
+    const byte = bytes[at] as number;
+    if (byte < 0x20) return false;
+    if (byte !== BACKSLASH) {
+      at++;
+      continue;
+    }
     const escaped = bytes[at + 1];
     if (escaped === LOWER_U) {
       for (let digit = 2; digit < 6; digit++) if (!isHexDigit(bytes[at + digit])) return false;
@@ -251,30 +275,4 @@ function isJsonStringBody(bytes: Buffer, from: number, to: number): boolean {
     else return false;
   }
   return true;
-}
-
-/**
- * Whether a byte below 0x20 lies in `from … to`: four bytes at a time through a word view (a
- * byte loop over every transcript cost ~0.2 s at 100k calls), each hit confirmed byte by byte.
- */
-function hasControlCharacter(bytes: Buffer, from: number, to: number): boolean {
-  const isControl = (at: number) => (bytes[at] as number) < 0x20;
-  let at = from;
-  const unaligned = (4 - ((bytes.byteOffset + at) & 3)) & 3;
-  for (const end = Math.min(to, at + unaligned); at < end; at++) if (isControl(at)) return true;
-  const words = (to - at) >> 2;
-  if (words > 0) {
-    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + at, words);
-    for (let word = 0; word < words; word++) {
-      const value = view[word] as number;
-      // Some byte of the word is below 0x20 (bit-twiddling's `hasless(x, 0x20)`).
-      if (((value - 0x20202020) & ~value & 0x80808080) !== 0) {
-        const first = at + word * 4;
-        if (isControl(first) || isControl(first + 1) || isControl(first + 2) || isControl(first + 3)) return true;
-      }
-    }
-    at += words * 4;
-  }
-  for (; at < to; at++) if (isControl(at)) return true;
-  return false;
 }
