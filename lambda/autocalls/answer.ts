@@ -36,6 +36,13 @@ export interface RequestOptions {
 
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
+/**
+ * Why a request's `answered` signal aborts: an answer came, the timer may stop. One shared reason,
+ * as nothing reads it: `abort()` without one builds a DOMException and its stack trace per
+ * request (~0.05 s of main thread over a 100k-call day's 1,000 requests).
+ */
+const ANSWERED = Object.freeze({ answered: true });
+
 /** A request that failed in a way worth repeating, and what to say if repeats run out. */
 export class RetryableFailure extends Error {
   /** "unreachable": refused or not resolved — no server listens at the address, or not yet. */
@@ -70,7 +77,7 @@ export async function requestAnswer(url: URL, signal: AbortSignal, options: Requ
     const kind = UNREACHABLE_CODES.has(errorCode(error) ?? "") ? "unreachable" : "network";
     throw new RetryableFailure(kind, `network error: ${options.redact(describeError(error))}`, { cause: error });
   } finally {
-    answered.abort();
+    answered.abort(ANSWERED);
   }
 }
 
