@@ -200,7 +200,10 @@ export function renderPipelineSizes(
   out.push(
     `Report timezone = API timezone = UTC, so the day is one API date; transcripts included; concurrency ${DEFAULT_CONCURRENCY}; ` +
       "the mailer counts bytes. Wall time is `runReport` from start to email. Heap and external peaks are sampled every " +
-      "20 ms: RSS well above the heap in use plus external memory is garbage V8 has not collected yet, not data held.",
+      "20 ms: RSS well above the heap in use plus external memory is garbage V8 has not collected yet, not data held. " +
+      "*CPU s* counts every thread (zlib's deflate, V8's garbage-collector helpers, file I/O); *main thread busy s* is the " +
+      "time the event loop was not waiting (JavaScript, garbage collection on it, native calls), which no scheduling can " +
+      "overlap with itself: the wall time cannot go below it.",
     "",
   );
   out.push(
@@ -218,6 +221,7 @@ export function renderPipelineSizes(
         "peak heap used / reserved MB",
         "peak external MB",
         "CPU s",
+        "main thread busy s",
         "workbook MB",
         "email KB",
         "pages",
@@ -241,6 +245,7 @@ export function renderPipelineSizes(
           `${mb(median(size.pipeline.map((run) => run.peakHeapUsedMb)))} / ${mb(median(size.pipeline.map((run) => run.peakHeapTotalMb)))}`,
           mb(median(size.pipeline.map((run) => run.peakExternalMb))),
           seconds(median(size.pipeline.map((run) => run.cpuMs))),
+          seconds(median(size.pipeline.map((run) => run.mainThreadBusyMs))),
           bytesMb(first.workbookBytes),
           `${count(first.emailBytes / 1024)}${first.attached ? " (attached)" : ""}`,
           count(first.pages),
@@ -303,7 +308,12 @@ export function renderPipelineSizes(
   if (at100k) {
     const pipelineMs = median(at100k.pipeline.map((run) => run.wallMs));
     const lowerMs = median(at100k.lower.map((run) => run.wallMs));
-    targets.push(["100k: pipeline ≤ 1.5x lower bound", ratio(pipelineMs / lowerMs), pass(pipelineMs / lowerMs <= 1.5)]);
+    const busyMs = median(at100k.pipeline.map((run) => run.mainThreadBusyMs));
+    targets.push([
+      "100k: pipeline ≤ 1.5x lower bound",
+      `${ratio(pipelineMs / lowerMs)} (${seconds(pipelineMs)} s, goal ${seconds(1.5 * lowerMs)} s; main thread busy ${seconds(busyMs)} s)`,
+      pass(pipelineMs / lowerMs <= 1.5),
+    ]);
     if (at100k.naive) {
       targets.push([
         "100k: naive ≥ 3x slower than pipeline",
