@@ -1,7 +1,7 @@
 /** Sections 1 and 2: the full pipeline at each size, and its reference rows from the same run. */
 import { createWriteStream } from "node:fs";
 import { open, readdir, readFile, rm } from "node:fs/promises";
-import { freemem } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -21,9 +21,12 @@ import { DAY, type Flags, log, type Measured, PER_PAGE, profiled, ROOT, type Tar
 /** The Calls sheet: Summary, Assistants, Campaigns, Hourly come first. */
 const CALLS_SHEET_ENTRY = "xl/worksheets/sheet5.xml";
 
+/** A pipeline run, with the CPU the simulated API and the S3 emulator (this process) used meanwhile. */
+export type PipelineRun = Measured<PipelineMeasurement> & { emulatorCpuMs: number };
+
 export interface SizeResult {
   calls: number;
-  pipeline: Measured<PipelineMeasurement>[];
+  pipeline: PipelineRun[];
   lower: Measured<LowerBoundMeasurement>[];
   naive: Measured<NaiveMeasurement> | null;
   naiveSkipped: string | null;
@@ -54,16 +57,19 @@ export async function measureSize(
       concurrency: DEFAULT_CONCURRENCY,
       includeTranscripts: true,
     });
-    const pipelineRuns: Measured<PipelineMeasurement>[] = [];
+    const pipelineRuns: PipelineRun[] = [];
     const lowerRuns: Measured<LowerBoundMeasurement>[] = [];
     let sheetXmlPath: string | null = null;
     let sheetXmlBytes = 0;
     // Pipeline and lower bound alternate, so a noisy neighbour hits both rows alike.
     for (let run = 0; run < runs; run++) {
+      // The emulators run in this process, on the same 2 cores as the pipeline's.
+      const emulatorCpu = process.cpuUsage();
       const measured = await runChild<PipelineMeasurement>(worker, "pipeline", pipelineArgs(`${run}`), {
         timeoutMs,
       });
-      pipelineRuns.push(measured);
+      const emulatorUsage = process.cpuUsage(emulatorCpu);
+      pipelineRuns.push({ ...measured, emulatorCpuMs: (emulatorUsage.user + emulatorUsage.system) / 1000 });
       log(
         `pipeline ${count(calls)} #${run + 1}: ${seconds(measured.wallMs)} s, ${mb(measured.maxRssMb)} MB, ` +
           `${bytesMb(measured.workbookBytes)} MB workbook`,
@@ -203,7 +209,8 @@ export function renderPipelineSizes(
       "20 ms: RSS well above the heap in use plus external memory is garbage V8 has not collected yet, not data held. " +
       "*CPU s* counts every thread (zlib's deflate, V8's garbage-collector helpers, file I/O); *main thread busy s* is the " +
       "time the event loop was not waiting (JavaScript, garbage collection on it, native calls), which no scheduling can " +
-      "overlap with itself: the wall time cannot go below it.",
+      "overlap with itself: the wall time cannot go below it. The simulated API and the S3 emulator run in the " +
+      "orchestrating process on the same cores; *simulated API + S3 CPU s* is what that process used during the run.",
     "",
   );
   out.push(
@@ -222,6 +229,7 @@ export function renderPipelineSizes(
         "peak external MB",
         "CPU s",
         "main thread busy s",
+        "simulated API + S3 CPU s",
         "workbook MB",
         "email KB",
         "pages",
@@ -246,6 +254,7 @@ export function renderPipelineSizes(
           mb(median(size.pipeline.map((run) => run.peakExternalMb))),
           seconds(median(size.pipeline.map((run) => run.cpuMs))),
           seconds(median(size.pipeline.map((run) => run.mainThreadBusyMs))),
+          seconds(median(size.pipeline.map((run) => run.emulatorCpuMs))),
           bytesMb(first.workbookBytes),
           `${count(first.emailBytes / 1024)}${first.attached ? " (attached)" : ""}`,
           count(first.pages),
@@ -309,9 +318,14 @@ export function renderPipelineSizes(
     const pipelineMs = median(at100k.pipeline.map((run) => run.wallMs));
     const lowerMs = median(at100k.lower.map((run) => run.wallMs));
     const busyMs = median(at100k.pipeline.map((run) => run.mainThreadBusyMs));
+    // Every process of the run shares the machine's cores: no schedule finishes before their CPU
+    // time spread over all of them.
+    const allCpuMs = median(at100k.pipeline.map((run) => run.cpuMs + run.emulatorCpuMs));
+    const cores = availableParallelism();
     targets.push([
       "100k: pipeline ≤ 1.5x lower bound",
-      `${ratio(pipelineMs / lowerMs)} (${seconds(pipelineMs)} s, goal ${seconds(1.5 * lowerMs)} s; main thread busy ${seconds(busyMs)} s)`,
+      `${ratio(pipelineMs / lowerMs)} (${seconds(pipelineMs)} s, goal ${seconds(1.5 * lowerMs)} s; ` +
+        `main thread busy ${seconds(busyMs)} s; all processes ${seconds(allCpuMs)} CPU-s, ≥ ${seconds(allCpuMs / cores)} s on ${cores} cores)`,
       pass(pipelineMs / lowerMs <= 1.5),
     ]);
     if (at100k.naive) {
