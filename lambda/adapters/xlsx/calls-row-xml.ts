@@ -20,7 +20,10 @@ export const CellType = {
 } as const;
 export type CellType = (typeof CellType)[keyof typeof CellType];
 
-/** Style id (`s=`) of a cell of `type` in the 0-based `column`; 0 writes no `s`. */
+/**
+ * Style id (`s=`) of a cell of `type` in the 0-based `column`; 0 writes no `s`. CallsRowXml asks
+ * once per column and type, on first use, and keeps the answer.
+ */
 export type StyleIdOf = (column: number, type: CellType) => number;
 
 /**

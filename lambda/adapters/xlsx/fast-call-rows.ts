@@ -6,7 +6,7 @@
 import type ExcelJS from "exceljs";
 import type { CallColumn } from "../../report/workbook-calls-sheet.js";
 import type { CellValue } from "../../report/workbook-layout.js";
-import { CallsRowXml, CellType } from "./calls-row-xml.js";
+import { CallsRowXml, CellType, type StyleIdOf } from "./calls-row-xml.js";
 import {
   type StyleRegistry,
   WorksheetInternalsError,
@@ -47,29 +47,24 @@ export interface CallRowSink {
 /** Made once per workbook, before the first Calls sheet; then one sink per Calls sheet. */
 export type CallRowsFactory = (context: CallRowsContext) => (sheet: ExcelJS.Worksheet) => CallRowSink;
 
-/** Style ids the way exceljs picks them per cell, remembered per column and cell type. */
-function callStyleIds(context: CallRowsContext): (column: number, type: CellType) => number {
+/**
+ * Style ids the way exceljs picks them per cell, registered when asked: CallsRowXml asks once per
+ * column and cell type and keeps the cell head built from the answer.
+ */
+function callStyleIds(context: CallRowsContext): StyleIdOf {
   const { columns, columnStyles, linkStyle, linkColumn, styles } = context;
-  const TYPES = 16;
-  const ids: number[] = new Array(columns.length * TYPES).fill(-1);
   return (column, type) => {
-    const key = column * TYPES + type;
-    let id = ids[key] ?? -1;
-    if (id < 0) {
-      const numFmt = columns[column]?.numFmt;
-      const style =
-        type === CellType.Null
-          ? // exceljs gives an empty cell a fresh copy of its column's style (Cell's constructor).
-            numFmt === undefined
-            ? {}
-            : { numFmt }
-          : column === linkColumn && type === CellType.Hyperlink
-            ? linkStyle
-            : (columnStyles[column] ?? {});
-      id = styles.addStyleModel(style, type);
-      ids[key] = id;
-    }
-    return id;
+    const numFmt = columns[column]?.numFmt;
+    const style =
+      type === CellType.Null
+        ? // exceljs gives an empty cell a fresh copy of its column's style (Cell's constructor).
+          numFmt === undefined
+          ? {}
+          : { numFmt }
+        : column === linkColumn && type === CellType.Hyperlink
+          ? linkStyle
+          : (columnStyles[column] ?? {});
+    return styles.addStyleModel(style, type);
   };
 }
 
