@@ -1,6 +1,6 @@
 import { once } from "node:events";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -139,7 +139,7 @@ export class CallSpool {
    */
   async *read(mayMatch?: CallLineCheck): AsyncGenerator<Call> {
     await this.close();
-    yield* readNdjsonCalls(createReadStream(this.path, { highWaterMark: READ_CHUNK_BYTES }), mayMatch);
+    yield* readNdjsonCalls(readFileChunks(this.path, READ_CHUNK_BYTES), mayMatch);
   }
 
   async dispose(): Promise<void> {
@@ -152,8 +152,38 @@ export class CallSpool {
 }
 
 /**
+ * A file's bytes in chunks read into two Buffers taken in turn, one read ahead of the consumer: a
+ * chunk is valid until the consumer asks for the next one. A read stream's fresh Buffer per read
+ * made 220 MB of Buffers at 100k calls, each freed only once the GC found its wrapper dead: in 4
+ * alternating runs of the 100k pipeline, peak RSS was 5–10 MB lower each time (median 246 against
+ * 251 MB), at the same speed.
+ */
+export async function* readFileChunks(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  const file = await open(path, "r");
+  let current = Buffer.allocUnsafe(chunkBytes);
+  let next = Buffer.allocUnsafe(chunkBytes);
+  let reading: Promise<{ bytesRead: number }> | null = file.read(current, 0, chunkBytes, null);
+  try {
+    for (;;) {
+      const { bytesRead } = await reading;
+      reading = null;
+      if (bytesRead === 0) return;
+      reading = file.read(next, 0, chunkBytes, null);
+      yield current.subarray(0, bytesRead);
+      [current, next] = [next, current];
+    }
+  } finally {
+    // A consumer that stops early leaves a read in flight: the file closes once it is done.
+    await reading?.catch(() => {});
+    await file.close();
+  }
+}
+
+/**
  * Calls from NDJSON bytes of API records, decoded one line at a time as they are consumed: only
- * the chunk being split is held, as bytes. Lines `mayMatch` refuses are not decoded.
+ * the chunk being split is held, as bytes. Lines `mayMatch` refuses are not decoded. A chunk may
+ * be reused once the next is asked for (readFileChunks): the start of a line that continues in
+ * the next chunk is copied out.
  */
 export async function* readNdjsonCalls(
   chunks: AsyncIterable<Buffer | Uint8Array>,
@@ -172,7 +202,7 @@ export async function* readNdjsonCalls(
       start = end + 1;
       if (line.length > 0 && mayMatch(line)) yield toCall(JSON.parse(line.toString("utf8")));
     }
-    if (start < bytes.length) partial.push(bytes.subarray(start));
+    if (start < bytes.length) partial.push(Buffer.from(bytes.subarray(start)));
   }
   const last = Buffer.concat(partial);
   if (last.length > 0 && mayMatch(last)) yield toCall(JSON.parse(last.toString("utf8")));

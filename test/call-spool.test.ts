@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CallSpool } from "../lambda/call-spool.js";
+import { CallSpool, readFileChunks } from "../lambda/call-spool.js";
 import { apiRecordOf, toCall } from "../lambda/report/api-record.js";
 import { makeCall, storedCallOf } from "./support/call-factory.js";
 import { randomCalls } from "./support/random-calls.js";
@@ -127,5 +127,44 @@ describe("CallSpool", () => {
     await Promise.all(pending);
     expect(existsSync(join(parent))).toBe(true);
     expect(await readdir(parent)).toEqual([]);
+  });
+});
+
+describe("readFileChunks", () => {
+  /** Open file descriptors of this process. */
+  const openFiles = () => readdirSync("/proc/self/fd").length;
+
+  it("gives a file's bytes in order, each chunk whole until the next is asked for", async () => {
+    const path = join(parent, "bytes");
+    const bytes = Buffer.alloc(10_000);
+    for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 31 + 7) % 251;
+    await writeFile(path, bytes);
+    const seen: Buffer[] = [];
+    const memories: ArrayBufferLike[] = [];
+    for await (const chunk of readFileChunks(path, 4096)) {
+      const copy = Buffer.from(chunk);
+      // The next read is in flight meanwhile, into the other Buffer.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(chunk.equals(copy)).toBe(true);
+      seen.push(copy);
+      memories.push(chunk.buffer);
+    }
+    // Two Buffers taken in turn, not one per read.
+    expect(memories[2]).toBe(memories[0]);
+    expect(memories[1]).not.toBe(memories[0]);
+    expect(seen.map((chunk) => chunk.length)).toEqual([4096, 4096, 1808]);
+    expect(Buffer.concat(seen).equals(bytes)).toBe(true);
+  });
+
+  it("closes the file when the consumer stops early, with a read still in flight", async () => {
+    const path = join(parent, "bytes");
+    await writeFile(path, Buffer.alloc(64 * 1024, 1));
+    const before = openFiles();
+    for await (const chunk of readFileChunks(path, 1024)) {
+      expect(chunk.length).toBe(1024);
+      expect(openFiles()).toBe(before + 1);
+      break;
+    }
+    expect(openFiles()).toBe(before);
   });
 });
