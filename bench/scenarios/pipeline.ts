@@ -6,7 +6,7 @@
 
 import { xlsxWorkbookWriter } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
-import { runReport } from "../../lambda/pipeline.js";
+import { type ReportOptions, runReport } from "../../lambda/pipeline.js";
 import { benchOutputs } from "./outputs.js";
 
 /** Where a run of the report finds the simulated API and the S3 emulator, and what day it reports. */
@@ -42,6 +42,24 @@ export interface PipelineMeasurement {
   workbookKey: string;
 }
 
+/** The report the bench runs: the day in UTC, transcripts as asked, the workbook attached when it fits. */
+export function reportOptions(args: PipelineArgs): ReportOptions {
+  return {
+    date: args.date,
+    timezone: "UTC",
+    apiTimezone: "UTC",
+    filters: {},
+    environment: "bench",
+    recipients: { from: "reports@example.com", to: ["manager@example.com"], cc: [], bcc: [] },
+    recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
+    emptyDay: "send",
+    attachWorkbook: true,
+    includeTranscripts: args.includeTranscripts,
+    maskPhoneNumbers: false,
+    force: false,
+  };
+}
+
 export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasurement> {
   const clock = { now: () => new Date() };
   const { store: storeFor, mailer, email, close } = benchOutputs(args, clock);
@@ -49,23 +67,13 @@ export async function measurePipeline(args: PipelineArgs): Promise<PipelineMeasu
   const calls = new AutocallsClient({ baseUrl: args.baseUrl, token: args.token, concurrency: args.concurrency });
   try {
     const started = performance.now();
-    const result = await runReport(
-      {
-        date: args.date,
-        timezone: "UTC",
-        apiTimezone: "UTC",
-        filters: {},
-        environment: "bench",
-        recipients: { from: "reports@example.com", to: ["manager@example.com"], cc: [], bcc: [] },
-        recipientSettings: { from: "MAIL_FROM", to: "MAIL_TO", cc: "MAIL_CC", bcc: "MAIL_BCC" },
-        emptyDay: "send",
-        attachWorkbook: true,
-        includeTranscripts: args.includeTranscripts,
-        maskPhoneNumbers: false,
-        force: false,
-      },
-      { calls, store, mailer, clock, workbookWriter: xlsxWorkbookWriter },
-    );
+    const result = await runReport(reportOptions(args), {
+      calls,
+      store,
+      mailer,
+      clock,
+      workbookWriter: xlsxWorkbookWriter,
+    });
     const wallMs = performance.now() - started;
     const quality = result.summary.dataQuality;
     return {

@@ -38,7 +38,7 @@ export interface WorkbookMeasurement {
 }
 
 /** The simulator's day as a CallsSource, without HTTP: newest call first, like the API's pages. */
-function simulatedSource(count: number): CallsSource {
+export function simulatedSource(count: number): CallsSource {
   const dataset = new SimulatedDataset({ seed: 1, callsPerDay: count, apiTimezone: "UTC" });
   return {
     fetchCalls(query): CallStream {
