@@ -72,11 +72,15 @@ export async function writeDayWorkbook(task: DayWorkbookTask): Promise<void> {
 /** Runs `writeDayWorkbook` in a worker thread of this bundle (bench/worker.ts answers it). */
 function writeDayWorkbookInThread(task: DayWorkbookTask): Promise<void> {
   return new Promise((resolve, reject) => {
-    const thread = new Worker(process.argv[1] as string, { workerData: { task: "dayWorkbook", args: task } });
+    const thread = new Worker(process.argv[1] as string, { workerData: { args: task } });
     thread.once("message", (message: { ok: boolean; error?: string }) =>
       message.ok ? resolve() : reject(new Error(message.error)),
     );
     thread.once("error", reject);
+    // A thread that ends without a word (it would otherwise hang the run until the child's timeout).
+    thread.once("exit", (code) =>
+      reject(new Error(`The workbook thread exited with code ${code} before it answered.`)),
+    );
   });
 }
 
