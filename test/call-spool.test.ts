@@ -140,14 +140,20 @@ describe("readFileChunks", () => {
     for (let index = 0; index < bytes.length; index++) bytes[index] = (index * 31 + 7) % 251;
     await writeFile(path, bytes);
     const seen: Buffer[] = [];
-    const memories: ArrayBufferLike[] = [];
+    // Where each chunk's bytes live: small Buffers may share one pool, so the offset counts too.
+    const memories: string[] = [];
+    const ids = new Map<ArrayBufferLike, number>();
+    const memoryOf = (chunk: Buffer) => {
+      if (!ids.has(chunk.buffer)) ids.set(chunk.buffer, ids.size);
+      return `${ids.get(chunk.buffer)}@${chunk.byteOffset}`;
+    };
     for await (const chunk of readFileChunks(path, 4096)) {
       const copy = Buffer.from(chunk);
       // The next read is in flight meanwhile, into the other Buffer.
       await new Promise((resolve) => setTimeout(resolve, 5));
       expect(chunk.equals(copy)).toBe(true);
       seen.push(copy);
-      memories.push(chunk.buffer);
+      memories.push(memoryOf(chunk));
     }
     // Two Buffers taken in turn, not one per read.
     expect(memories[2]).toBe(memories[0]);
