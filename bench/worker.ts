@@ -85,22 +85,23 @@ function send(message: object): Promise<void> {
   });
 }
 
+/** What the orchestrator (or the thread's parent) is told of a failure: the stack when there is one. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 // A worker thread of a scenario (all-at-once.ts) runs this bundle too, for its one task.
 if (isMainThread) {
   main().then(
     () => process.exit(0),
     async (error: unknown) => {
-      await send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      await send({ ok: false, error: describeError(error) });
       process.exit(1);
     },
   );
 } else {
   writeDayWorkbook(workerData.args).then(
     () => parentPort?.postMessage({ ok: true }),
-    (error: unknown) =>
-      parentPort?.postMessage({
-        ok: false,
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      }),
+    (error: unknown) => parentPort?.postMessage({ ok: false, error: describeError(error) }),
   );
 }

@@ -14,13 +14,12 @@ import { Worker } from "node:worker_threads";
 import { xlsxWorkbookWriter } from "../../lambda/adapters/xlsx/workbook-writer.js";
 import { AutocallsClient } from "../../lambda/autocalls/client.js";
 import { CallSpool, readFileChunks, readNdjsonCalls } from "../../lambda/call-spool.js";
-import { collectDay, runReport } from "../../lambda/pipeline.js";
+import { runReport } from "../../lambda/pipeline.js";
 import type { WorkbookWriter } from "../../lambda/ports.js";
-import { apiRecordOf } from "../../lambda/report/api-record.js";
 import type { Summary } from "../../lambda/report/summary.js";
 import { benchOutputs } from "./outputs.js";
 import { type PipelineArgs, reportOptions } from "./pipeline.js";
-import { simulatedSource } from "./workbook.js";
+import { spoolSimulatedDay } from "./workbook.js";
 
 export interface AllAtOnceArgs extends PipelineArgs {
   calls: number;
@@ -113,13 +112,7 @@ export async function measureAllAtOnce(args: AllAtOnceArgs): Promise<AllAtOnceMe
   const spool = await CallSpool.create(dir);
   const report = benchOutputs(args, clock);
   try {
-    const day = await collectDay(
-      { date: args.date, timezone: "UTC", apiTimezone: "UTC", filters: {} },
-      { calls: simulatedSource(args.calls), clock },
-      { previousDay: null, sameWeekdayLastWeek: null },
-      (call) => spool.write({ record: apiRecordOf(call) }),
-    );
-    await spool.close();
+    const day = await spoolSimulatedDay(spool, args);
     const [spoolFolder] = await readdir(dir);
     const task: DayWorkbookTask = {
       s3Endpoint: args.s3Endpoint,

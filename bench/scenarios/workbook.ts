@@ -38,7 +38,7 @@ export interface WorkbookMeasurement {
 }
 
 /** The simulator's day as a CallsSource, without HTTP: newest call first, like the API's pages. */
-export function simulatedSource(count: number): CallsSource {
+function simulatedSource(count: number): CallsSource {
   const dataset = new SimulatedDataset({ seed: 1, callsPerDay: count, apiTimezone: "UTC" });
   return {
     fetchCalls(query): CallStream {
@@ -64,17 +64,29 @@ export function simulatedSource(count: number): CallsSource {
   };
 }
 
+/**
+ * The simulated day of `calls` calls aggregated and written to `spool`, which is closed after:
+ * the untimed preparation of the scenarios that write its workbook.
+ */
+export async function spoolSimulatedDay(
+  spool: CallSpool,
+  day: { calls: number; date: string; includeTranscripts: boolean },
+): Promise<Awaited<ReturnType<typeof collectDay>>> {
+  const collected = await collectDay(
+    { date: day.date, timezone: "UTC", apiTimezone: "UTC", filters: {} },
+    { calls: simulatedSource(day.calls), clock: { now: () => new Date() } },
+    { previousDay: null, sameWeekdayLastWeek: null },
+    (call) => spool.write({ record: apiRecordOf(day.includeTranscripts ? call : { ...call, transcript: null }) }),
+  );
+  await spool.close();
+  return collected;
+}
+
 export async function measureWorkbook(args: WorkbookArgs): Promise<WorkbookMeasurement> {
   const clock = { now: () => new Date() };
   const spool = await CallSpool.create(args.spoolDir);
   try {
-    const day = await collectDay(
-      { date: args.date, timezone: "UTC", apiTimezone: "UTC", filters: {} },
-      { calls: simulatedSource(args.calls), clock },
-      { previousDay: null, sameWeekdayLastWeek: null },
-      (call) => spool.write({ record: apiRecordOf(args.includeTranscripts ? call : { ...call, transcript: null }) }),
-    );
-    await spool.close();
+    const day = await spoolSimulatedDay(spool, args);
     const maxRssBeforeMb = process.resourceUsage().maxRSS / 1024;
 
     const phasePeak = { rss: 0, heapUsed: 0, external: 0 };
